@@ -1,0 +1,48 @@
+# Thin aliases. `make run` and `make test` are the two commands of the README.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The suite's services: the machine's PostgreSQL and Redis (a dedicated Redis database).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/outages
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test test-postgres test-sqlite lint bench seed
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@echo "==> creating the virtualenv in $(VENV) and installing pinned dependencies"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+run: install
+	@echo "==> migrating the embedded database (SQLite in var/)"
+	@$(BIN)/python manage.py migrate --verbosity 0
+	@echo "==> seeding demo services and two weeks of history (first run only)"
+	@$(BIN)/python manage.py seed --if-empty
+	@echo "==> starting web (http://127.0.0.1:$(PORT)), Celery worker and scheduler; Ctrl-C stops all"
+	@$(BIN)/honcho --procfile Procfile.embedded start --port $(PORT)
+
+test: install test-postgres test-sqlite
+
+# The whole suite against real PostgreSQL, Redis and Celery: missing services fail the run.
+test-postgres:
+	@echo "==> tests on PostgreSQL + Redis + Celery"
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
+		REQUIRE_SERVICES=1 $(BIN)/pytest -q
+
+# The embedded default (SQLite, no outside services): everything that does not need them.
+test-sqlite:
+	@echo "==> tests on the embedded default (SQLite)"
+	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services"
+
+lint: install
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install
+	@$(BIN)/python bench/run.py
+
+seed: install
+	@$(BIN)/python manage.py seed

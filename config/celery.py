@@ -1,0 +1,40 @@
+"""The Celery app and its beat schedule (one commented line per job)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("outages")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _schedule(sender: Celery, **_: object) -> None:
+    from django.conf import settings
+
+    schedule = {
+        # Keep today's and tomorrow's fingerprint salts ready; destroy those older than 48 h.
+        "salt-rotate": {"task": "reports.salt_rotate", "schedule": timedelta(minutes=10)},
+    }
+    if settings.INTAKE_BUFFER == "redis":
+        # Move reports from the Redis stream into raw rows and minute buckets. Each run drains
+        # for a few seconds; runs overlap so there is always a consumer reading.
+        schedule["reports-drain"] = {
+            "task": "reports.drain",
+            "schedule": timedelta(seconds=1),
+            "options": {"expires": 2},
+        }
+    if settings.SIMULATE_LIVE_TRAFFIC:
+        # Demo only: feed a little live traffic through the real intake so the charts move.
+        schedule["simulate-tick"] = {
+            "task": "outages.simulate_tick",
+            "schedule": timedelta(seconds=10),
+            "options": {"expires": 10},
+        }
+    sender.conf.beat_schedule = schedule

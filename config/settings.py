@@ -1,0 +1,202 @@
+"""Django settings: one module, driven by the environment (see .env.example).
+
+With no environment at all this runs the embedded default: SQLite, no Redis, Celery over the
+filesystem transport. DEPLOYMENT=production makes every outside service mandatory.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from config.env import BASE_DIR, env, env_required, env_secret
+
+DEPLOYMENT = env.str("DEPLOYMENT", default="embedded")
+if DEPLOYMENT not in {"embedded", "production"}:
+    raise ValueError(f"DEPLOYMENT must be 'embedded' or 'production', not {DEPLOYMENT!r}")
+PRODUCTION = DEPLOYMENT == "production"
+# Local state of the embedded default: the SQLite file, Celery's filesystem queue, beat's file.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION:
+    SECRET_KEY = env_secret("SECRET_KEY")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [env_required("ALLOWED_HOSTS")]
+else:
+    SECRET_KEY = env_secret("SECRET_KEY", default="embedded-insecure-key-do-not-use-in-production")
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_countries",
+    "outages",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite in WAL mode with IMMEDIATE transactions lets the web process and the Celery worker
+# write side by side in the embedded default without "database is locked".
+_sqlite_url = f"sqlite:///{VAR_DIR / 'outages.sqlite3'}"
+if PRODUCTION:
+    DATABASES = {"default": env.db_url_config(env_required("DATABASE_URL"))}
+else:
+    DATABASES = {"default": env.db_url("DATABASE_URL", default=_sqlite_url)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Fail fast when PostgreSQL is down, so intake answers 503 instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -------------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="") if not PRODUCTION else env_required("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+if PRODUCTION:
+    CELERY_BROKER_URL = env_required("CELERY_BROKER_URL")
+else:
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(VAR_DIR / "celery" / "queue"),
+        "data_folder_out": str(VAR_DIR / "celery" / "queue"),
+        "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Intake ---------------------------------------------------------------------------------
+# The buffer a report is made durable in before 2xx: "redis" (a stream drained by Celery) when
+# REDIS_URL is set, otherwise "database" (a direct idempotent insert; also the fallback).
+INTAKE_BUFFER = env.str("INTAKE_BUFFER", default="redis" if REDIS_URL else "database")
+INTAKE_STREAM = env.str("INTAKE_STREAM", default="outages:reports")
+INTAKE_STREAM_GROUP = env.str("INTAKE_STREAM_GROUP", default="bucketing")
+INTAKE_DEDUPE_WINDOW = timedelta(minutes=env.int("INTAKE_DEDUPE_MINUTES", default=15))
+INTAKE_IDEMPOTENCY_TTL = timedelta(hours=env.int("INTAKE_IDEMPOTENCY_HOURS", default=24))
+# Fixed windows: at most N reports per window from one fingerprint / one network prefix.
+INTAKE_RATE_FINGERPRINT = (env.int("INTAKE_RATE_FINGERPRINT", default=30), 3600)
+INTAKE_RATE_NETWORK = (env.int("INTAKE_RATE_NETWORK", default=600), 3600)
+INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=4096)
+INTAKE_RETRY_AFTER_SECONDS = env.int("INTAKE_RETRY_AFTER_SECONDS", default=5)
+# How many proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# A header set by the edge with the visitor's ISO country (Cloudflare's CF-IPCountry, say).
+COUNTRY_HEADER = env.str("COUNTRY_HEADER", default="CF-IPCountry")
+DRAIN_BATCH_SIZE = env.int("DRAIN_BATCH_SIZE", default=1000)
+DRAIN_BUDGET_SECONDS = env.float("DRAIN_BUDGET_SECONDS", default=4.0)
+DRAIN_CLAIM_IDLE_MS = env.int("DRAIN_CLAIM_IDLE_MS", default=30_000)
+SIMULATE_LIVE_TRAFFIC = env.bool("SIMULATE_LIVE_TRAFFIC", default=not PRODUCTION)
+
+# --- Static, i18n, security -----------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# The embedded default serves static files straight from the finders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "common.api_errors.problem_exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Outages API",
+    "DESCRIPTION": "Crowdsourced outage reports: services, series and report intake.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Logging: never an IP address (no access log carries the client address) ----------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "common.staticfinders.PlotlyFinder",
+]

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from outages import views as outages_views
+from reports import apis as reports_apis
+from reports import views as reports_views
+
+urlpatterns = [
+    path("", outages_views.home, name="home"),
+    path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
+    path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
+    path(
+        "api/v1/services/<str:slug>/reports",
+        reports_apis.report_create,
+        name="api_report_create",
+    ),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,130 @@
+"""POST /api/v1/services/<slug>/reports: the JSON door of intake.
+
+A lean function view (no DRF request machinery, no ORM write when Redis buffers): this is the
+hottest write path, measured in bench/intake.py. ReportCreateDoc documents it in the OpenAPI
+schema and is never dispatched.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from common.api_errors import problem_response
+from outages.vocabulary import Kind, Platform, Problem, Source
+from reports.intake.client import client_of
+from reports.intake.errors import Rejected, RejectReason
+from reports.intake.pipeline import report_intake
+
+
+@csrf_exempt
+def report_create(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        data = _json_body(request)
+        accepted = report_intake(
+            data=data,
+            service_slug=slug,
+            source=Source.API,
+            client=client_of(request),
+            now=timezone.now(),
+            retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
+        )
+    except Rejected as rejection:
+        return problem_response(
+            status=rejection.status,
+            reason=rejection.reason,
+            detail=rejection.detail,
+            errors=[(e.field, e.reason) for e in rejection.errors],
+            retry_after=rejection.retry_after,
+        )
+    status = "counted" if accepted.counted else "already_counted"
+    return JsonResponse({"id": str(accepted.request.id), "status": status}, status=202)
+
+
+def _json_body(request: HttpRequest) -> object:
+    if request.method != "POST":
+        raise Rejected(RejectReason.METHOD_NOT_ALLOWED, "Use POST with a JSON body.")
+    if request.content_type != "application/json":
+        raise Rejected(RejectReason.UNSUPPORTED_MEDIA_TYPE, "Send Content-Type: application/json.")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    limit = settings.INTAKE_MAX_BODY_BYTES
+    if not length.isdigit() or int(length) > limit:
+        raise Rejected(RejectReason.BODY_TOO_LARGE, f"The body must be at most {limit} bytes.")
+    try:
+        return json.loads(request.read(limit + 1))
+    except (ValueError, UnicodeDecodeError):
+        raise Rejected(RejectReason.MALFORMED_BODY, "The body is not valid JSON.") from None
+
+
+_problem = inline_serializer(
+    "Problem",
+    {
+        "type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "errors": inline_serializer(
+            "FieldError",
+            {"field": serializers.CharField(), "reason": serializers.CharField()},
+            many=True,
+            required=False,
+        ),
+    },
+)
+
+
+class ReportCreateDoc(APIView):
+    """Documents report_create for the OpenAPI schema; the URL is served by report_create."""
+
+    class InputSerializer(serializers.Serializer[object]):
+        id = serializers.UUIDField(
+            required=False,
+            help_text="Client-chosen id: retrying with the same id counts the report once.",
+        )
+        kind = serializers.ChoiceField(Kind.choices, default=Kind.PROBLEM)
+        platform = serializers.ChoiceField(Platform.choices)
+        problem = serializers.ChoiceField(
+            Problem.choices, required=False, help_text="Required when kind is 'problem'."
+        )
+        country = serializers.CharField(
+            required=False, help_text="ISO 3166-1 alpha-2; defaults from the request."
+        )
+        subdivision = serializers.CharField(required=False, help_text="ISO 3166-2, e.g. FR-IDF.")
+
+    class OutputSerializer(serializers.Serializer[object]):
+        id = serializers.UUIDField()
+        status = serializers.ChoiceField(["counted", "already_counted"])
+
+    @extend_schema(
+        operation_id="reports_create",
+        summary="Report a problem (or that it works) for a service",
+        request=InputSerializer,
+        responses={
+            202: OutputSerializer,
+            **{
+                code: OpenApiResponse(_problem, description=why)
+                for code, why in [
+                    (400, "Malformed body or invalid field"),
+                    (404, "Unknown service"),
+                    (409, "Same id, different content"),
+                    (413, "Body too large"),
+                    (415, "Not JSON"),
+                    (429, "Rate limited (see Retry-After)"),
+                    (503, "Cannot store now; retry with the same id (see Retry-After)"),
+                ]
+            },
+        },
+    )
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        raise NotImplementedError("served by report_create")
+
+
+report_create.cls = ReportCreateDoc  # type: ignore[attr-defined]
+report_create.initkwargs = {}  # type: ignore[attr-defined]

@@ -1,0 +1,188 @@
+"""The last intake steps: rate-limit, dedupe and make the report durable, in one of two buffers.
+
+RedisBuffer does all three in one round trip (a Lua script ending in XADD to a stream that the
+drain task moves into PostgreSQL). DatabaseBuffer does them with a few queries and an
+idempotent insert; it serves the embedded default and is the fallback when Redis is down.
+Both answer the same Outcome for the same situation.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from reports.models import Report
+from reports.rows import ReportRow, encode
+from reports.services import report_store_batch
+
+
+class Verdict(enum.StrEnum):
+    ACCEPTED = "accepted"  # stored; counted unless a repeat within the dedupe window
+    REPLAY = "replay"  # the same id with the same content was accepted before
+    CONFLICT = "conflict"  # the same id with other content
+    LIMITED = "limited"  # over a rate limit
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    counted: bool = False
+    retry_after: int = 0
+
+
+class BufferUnavailable(Exception):
+    """The buffer could not be reached; nothing is known to be stored."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    dedupe: timedelta
+    idempotency: timedelta
+    fingerprint: tuple[int, int]  # (reports, window seconds)
+    network: tuple[int, int]
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        return cls(
+            dedupe=settings.INTAKE_DEDUPE_WINDOW,
+            idempotency=settings.INTAKE_IDEMPOTENCY_TTL,
+            fingerprint=settings.INTAKE_RATE_FINGERPRINT,
+            network=settings.INTAKE_RATE_NETWORK,
+        )
+
+
+def _window(limit: tuple[int, int], now: datetime) -> tuple[int, int]:
+    """(index of the fixed window now falls in, seconds until it ends)."""
+    seconds = limit[1]
+    epoch = int(now.timestamp())
+    return epoch // seconds, seconds - epoch % seconds
+
+
+_ADMIT_SCRIPT = """
+-- KEYS: idempotency, fingerprint rate, network rate, dedupe, stream
+-- ARGV: digest, idempotency ttl, fingerprint limit, network limit, rate ttl, dedupe ttl, row
+local prior = redis.call('GET', KEYS[1])
+if prior then
+  if string.sub(prior, 2) == ARGV[1] then return {'replay', tonumber(string.sub(prior, 1, 1))} end
+  return {'conflict', 0}
+end
+local f = redis.call('INCR', KEYS[2])
+if f == 1 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
+if f > tonumber(ARGV[3]) or n > tonumber(ARGV[4]) then return {'limited', 0} end
+local counted = 0
+if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[6]) then counted = 1 end
+redis.call('XADD', KEYS[5], '*', 'r', ARGV[7], 'c', counted)
+redis.call('SET', KEYS[1], counted .. ARGV[1], 'EX', ARGV[2])
+return {'accepted', counted}
+"""
+
+
+class RedisBuffer:
+    def __init__(self, client: redis.Redis, *, stream: str, limits: Limits) -> None:
+        self.client = client
+        self.stream = stream
+        self.limits = limits
+        self.script = client.register_script(_ADMIT_SCRIPT)
+
+    def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
+        fp_window, fp_left = _window(self.limits.fingerprint, now)
+        net_window, net_left = _window(self.limits.network, now)
+        keys = [
+            f"intake:id:{row.id}",
+            f"intake:rate:f:{row.fingerprint}:{fp_window}",
+            f"intake:rate:n:{row.network}:{net_window}",
+            f"intake:dedupe:{row.service_id}:{row.kind}:{row.fingerprint}",
+            self.stream,
+        ]
+        args = [
+            row.content_digest(),
+            int(self.limits.idempotency.total_seconds()),
+            self.limits.fingerprint[0],
+            self.limits.network[0],
+            max(self.limits.fingerprint[1], self.limits.network[1]),
+            int(self.limits.dedupe.total_seconds()),
+            encode(row),
+        ]
+        try:
+            verdict, counted = self.script(keys=keys, args=args)
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise BufferUnavailable(str(error)) from error
+        verdict = Verdict(verdict.decode())
+        retry_after = max(fp_left, net_left) if verdict is Verdict.LIMITED else 0
+        return Outcome(verdict, counted=bool(counted), retry_after=retry_after)
+
+
+class DatabaseBuffer:
+    """Same rules as RedisBuffer, by queries on the reports table (indexed for each)."""
+
+    def __init__(self, *, limits: Limits) -> None:
+        self.limits = limits
+
+    def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
+        prior = Report.objects.filter(id=row.id).first()
+        if prior is not None:
+            if _row_of(prior).content_digest() != row.content_digest():
+                return Outcome(Verdict.CONFLICT)
+            return Outcome(Verdict.REPLAY, counted=prior.counted)
+        for column, value, limit in (
+            ("fingerprint", row.fingerprint, self.limits.fingerprint),
+            ("network", row.network, self.limits.network),
+        ):
+            _, left = _window(limit, now)
+            window_start = now - timedelta(seconds=limit[1] - left)
+            recent = Report.objects.filter(**{column: value}, received_at__gte=window_start)
+            if recent.count() >= limit[0]:
+                return Outcome(Verdict.LIMITED, retry_after=left)
+        repeat = Report.objects.filter(
+            service_id=row.service_id,
+            kind=row.kind,
+            fingerprint=row.fingerprint,
+            counted=True,
+            received_at__gte=now - self.limits.dedupe,
+        ).exists()
+        report_store_batch(rows=[row.with_counted(not repeat)])
+        return Outcome(Verdict.ACCEPTED, counted=not repeat)
+
+
+def _row_of(report: Report) -> ReportRow:
+    return ReportRow(
+        id=report.id,
+        service_id=report.service_id,
+        kind=report.kind,
+        platform=report.platform,
+        problem=report.problem,
+        country=report.country,
+        subdivision=report.subdivision,
+        source=report.source,
+        origin=report.origin,
+        received_at=report.received_at,
+        fingerprint=report.fingerprint,
+        network=report.network,
+        counted=report.counted,
+    )
+
+
+@cache
+def redis_client() -> redis.Redis:
+    # Short timeouts: when Redis is down, intake falls back to the database instead of hanging.
+    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
+
+
+@cache
+def primary_buffer() -> RedisBuffer | DatabaseBuffer:
+    limits = Limits.from_settings()
+    if settings.INTAKE_BUFFER == "redis":
+        return RedisBuffer(redis_client(), stream=settings.INTAKE_STREAM, limits=limits)
+    return DatabaseBuffer(limits=limits)
+
+
+@cache
+def fallback_buffer() -> DatabaseBuffer:
+    return DatabaseBuffer(limits=Limits.from_settings())

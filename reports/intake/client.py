@@ -1,0 +1,39 @@
+"""What intake learns of the sender from an HTTP request: address (to hash), user agent and a
+default country from an edge header or Accept-Language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from reports.intake.pipeline import Client
+
+
+def client_of(request: HttpRequest) -> Client:
+    return Client(
+        address=_address(request),
+        user_agent=request.headers.get("User-Agent", "")[:400],
+        default_country=default_country(request),
+        origin=request.headers.get("Origin", ""),
+    )
+
+
+def default_country(request: HttpRequest) -> str:
+    """The edge's country header if set, else the region of the first Accept-Language tag."""
+    edge = request.headers.get(settings.COUNTRY_HEADER, "").strip().upper()
+    if len(edge) == 2 and edge.isalpha():
+        return edge
+    for tag in request.headers.get("Accept-Language", "").split(","):
+        parts = tag.split(";")[0].strip().replace("_", "-").split("-")
+        if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
+            return parts[-1].upper()
+    return ""
+
+
+def _address(request: HttpRequest) -> str:
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

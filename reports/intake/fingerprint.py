@@ -1,0 +1,81 @@
+"""Anonymous reporter and network fingerprints, keyed with a salt that rotates every UTC day.
+
+The raw address is used only here, in memory, and never leaves this module. Salts older than
+48 hours are destroyed (salt_rotate), after which no fingerprint can be linked to an address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+
+from reports.models import Salt
+
+_salts: dict[date, bytes] = {}
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    reporter: str
+    network: str
+
+
+def fingerprints_for(*, address: str, user_agent: str, now: datetime) -> Fingerprints:
+    salt = salt_for_day(now.date())
+    return Fingerprints(
+        reporter=_keyed_hash(salt, f"{address}\n{user_agent}"),
+        network=_keyed_hash(salt, network_prefix(address)),
+    )
+
+
+def network_prefix(address: str) -> str:
+    """The /24 of an IPv4 address or the /48 of an IPv6 one: roughly one subscriber network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    bits = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def salt_for_day(day: date) -> bytes:
+    salt = _salts.get(day)
+    if salt is None:
+        salt = _salt_load_or_create(day)
+        _salts.clear()  # keep only the current day's salt in memory
+        _salts[day] = salt
+    return salt
+
+
+def salt_rotate(*, now: datetime) -> int:
+    """Make sure today's and tomorrow's salts exist; destroy salts older than yesterday.
+
+    Returns how many salts were destroyed.
+    """
+    today = now.date()
+    for day in (today, today + timedelta(days=1)):
+        _salt_load_or_create(day)
+    deleted, _ = Salt.objects.filter(day__lt=today - timedelta(days=1)).delete()
+    return deleted
+
+
+def _salt_load_or_create(day: date) -> bytes:
+    row = Salt.objects.filter(day=day).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                row = Salt.objects.create(day=day, secret=secrets.token_bytes(32))
+        except IntegrityError:  # another process created it first
+            row = Salt.objects.get(day=day)
+    return bytes(row.secret)
+
+
+def _keyed_hash(salt: bytes, value: str) -> str:
+    return hashlib.blake2b(value.encode(), key=salt, digest_size=16).hexdigest()

@@ -1,0 +1,141 @@
+"""Write side of raw reports: store a batch exactly once, and drain the Redis stream into it."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import astuple
+
+from django.db import connection, transaction
+from redis import Redis
+from redis.exceptions import ResponseError
+
+from outages.detection.timebuckets import floor_to_minute
+from outages.services.buckets import BucketKey, bucket_increment
+from reports.models import Report
+from reports.rows import ReportRow, decode
+
+logger = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "id", "service_id", "kind", "platform", "problem", "country", "subdivision", "source",
+    "origin", "received_at", "fingerprint", "network", "counted",
+)  # fmt: skip
+_CHUNK = 500
+
+
+def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
+    """Insert reports idempotently by id and count the new ones in their minute buckets.
+
+    One transaction: a report already stored (a redelivered batch, a retried request) is
+    skipped and adds nothing to any bucket, so each report is counted exactly once.
+    Returns how many rows were really inserted.
+    """
+    unique = list({row.id: row for row in rows}.values())
+    with transaction.atomic():
+        inserted = _insert_new(unique)
+        increments: Counter[BucketKey] = Counter(
+            BucketKey(r.service_id, floor_to_minute(r.received_at), r.kind, r.platform,
+                      r.problem, r.country)
+            for r in unique
+            if r.counted and r.id in inserted
+        )  # fmt: skip
+        if increments:
+            bucket_increment(increments=increments)
+    return len(inserted)
+
+
+def _insert_new(rows: Sequence[ReportRow]) -> set[uuid.UUID]:
+    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id; returns the inserted ids."""
+    table = Report._meta.db_table
+    fields = [Report._meta.get_field(c.removesuffix("_id")) for c in _COLUMNS]
+    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    inserted: set[uuid.UUID] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            params: list[object] = []
+            for row in chunk:
+                params += [
+                    f.get_db_prep_save(v, connection) if f.name in ("id", "received_at") else v
+                    for f, v in zip(fields, astuple(row), strict=True)
+                ]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(_COLUMNS)})"  # noqa: S608
+                f" VALUES {', '.join([placeholders] * len(chunk))}"
+                " ON CONFLICT (id) DO NOTHING RETURNING id",
+                params,
+            )
+            inserted.update(_as_uuid(value) for (value,) in cursor.fetchall())
+    return inserted
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def report_drain(
+    *,
+    redis: Redis,
+    stream: str,
+    group: str,
+    consumer: str,
+    batch_size: int,
+    budget_seconds: float,
+    claim_idle_ms: int,
+    block_ms: int = 500,
+) -> int:
+    """Move reports from the stream into storage for about budget_seconds; returns how many.
+
+    1. Claim entries another consumer read but never acknowledged (it crashed) for longer
+       than claim_idle_ms.
+    2. Read new entries as this consumer of the group, a batch at a time.
+    3. Store each batch (report_store_batch), then acknowledge and delete it: only after the
+       commit, so a crash in between redelivers the batch, which the idempotent insert skips.
+    """
+    try:
+        redis.xgroup_create(stream, group, id="0", mkstream=True)
+    except ResponseError as error:
+        if "BUSYGROUP" not in str(error):
+            raise
+    moved = 0
+    cursor = "0-0"
+    while True:  # 1. entries of crashed consumers
+        cursor, entries, _deleted = redis.xautoclaim(
+            stream, group, consumer, min_idle_time=claim_idle_ms, start_id=cursor,
+            count=batch_size,
+        )  # fmt: skip
+        moved += _store_and_ack(redis, stream, group, entries)
+        if cursor in (b"0-0", "0-0") or not entries:
+            break
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:  # 2. new entries
+        response = redis.xreadgroup(
+            group, consumer, {stream: ">"}, count=batch_size, block=block_ms
+        )
+        if response:
+            moved += _store_and_ack(redis, stream, group, response[0][1])
+    return moved
+
+
+def _store_and_ack(
+    redis: Redis, stream: str, group: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
+) -> int:
+    if not entries:
+        return 0
+    rows = []
+    for entry_id, fields in entries:
+        try:
+            rows.append(decode(fields[b"r"], counted=fields[b"c"] == b"1"))
+        except (KeyError, ValueError, TypeError):
+            logger.error("Dropping a malformed stream entry %s", entry_id)
+    report_store_batch(rows=rows)
+    ids = [entry_id for entry_id, _ in entries]
+    pipe = redis.pipeline(transaction=False)
+    pipe.xack(stream, group, *ids)
+    pipe.xdel(stream, *ids)
+    pipe.execute()
+    return len(rows)

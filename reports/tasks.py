@@ -1,0 +1,37 @@
+"""Celery interfaces of the reports app: thin wrappers that call one service each."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from reports.intake.buffer import redis_client
+from reports.intake.fingerprint import salt_rotate
+from reports.services import report_drain
+
+
+def consumer_name() -> str:
+    """One stream consumer per worker process, so a crashed one's entries can be claimed."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@shared_task(name="reports.drain", ignore_result=True)
+def report_drain_task() -> int:
+    return report_drain(
+        redis=redis_client(),
+        stream=settings.INTAKE_STREAM,
+        group=settings.INTAKE_STREAM_GROUP,
+        consumer=consumer_name(),
+        batch_size=settings.DRAIN_BATCH_SIZE,
+        budget_seconds=settings.DRAIN_BUDGET_SECONDS,
+        claim_idle_ms=settings.DRAIN_CLAIM_IDLE_MS,
+    )
+
+
+@shared_task(name="reports.salt_rotate", ignore_result=True)
+def salt_rotate_task() -> int:
+    return salt_rotate(now=timezone.now())

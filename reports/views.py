@@ -1,0 +1,50 @@
+"""The report button's HTML door: a CSRF-protected form that works without JavaScript."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from outages.models import Service
+from outages.vocabulary import Source
+from reports.forms import report_form_context
+from reports.intake.client import client_of
+from reports.intake.errors import Rejected
+from reports.intake.pipeline import report_intake
+
+FORM_FIELDS = ("id", "kind", "platform", "problem", "country", "subdivision")
+
+
+@require_http_methods(["GET", "POST"])
+def report_form(request: HttpRequest, slug: str) -> HttpResponse:
+    service = get_object_or_404(Service, slug=slug, is_active=True)
+    if request.method == "GET":
+        return render(request, "reports/report_page.html", report_form_context(request, service))
+    data = {name: request.POST[name] for name in FORM_FIELDS if request.POST.get(name)}
+    if data.get("kind") == "works":
+        data.pop("problem", None)
+    try:
+        accepted = report_intake(
+            data=data,
+            service_slug=slug,
+            source=Source.SITE,
+            client=client_of(request),
+            now=timezone.now(),
+            retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
+        )
+    except Rejected as rejection:
+        context = report_form_context(request, service, values=data)
+        context["rejection"] = rejection
+        response = render(request, "reports/report_page.html", context, status=rejection.status)
+        if rejection.retry_after:
+            response["Retry-After"] = str(rejection.retry_after)
+        return response
+    if accepted.counted:
+        messages.success(request, f"Thank you: your report about {service.name} is counted.")
+    else:
+        messages.info(request, "You already reported this in the last minutes: it is counted once.")
+    return redirect("service_detail", slug=slug)

@@ -1,0 +1,65 @@
+"""Shared fixtures. `make test-postgres` runs everything against the real services and fails
+at once if one is missing; `make test-sqlite` runs the rest on the embedded default."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+import redis as redis_lib
+from django.conf import settings
+
+from reports.intake import buffer, pipeline
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 2).close()
+    except OSError:
+        return False
+    return True
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not os.environ.get("REQUIRE_SERVICES"):
+        return
+    needed = {
+        "PostgreSQL (DATABASE_URL)": (os.environ.get("DATABASE_URL", ""), 5432),
+        "Redis (REDIS_URL)": (os.environ.get("REDIS_URL", ""), 6379),
+    }
+    for name, (url, port) in needed.items():
+        if not url or not _reachable(url, port):
+            pytest.exit(f"{name} is required for this run and is not reachable at {url!r}.", 2)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_intake_state() -> Iterator[None]:
+    """Intake keeps per-process caches (buffers, slug map); start each test without them."""
+    for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
+        cached.cache_clear()
+    pipeline.services_forget()
+    pipeline.rejections.clear()
+    yield
+    for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def database_buffer(settings: object) -> None:
+    """Intake through the database buffer (the embedded default and the Redis-down fallback)."""
+    settings.INTAKE_BUFFER = "database"  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def redis_client() -> Iterator[redis_lib.Redis]:
+    """The suite's Redis database, emptied before and after the test."""
+    if not settings.REDIS_URL:
+        pytest.fail("This test needs REDIS_URL (run it with `make test-postgres`).")
+    client = redis_lib.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
