@@ -88,7 +88,8 @@ def report_drain(
     claim_idle_ms: int,
     block_ms: int = 500,
 ) -> int:
-    """Move reports from the stream into storage for about budget_seconds; returns how many.
+    """Move reports from the stream into storage for about budget_seconds (with 0: until the
+    stream is empty); returns how many.
 
     1. Claim entries another consumer read but never acknowledged (it crashed) for longer
        than claim_idle_ms.
@@ -112,12 +113,16 @@ def report_drain(
         if cursor in (b"0-0", "0-0") or not entries:
             break
     deadline = time.monotonic() + budget_seconds
-    while time.monotonic() < deadline:  # 2. new entries
+    while True:  # 2. new entries
+        past = time.monotonic() >= deadline
         response = redis.xreadgroup(
-            group, consumer, {stream: ">"}, count=batch_size, block=block_ms
+            group, consumer, {stream: ">"}, count=batch_size, block=None if past else block_ms
         )
-        if response:
-            moved += _store_and_ack(redis, stream, group, response[0][1])
+        entries = response[0][1] if response else []
+        moved += _store_and_ack(redis, stream, group, entries)
+        # A zero budget drains what is there now; otherwise stop once the budget is spent.
+        if past and (budget_seconds > 0 or not entries):
+            break
     return moved
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlparse
 
 import pytest
@@ -13,12 +13,15 @@ import redis as redis_lib
 from django.conf import settings
 
 from reports.intake import buffer, pipeline
+from reports.services import report_drain
 
 
 def _reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 2).close()
+        socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), 2
+        ).close()
     except OSError:
         return False
     return True
@@ -63,3 +66,27 @@ def redis_client() -> Iterator[redis_lib.Redis]:
     client.flushdb()
     yield client
     client.flushdb()
+
+
+def drain_all(client: redis_lib.Redis, *, consumer: str = "test", claim_idle_ms: int = 0) -> int:
+    """Run the bucketing consumer until the stream is empty; returns reports moved."""
+    return report_drain(
+        redis=client,
+        stream=settings.INTAKE_STREAM,
+        group=settings.INTAKE_STREAM_GROUP,
+        consumer=consumer,
+        batch_size=500,
+        budget_seconds=0,
+        claim_idle_ms=claim_idle_ms,
+    )
+
+
+@pytest.fixture(params=["database", pytest.param("redis", marks=pytest.mark.services)])
+def intake_buffer(request: pytest.FixtureRequest, settings: object) -> Callable[[], None]:
+    """Run a test through each intake buffer; call the returned `settle()` before reading rows
+    (it drains the Redis stream into the database, as the Celery consumer would)."""
+    settings.INTAKE_BUFFER = request.param  # type: ignore[attr-defined]
+    if request.param == "database":
+        return lambda: None
+    client = request.getfixturevalue("redis_client")
+    return lambda: drain_all(client) and None

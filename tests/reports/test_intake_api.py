@@ -1,18 +1,21 @@
-"""The JSON door of intake, through the database buffer (embedded default and fallback)."""
+"""The JSON door of intake, through each buffer: the database (embedded default and fallback)
+and the Redis stream drained by the bucketing consumer. Both must answer alike."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from outages.models import MinuteBucket
 from reports.models import Report
 from tests.factories import ServiceFactory
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total, post_report
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_buffer")]
+pytestmark = pytest.mark.django_db
 VALID = {"platform": "web", "problem": "login", "country": "FR"}
 
 
@@ -21,8 +24,14 @@ def service():
     return ServiceFactory(slug="twitter", name="Twitter")
 
 
-def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service):
+@pytest.fixture
+def settle(intake_buffer):
+    return intake_buffer
+
+
+def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service, settle):
     response = post_report(client, "twitter", VALID)
+    settle()
 
     assert response.status_code == 202
     assert response.json()["status"] == "counted"
@@ -35,9 +44,10 @@ def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service):
     assert bucket.minute == report.received_at.replace(second=0, microsecond=0)
 
 
-def test_it_counts_only_the_first_problem_report_per_person_in_the_window(client, service):
+def test_it_counts_only_the_first_problem_report_per_person_in_the_window(client, service, settle):
     first = post_report(client, "twitter", VALID)
     repeat = post_report(client, "twitter", {**VALID, "problem": "posting"})
+    settle()
 
     assert first.json()["status"] == "counted"
     assert repeat.status_code == 202
@@ -47,25 +57,29 @@ def test_it_counts_only_the_first_problem_report_per_person_in_the_window(client
     assert_buckets_match_raw_reports()
 
 
-def test_it_counts_a_works_report_beside_a_problem_report(client, service):
+def test_it_counts_a_works_report_beside_a_problem_report(client, service, settle):
     post_report(client, "twitter", VALID)
     works = post_report(client, "twitter", {"kind": "works", "platform": "web"})
+    settle()
 
     assert works.json()["status"] == "counted"
     assert bucket_total(kind="works") == 1
     assert bucket_total(kind="problem") == 1
 
 
-def test_it_counts_different_people_separately(client, service):
+def test_it_counts_different_people_separately(client, service, settle):
     for address in ("198.51.100.1", "198.51.100.2", "2001:db8::1"):
         assert post_report(client, "twitter", VALID, address=address).status_code == 202
+    settle()
     assert bucket_total() == 3
 
 
-def test_a_retry_with_the_same_id_counts_once(client, service):
+def test_a_retry_with_the_same_id_counts_once(client, service, settle):
     body = {**VALID, "id": str(uuid.uuid4())}
     first = post_report(client, "twitter", body)
+    settle()
     retry = post_report(client, "twitter", body, address="198.51.100.99")
+    settle()
 
     assert first.status_code == retry.status_code == 202
     assert first.json() == retry.json()
@@ -73,22 +87,24 @@ def test_a_retry_with_the_same_id_counts_once(client, service):
     assert bucket_total() == 1
 
 
-def test_the_same_id_with_another_body_is_a_conflict(client, service):
+def test_the_same_id_with_another_body_is_a_conflict(client, service, settle):
     report_id = str(uuid.uuid4())
     post_report(client, "twitter", {**VALID, "id": report_id})
     response = post_report(client, "twitter", {**VALID, "id": report_id, "platform": "ios"})
+    settle()
 
     assert response.status_code == 409
     assert response.json()["type"] == "urn:problem:id_conflict"
     assert Report.objects.count() == 1
 
 
-def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings):
+def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings, settle):
     settings.INTAKE_RATE_FINGERPRINT = (2, 3600)
     ServiceFactory(slug="a"), ServiceFactory(slug="b")
     for slug in ("a", "b"):
         assert post_report(client, slug, VALID).status_code == 202
     response = post_report(client, "twitter", VALID)
+    settle()
 
     assert response.status_code == 429
     assert response.json()["type"] == "urn:problem:rate_limited"
@@ -96,7 +112,7 @@ def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settin
     assert Report.objects.count() == 2
 
 
-def test_it_rate_limits_one_network_prefix(client, service, settings):
+def test_it_rate_limits_one_network_prefix(client, service, settings, settle):
     settings.INTAKE_RATE_NETWORK = (2, 3600)
     for host in (1, 2):
         post_report(client, "twitter", VALID, address=f"192.0.2.{host}")
@@ -106,17 +122,16 @@ def test_it_rate_limits_one_network_prefix(client, service, settings):
     assert post_report(client, "twitter", VALID, address="192.0.3.1").status_code == 202
 
 
-def test_the_country_defaults_from_the_edge_header_then_accept_language(client, service):
+def test_the_country_defaults_from_the_edge_header_then_accept_language(client, service, settle):
     body = {"platform": "web", "problem": "login"}
     edge = post_report(client, "twitter", body, HTTP_CF_IPCOUNTRY="jp")
     language = post_report(
         client, "twitter", body, address="198.51.100.5", HTTP_ACCEPT_LANGUAGE="fr-CA,fr;q=0.8"
     )
     unknown = post_report(client, "twitter", body, address="198.51.100.6")
+    settle()
 
-    countries = {
-        r.json()["id"]: c for r, c in ((edge, "JP"), (language, "CA"), (unknown, ""))
-    }
+    countries = {r.json()["id"]: c for r, c in ((edge, "JP"), (language, "CA"), (unknown, ""))}
     for report_id, country in countries.items():
         assert Report.objects.get(id=report_id).country == country
 
@@ -127,7 +142,8 @@ BAD_INPUTS = [
     ({"platform": "web"}, None, 400, "invalid_field", "problem"),
     ({"platform": "web", "problem": "sadness"}, None, 400, "invalid_field", "problem"),
     ({"platform": "web", "problem": "login", "kind": "meh"}, None, 400, "invalid_field", "kind"),
-    ({"kind": "works", "platform": "web", "problem": "login"}, None, 400, "invalid_field", "problem"),
+    ({"kind": "works", "platform": "web", "problem": "login"}, None, 400, "invalid_field",
+     "problem"),
     ({**VALID, "country": "XX"}, None, 400, "invalid_field", "country"),
     ({**VALID, "country": "France"}, None, 400, "invalid_field", "country"),
     ({**VALID, "country": "FR", "subdivision": "US-CA"}, None, 400, "invalid_field", "subdivision"),
@@ -146,10 +162,11 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("body", "content_type", "status", "reason", "field"), BAD_INPUTS)
 def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
-    client, service, body, content_type, status, reason, field
+    client, service, settle, body, content_type, status, reason, field
 ):
     headers = {"content_type": content_type} if content_type else {}
     response = post_report(client, "twitter", body, raw=isinstance(body, str | bytes), **headers)
+    settle()
 
     assert response.status_code == status
     assert response["Content-Type"] == "application/problem+json"
@@ -162,7 +179,7 @@ def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
     assert not MinuteBucket.objects.exists()
 
 
-def test_an_unknown_service_is_a_404_problem(client, service):
+def test_an_unknown_service_is_a_404_problem(client, service, intake_buffer):
     response = post_report(client, "no-such-service", VALID)
 
     assert response.status_code == 404
@@ -180,7 +197,7 @@ def test_get_is_not_allowed(client, service):
     assert response["Content-Type"] == "application/problem+json"
 
 
-def test_every_rejection_is_counted_by_reason(client, service):
+def test_every_rejection_is_counted_by_reason(client, service, intake_buffer):
     from reports.intake import pipeline
 
     post_report(client, "twitter", {"platform": "fax"})
@@ -190,8 +207,9 @@ def test_every_rejection_is_counted_by_reason(client, service):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=8,
 )
 report_like = st.fixed_dictionaries(
@@ -209,8 +227,9 @@ report_like = st.fixed_dictionaries(
 
 @hsettings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=report_like | json_values)
-def test_fuzzed_json_bodies_never_get_a_500(client, service, body):
+def test_fuzzed_json_bodies_never_get_a_500(client, service, settle, body):
     response = post_report(client, "twitter", body)
+    settle()
     assert response.status_code in {202, 400, 409, 429}
     if response.status_code != 202:
         assert response["Content-Type"] == "application/problem+json"

@@ -1,0 +1,91 @@
+"""The drain path with real Celery worker processes, killed with SIGKILL mid-batch."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.conf import settings
+
+from reports.models import Report
+from tests.factories import ServiceFactory, report_row
+from tests.integration.workers import kill_hard, start_worker, stop, worker_env
+from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total
+from tests.reports.test_drain import _fill_stream
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+T0 = datetime(2022, 12, 29, 0, 7, tzinfo=UTC)
+STREAM, GROUP = settings.INTAKE_STREAM, settings.INTAKE_STREAM_GROUP
+
+
+def _pending(client) -> int:
+    try:
+        return client.xpending(STREAM, GROUP)["pending"]
+    except Exception:  # the group does not exist yet
+        return 0
+
+
+def _wait_until(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_worker_drains_reports_into_buckets(redis_client, tmp_path):
+    service = ServiceFactory()
+    _fill_stream(redis_client, [report_row(service_id=service.id, received_at=T0)
+                                for _ in range(500)])  # fmt: skip
+    worker = start_worker(worker_env(tmp_path))
+    try:
+        assert _wait_until(lambda: redis_client.xlen(STREAM) == 0, timeout=60)
+        assert _wait_until(lambda: Report.objects.count() == 500, timeout=10)
+    finally:
+        stop(worker)
+    assert bucket_total() == 500
+    assert_buckets_match_raw_reports()
+
+
+def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tmp_path):
+    service = ServiceFactory()
+    total = 30_000
+    rows = [
+        report_row(service_id=service.id, received_at=T0 + timedelta(seconds=i % 3600),
+                   country=random.choice(["US", "JP", "GB", "FR"]))
+        for i in range(total)
+    ]  # fmt: skip
+    _fill_stream(redis_client, rows)
+    # Small batches and a short claim delay: many batches in flight to be killed, and a
+    # restarted worker (a new consumer) claims the dead one's entries quickly.
+    env = worker_env(
+        tmp_path, DRAIN_BATCH_SIZE="50", DRAIN_CLAIM_IDLE_MS="300", DRAIN_BUDGET_SECONDS="2"
+    )
+    kills_mid_batch = 0
+    for _ in range(12):
+        before = redis_client.xlen(STREAM)
+        worker = start_worker(env)
+        try:
+            assert _wait_until(lambda b=before: redis_client.xlen(STREAM) < b, timeout=60)
+            time.sleep(random.uniform(0.05, 0.4))
+            kills_mid_batch += _pending(redis_client) > 0
+        finally:
+            kill_hard(worker)
+        if kills_mid_batch >= 4 or redis_client.xlen(STREAM) < 3000:
+            break
+    assert kills_mid_batch >= 3, "the test never caught a batch in flight"
+
+    worker = start_worker(env)
+    try:
+        assert _wait_until(
+            lambda: redis_client.xlen(STREAM) == 0 and _pending(redis_client) == 0, timeout=120
+        )
+    finally:
+        stop(worker)
+
+    assert Report.objects.count() == total
+    assert bucket_total() == total
+    assert_buckets_match_raw_reports()

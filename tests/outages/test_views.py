@@ -1,0 +1,133 @@
+"""The first public pages: home, the service page with its chart, and the report form."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import plotly.offline
+import pytest
+from django.utils import timezone
+
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import MinuteBucket
+from reports.models import Report
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def twitter():
+    return ServiceFactory(slug="twitter", name="Twitter")
+
+
+def test_home_lists_services_busiest_first(client, twitter):
+    quiet = ServiceFactory(slug="quiet", name="Quiet")
+    MinuteBucket.objects.create(
+        service=twitter, minute=floor_to_minute(timezone.now()), kind="problem",
+        platform="web", problem="login", country="US", count=7,
+    )  # fmt: skip
+
+    page = client.get("/").content.decode()
+
+    assert page.index("Twitter") < page.index(quiet.name)
+
+
+def test_the_service_page_charts_the_last_24_hours_per_minute(client, twitter):
+    minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
+    MinuteBucket.objects.create(
+        service=twitter, minute=minute, kind="problem", platform="web", problem="login",
+        country="US", count=42,
+    )  # fmt: skip
+
+    response = client.get("/s/twitter/")
+
+    assert response.status_code == 200
+    figure = response.context["figure"]
+    x, y = figure["data"][0]["x"], figure["data"][0]["y"]
+    assert len(x) + 1 == 24 * 60  # every minute, zero-filled; the partial one drawn apart
+    assert y[x.index(minute.isoformat())] == 42
+    assert sum(y) == 42
+
+
+def test_pages_load_scripts_only_from_our_own_static_files(client, twitter):
+    page = client.get("/s/twitter/").content.decode()
+
+    sources = re.findall(r'<script[^>]+src="([^"]+)"', page)
+    assert "/static/vendor/plotly/plotly.min.js" in sources
+    assert all(src.startswith("/static/") for src in sources)
+    assert "cdn" not in page.lower()
+
+
+def test_the_local_plotly_is_the_version_plotly_py_expects(client):
+    response = client.get("/static/vendor/plotly/plotly.min.js")
+
+    assert response.status_code == 200
+    head = b"".join(response.streaming_content)[:200].decode()
+    assert f"plotly.js v{plotly.offline.get_plotlyjs_version()}" in head
+
+
+def test_an_unknown_service_page_is_404(client):
+    assert client.get("/s/nope/").status_code == 404
+
+
+def test_the_form_preselects_country_from_accept_language_and_platform_from_agent(client, twitter):
+    response = client.get(
+        "/s/twitter/report/",
+        HTTP_ACCEPT_LANGUAGE="ja-JP,ja;q=0.9",
+        HTTP_USER_AGENT="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+    )
+    page = response.content.decode()
+
+    assert '<option value="JP" selected>' in page
+    assert '<option value="ios" selected>' in page
+
+
+def test_the_report_form_counts_a_report_and_thanks_the_reporter(client, twitter, database_buffer):
+    form = client.get("/s/twitter/report/").context["form_values"]
+    response = client.post(
+        "/s/twitter/report/",
+        {"id": form["id"], "problem": "login", "platform": "web", "country": "FR"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == "/s/twitter/"
+    assert "your report about Twitter is counted" in response.content.decode()
+    report = Report.objects.get()
+    assert (report.source, report.country, report.problem) == ("site", "FR", "login")
+
+
+def test_a_double_submitted_form_is_one_report(client, twitter, database_buffer):
+    data = {"id": "6f1c2b8e-3c1a-4f5e-9b7a-2d4c6e8f0a1b", "problem": "login", "platform": "web"}
+    client.post("/s/twitter/report/", data)
+    client.post("/s/twitter/report/", data)
+
+    assert Report.objects.count() == 1
+
+
+def test_the_form_shows_which_field_is_wrong(client, twitter, database_buffer):
+    response = client.post("/s/twitter/report/", {"problem": "login", "platform": "fax"})
+
+    assert response.status_code == 400
+    assert "platform:" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_the_report_form_requires_a_csrf_token(twitter, database_buffer):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/s/twitter/report/", {"problem": "login", "platform": "web"}
+    )
+
+    assert response.status_code == 403
+    assert not Report.objects.exists()
+
+
+def test_the_openapi_schema_documents_report_intake(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    operation = schema["paths"]["/api/v1/services/{slug}/reports"]["post"]
+    assert operation["operationId"] == "reports_create"
+    assert {"202", "400", "404", "409", "413", "415", "429", "503"} <= set(operation["responses"])
