@@ -30,6 +30,11 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": timedelta(seconds=1),
             "options": {"expires": 2},
         }
+        # Forget the stream consumers of worker processes that are gone.
+        schedule["stream-consumers-prune"] = {
+            "task": "reports.stream_consumers_prune",
+            "schedule": timedelta(minutes=10),
+        }
     if settings.SIMULATE_LIVE_TRAFFIC:
         # Demo only: feed a little live traffic through the real intake so the charts move.
         schedule["simulate-tick"] = {

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import astuple
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from redis import Redis
 from redis.exceptions import ResponseError
 
@@ -129,18 +129,47 @@ def report_drain(
 def _store_and_ack(
     redis: Redis, stream: str, group: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
 ) -> int:
+    """Store a batch, then XACK and XDEL it; entries that cannot be stored go to the
+    dead-letter stream (STREAM:dead) for an operator, so they never block the stream."""
     if not entries:
         return 0
-    rows = []
+    rows: dict[bytes, ReportRow] = {}
+    dead: list[tuple[bytes, dict[bytes, bytes], str]] = []
     for entry_id, fields in entries:
         try:
-            rows.append(decode(fields[b"r"], counted=fields[b"c"] == b"1"))
+            rows[entry_id] = decode(fields[b"r"], counted=fields[b"c"] == b"1")
         except (KeyError, ValueError, TypeError):
-            logger.error("Dropping a malformed stream entry %s", entry_id)
-    report_store_batch(rows=rows)
-    ids = [entry_id for entry_id, _ in entries]
+            dead.append((entry_id, fields, "malformed entry"))
+    try:
+        report_store_batch(rows=list(rows.values()))
+    except IntegrityError:
+        # A row whose service was deleted meanwhile fails the whole batch: store row by row.
+        for entry_id, row in rows.items():
+            try:
+                report_store_batch(rows=[row])
+            except IntegrityError as error:
+                dead.append((entry_id, dict(entries)[entry_id], str(error)[:200]))
     pipe = redis.pipeline(transaction=False)
+    for entry_id, fields, reason in dead:
+        logger.error("Dead-lettering stream entry %s: %s", entry_id.decode(), reason)
+        pipe.xadd(f"{stream}:dead", {**fields, b"entry": entry_id, b"error": reason})
+    ids = [entry_id for entry_id, _ in entries]
     pipe.xack(stream, group, *ids)
     pipe.xdel(stream, *ids)
     pipe.execute()
-    return len(rows)
+    return len(entries) - len(dead)
+
+
+def stream_consumers_prune(*, redis: Redis, stream: str, group: str, idle_ms: int) -> int:
+    """Forget consumers (one per worker process ever started) idle for idle_ms with nothing
+    pending; a crashed consumer's pending entries are claimed by report_drain first."""
+    pruned = 0
+    try:
+        consumers = redis.xinfo_consumers(stream, group)
+    except ResponseError:  # no stream or group yet
+        return 0
+    for consumer in consumers:
+        if consumer["pending"] == 0 and consumer["idle"] >= idle_ms:
+            redis.xgroup_delconsumer(stream, group, consumer["name"])
+            pruned += 1
+    return pruned

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from reports.intake.buffer import redis_client
 from reports.intake.fingerprint import salt_rotate
-from reports.services import report_drain
+from reports.services import report_drain, stream_consumers_prune
 
 
 def consumer_name() -> str:
@@ -35,3 +35,13 @@ def report_drain_task() -> int:
 @shared_task(name="reports.salt_rotate", ignore_result=True)
 def salt_rotate_task() -> int:
     return salt_rotate(now=timezone.now())
+
+
+@shared_task(name="reports.stream_consumers_prune", ignore_result=True)
+def stream_consumers_prune_task() -> int:
+    return stream_consumers_prune(
+        redis=redis_client(),
+        stream=settings.INTAKE_STREAM,
+        group=settings.INTAKE_STREAM_GROUP,
+        idle_ms=3_600_000,
+    )

@@ -127,3 +127,34 @@ def test_two_consumers_at_once_stay_exact(redis_client):
     assert Report.objects.count() == 6000
     assert bucket_total() == 6000
     assert_buckets_match_raw_reports()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_that_cannot_be_stored_is_dead_lettered_and_the_rest_counted(redis_client):
+    service = ServiceFactory()
+    rows = _rows(service.id, 50)
+    orphan = report_row(service_id=service.id + 1000, received_at=T0)  # no such service
+    _fill_stream(redis_client, [*rows[:25], orphan, *rows[25:]])
+    redis_client.xadd(settings.INTAKE_STREAM, {"r": "not json", "c": "1"})
+
+    assert drain_all(redis_client) == 50
+
+    assert Report.objects.count() == 50
+    assert_buckets_match_raw_reports()
+    dead = redis_client.xrange(f"{settings.INTAKE_STREAM}:dead")
+    assert len(dead) == 2
+    assert redis_client.xlen(settings.INTAKE_STREAM) == 0
+
+
+def test_idle_consumers_with_nothing_pending_are_pruned(redis_client):
+    from reports.services import stream_consumers_prune
+
+    stream, group = settings.INTAKE_STREAM, settings.INTAKE_STREAM_GROUP
+    redis_client.xgroup_create(stream, group, id="0", mkstream=True)
+    redis_client.xadd(stream, {"r": "x", "c": "1"})
+    redis_client.xreadgroup(group, "busy", {stream: ">"})  # holds a pending entry
+    redis_client.xgroup_createconsumer(stream, group, "idle")
+
+    assert stream_consumers_prune(redis=redis_client, stream=stream, group=group, idle_ms=0) == 1
+    names = {c["name"] for c in redis_client.xinfo_consumers(stream, group)}
+    assert names == {b"busy"}
