@@ -23,6 +23,7 @@ run: install
 	@echo "==> seeding demo services and two weeks of history (first run only)"
 	@$(BIN)/python manage.py seed --if-empty
 	@echo "==> starting web (http://127.0.0.1:$(PORT)), Celery worker and scheduler; Ctrl-C stops all"
+	@rm -rf var/metrics && mkdir -p var/metrics
 	@$(BIN)/honcho --procfile Procfile.embedded start --port $(PORT)
 
 test: install test-postgres test-sqlite

@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from redis import Redis
 from redis.exceptions import ResponseError
 
+from common import metrics
 from outages.detection.timebuckets import floor_to_minute
 from outages.services.buckets import BucketKey, bucket_increment
 from reports.models import Report
@@ -157,6 +158,8 @@ def _store_and_ack(
     pipe.xack(stream, group, *ids)
     pipe.xdel(stream, *ids)
     pipe.execute()
+    metrics.drain_stored.inc(len(entries) - len(dead))
+    metrics.drain_dead.inc(len(dead))
     return len(entries) - len(dead)
 
 

@@ -45,7 +45,6 @@ def _fresh_intake_state() -> Iterator[None]:
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
         cached.cache_clear()
     pipeline.services_forget()
-    pipeline.rejections.clear()
     yield
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
         cached.cache_clear()

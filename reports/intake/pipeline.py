@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import DatabaseError
 
+from common import metrics
 from outages.models import Service
 from outages.vocabulary import Source
 from reports.intake.buffer import (
@@ -26,10 +26,6 @@ from reports.intake.request import ReportRequest, parse_report
 from reports.rows import ReportRow
 
 logger = logging.getLogger(__name__)
-
-# Rejections by reason since the process started (exported by /metrics later).
-rejections: Counter[RejectReason] = Counter()
-buffer_fallbacks = 0
 
 
 @dataclass(frozen=True)
@@ -76,21 +72,23 @@ def report_intake(
             "Reports cannot be stored right now; retry with the same id.",
             retry_after=retry_after,
         )
-        rejections[rejection.reason] += 1
+        metrics.intake_rejected.labels(rejection.reason).inc()
         raise rejection from error
     except Rejected as rejection:
-        rejections[rejection.reason] += 1
+        metrics.intake_rejected.labels(rejection.reason).inc()
         raise
-    return _verdict(outcome, request)
+    accepted = _verdict(outcome, request)
+    status = "counted" if accepted.counted else "already_counted"
+    metrics.intake_accepted.labels(status, source).inc()
+    return accepted
 
 
 def _buffer(row: ReportRow, *, now: datetime) -> Outcome:
-    global buffer_fallbacks
     try:
         return primary_buffer().admit(row, now=now)
     except BufferUnavailable:
         # Redis is down: the same rules and the same idempotent insert, straight to the database.
-        buffer_fallbacks += 1
+        metrics.intake_fallbacks.inc()
         return fallback_buffer().admit(row, now=now)
 
 
@@ -108,7 +106,7 @@ def _verdict(outcome: Outcome, request: ReportRequest) -> Accepted:
         )
     else:
         return Accepted(request=request, counted=outcome.counted)
-    rejections[rejection.reason] += 1
+    metrics.intake_rejected.labels(rejection.reason).inc()
     raise rejection
 
 

@@ -198,11 +198,21 @@ def test_get_is_not_allowed(client, service):
 
 
 def test_every_rejection_is_counted_by_reason(client, service, intake_buffer):
-    from reports.intake import pipeline
+    from prometheus_client import REGISTRY
 
+    def rejected(reason):
+        value = REGISTRY.get_sample_value("outages_intake_rejected_total", {"reason": reason})
+        return value or 0
+
+    before = {reason: rejected(reason) for reason in ("invalid_field", "unknown_service")}
     post_report(client, "twitter", {"platform": "fax"})
     post_report(client, "nope", VALID)
-    assert pipeline.rejections == {"invalid_field": 1, "unknown_service": 1}
+    post_report(client, "nope", VALID)
+
+    assert rejected("invalid_field") - before["invalid_field"] == 1
+    assert rejected("unknown_service") - before["unknown_service"] == 2
+    metrics = client.get("/metrics").content.decode()
+    assert 'outages_intake_rejected_total{reason="unknown_service"}' in metrics
 
 
 json_values = st.recursive(

@@ -1,0 +1,66 @@
+"""Prometheus metrics of the product, and the /metrics, /healthz and /readyz views.
+
+With PROMETHEUS_MULTIPROC_DIR set (gunicorn and Celery, see Procfile.embedded and compose),
+every process writes its counters there and /metrics adds them up.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    generate_latest,
+    multiprocess,
+)
+
+intake_accepted = Counter(
+    "outages_intake_accepted", "Reports accepted by intake", ["status", "source"]
+)
+intake_rejected = Counter("outages_intake_rejected", "Reports turned away, by reason", ["reason"])
+intake_fallbacks = Counter(
+    "outages_intake_buffer_fallbacks", "Reports written to the database because Redis was down"
+)
+drain_stored = Counter("outages_drain_reports", "Stream entries stored by the bucketing consumer")
+drain_dead = Counter("outages_drain_dead_letters", "Stream entries set aside as unstorable")
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process answers (liveness)."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """The database answers, and Redis too when it buffers intake (readiness)."""
+    from django.conf import settings
+
+    checks: dict[str, str] = {}
+    try:
+        connection.ensure_connection()
+        checks["database"] = "ok"
+    except Exception as error:  # any failure means not ready
+        checks["database"] = error.__class__.__name__
+    if settings.INTAKE_BUFFER == "redis":
+        from reports.intake.buffer import redis_client
+
+        try:
+            redis_client().ping()
+            checks["redis"] = "ok"
+        except Exception as error:
+            checks["redis"] = error.__class__.__name__
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", **checks},
+                        status=200 if ready else 503)  # fmt: skip
