@@ -5,6 +5,7 @@ Only settings.py reads the environment; everything else reads settings.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -14,13 +15,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# An empty variable counts as unset (compose and shells pass `NAME=` for "no value"), so that
+# `SECRET_KEY=` falls back to its default instead of failing or yielding an empty setting.
+env.ENVIRON = {name: value for name, value in os.environ.items() if value != ""}
 
 
 def env_secret(name: str, *, default: str | None = None) -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
     file_name = env.str(f"{name}_FILE", default="")
     if file_name:
-        return Path(file_name).read_text().strip()
+        try:
+            return Path(file_name).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(
+                f"{name}_FILE names {file_name!r}, which cannot be read ({error.strerror}). "
+                "See .env.example."
+            ) from error
     value = env.str(name, default=default if default is not None else "")
     if not value:
         raise ImproperlyConfigured(

@@ -9,16 +9,22 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import BASE_DIR, env, env_required, env_secret
 
 DEPLOYMENT = env.str("DEPLOYMENT", default="embedded")
 if DEPLOYMENT not in {"embedded", "production"}:
-    raise ValueError(f"DEPLOYMENT must be 'embedded' or 'production', not {DEPLOYMENT!r}")
+    raise ImproperlyConfigured(
+        f"DEPLOYMENT must be 'embedded' or 'production', not {DEPLOYMENT!r}. See .env.example."
+    )
 PRODUCTION = DEPLOYMENT == "production"
 # Local state of the embedded default: the SQLite file, Celery's filesystem queue, beat's file.
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG must not be on with DEPLOYMENT=production.")
 if PRODUCTION:
     SECRET_KEY = env_secret("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or [env_required("ALLOWED_HOSTS")]
@@ -131,6 +137,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The buffer a report is made durable in before 2xx: "redis" (a stream drained by Celery) when
 # REDIS_URL is set, otherwise "database" (a direct idempotent insert; also the fallback).
 INTAKE_BUFFER = env.str("INTAKE_BUFFER", default="redis" if REDIS_URL else "database")
+if INTAKE_BUFFER not in {"redis", "database"} or (INTAKE_BUFFER == "redis" and not REDIS_URL):
+    raise ImproperlyConfigured(
+        f"INTAKE_BUFFER must be 'redis' (with REDIS_URL set) or 'database', not {INTAKE_BUFFER!r}."
+    )
 INTAKE_STREAM = env.str("INTAKE_STREAM", default="outages:reports")
 INTAKE_STREAM_GROUP = env.str("INTAKE_STREAM_GROUP", default="bucketing")
 INTAKE_DEDUPE_WINDOW = timedelta(minutes=env.int("INTAKE_DEDUPE_MINUTES", default=15))

@@ -112,8 +112,10 @@ class RedisBuffer:
         ]
         try:
             verdict, counted = self.script(keys=keys, args=args)
-        except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise BufferUnavailable(str(error)) from error
+        except redis.RedisError as error:
+            # Unreachable, but also full (OOM), unable to persist (MISCONF) or a read-only
+            # replica after a failover: the report is not durable there, so fall back.
+            raise BufferUnavailable(error.__class__.__name__) from error
         verdict = Verdict(verdict.decode())
         retry_after = max(fp_left, net_left) if verdict is Verdict.LIMITED else 0
         return Outcome(verdict, counted=bool(counted), retry_after=retry_after)
