@@ -7,13 +7,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import astuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from redis import Redis
 from redis.exceptions import ResponseError
 
 from common import metrics
+from common.bulk import insert_new
 from outages.detection.timebuckets import floor_to_minute
 from outages.services.buckets import BucketKey, bucket_increment
 from reports.models import Report
@@ -25,7 +25,6 @@ _COLUMNS = (
     "id", "service_id", "kind", "platform", "problem", "country", "subdivision", "source",
     "origin", "received_at", "fingerprint", "network", "counted",
 )  # fmt: skip
-_CHUNK = 500
 
 
 def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
@@ -37,7 +36,15 @@ def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
     """
     unique = list({row.id: row for row in rows}.values())
     with transaction.atomic():
-        inserted = _insert_new(unique)
+        inserted = {
+            _as_uuid(value)
+            for value in insert_new(
+                table=Report._meta.db_table,
+                columns=_COLUMNS,
+                rows=[_values(row) for row in unique],
+                key="id",
+            )
+        }
         increments: Counter[BucketKey] = Counter(
             BucketKey(r.service_id, floor_to_minute(r.received_at), r.kind, r.platform,
                       r.problem, r.country)
@@ -49,29 +56,12 @@ def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
     return len(inserted)
 
 
-def _insert_new(rows: Sequence[ReportRow]) -> set[uuid.UUID]:
-    """INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id; returns the inserted ids."""
-    table = Report._meta.db_table
-    fields = [Report._meta.get_field(c.removesuffix("_id")) for c in _COLUMNS]
-    placeholders = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    inserted: set[uuid.UUID] = set()
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
-            params: list[object] = []
-            for row in chunk:
-                params += [
-                    f.get_db_prep_save(v, connection) if f.name in ("id", "received_at") else v
-                    for f, v in zip(fields, astuple(row), strict=True)
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(_COLUMNS)})"  # noqa: S608
-                f" VALUES {', '.join([placeholders] * len(chunk))}"
-                " ON CONFLICT (id) DO NOTHING RETURNING id",
-                params,
-            )
-            inserted.update(_as_uuid(value) for (value,) in cursor.fetchall())
-    return inserted
+def _values(row: ReportRow) -> tuple[object, ...]:
+    return (
+        row.id, row.service_id, row.kind, row.platform, row.problem, row.country,
+        row.subdivision, row.source, row.origin, row.received_at, row.fingerprint, row.network,
+        row.counted,
+    )  # fmt: skip
 
 
 def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
