@@ -38,7 +38,7 @@ def _schedule(sender: Celery, **_: object) -> None:
     if settings.SIMULATE_LIVE_TRAFFIC:
         # Demo only: feed a little live traffic through the real intake so the charts move.
         schedule["simulate-tick"] = {
-            "task": "outages.simulate_tick",
+            "task": "reports.simulate_tick",
             "schedule": timedelta(seconds=10),
             "options": {"expires": 10},
         }

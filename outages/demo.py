@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from outages.detection import synthetic as syn
+from outages.detection.synthetic import Audience, Mix
 from outages.vocabulary import Category
 
 
@@ -42,3 +44,47 @@ DEMO_SERVICES = (
     DemoService("steam", "Steam", Category.GAMING, "https://store.steampowered.com", (), 1.2),
     DemoService("playstation-network", "PlayStation Network", Category.GAMING, "https://playstation.com", ("psn",), 1.2),
 )  # fmt: skip
+
+
+_PEAKS = {entry.slug: entry.peak_per_minute for entry in DEMO_SERVICES}
+_COUNTRIES = {
+    "twitter": Mix.of(US=32, JP=14, GB=9, IN=6, BR=4, FR=4, ES=4, DE=3, CA=3, MX=3, TR=3, ID=3,
+                      SA=3, KR=2, PH=2, AR=2, AU=2),
+    "whatsapp": Mix.of(IN=18, BR=14, US=10, MX=6, GB=6, DE=5, ES=5, IT=5, ID=5, TR=4, AR=4,
+                       NG=3, ZA=3, SA=3, FR=3, CO=2, NL=2),
+    "telegram": Mix.of(RU=20, IN=12, US=8, ID=8, BR=6, DE=5, TR=5, AE=4, GB=4, ES=3, IT=3, PL=2),
+    "playstation-network": Mix.of(US=35, JP=12, GB=10, FR=6, DE=6, ES=4, IT=4, BR=4, CA=4,
+                                  MX=3, AU=3, SA=2),
+}  # fmt: skip
+_WEEKEND = {"social": 1.1, "streaming": 1.2, "gaming": 1.3, "cloud": 0.5, "finance": 0.85,
+            "productivity": 0.35}  # fmt: skip
+_OFFICE_HOURS = frozenset({"cloud", "productivity"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much, from where and about what a service's users report on a normal week."""
+
+    peak_per_minute: float
+    audience: Audience
+    platforms: Mix
+    problems: Mix
+    works_share: float = 0.06  # "works for me" reports per problem report
+
+    @property
+    def countries(self) -> Mix:
+        return self.audience.countries
+
+
+def service_profile(*, slug: str, category: str) -> Profile:
+    audience = Audience(
+        _COUNTRIES.get(slug, syn.COUNTRIES),
+        shape="office" if category in _OFFICE_HOURS else "evening",
+        weekend_factor=_WEEKEND.get(category, 1.0),
+    )
+    return Profile(
+        peak_per_minute=_PEAKS.get(slug, 0.5),
+        audience=audience,
+        platforms=syn.PLATFORMS.get(category, syn.DEFAULT_PLATFORMS),
+        problems=syn.PROBLEMS.get(category, syn.DEFAULT_PROBLEMS),
+    )

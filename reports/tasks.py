@@ -12,6 +12,7 @@ from django.utils import timezone
 from reports.intake.buffer import redis_client
 from reports.intake.fingerprint import salt_rotate
 from reports.services import report_drain, stream_consumers_prune
+from reports.simulation import simulation_tick
 
 
 def consumer_name() -> str:
@@ -45,3 +46,13 @@ def stream_consumers_prune_task() -> int:
         group=settings.INTAKE_STREAM_GROUP,
         idle_ms=3_600_000,
     )
+
+
+# The beat schedule's period (config/celery.py): each tick sends that many seconds of traffic.
+_TICK_SECONDS = 10
+
+
+@shared_task(name="reports.simulate_tick", ignore_result=True)
+def simulation_tick_task() -> int:
+    """Demo only: a little live traffic through the real intake; returns how many counted."""
+    return simulation_tick(now=timezone.now(), seconds=_TICK_SECONDS).counted

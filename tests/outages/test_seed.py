@@ -1,0 +1,87 @@
+"""The seed command: demo services, and their history written straight into minute buckets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db.models import Max, Min, QuerySet, Sum
+
+from outages.demo import DEMO_SERVICES
+from outages.models import MinuteBucket, Service
+from reports.models import Report
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2024, 3, 6, 12, 30, 20, tzinfo=UTC)
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed", *args, stdout=out)
+    return out.getvalue()
+
+
+def totals(buckets: QuerySet[MinuteBucket], field: str) -> dict[Any, int]:
+    return dict(buckets.values_list(field).annotate(n=Sum("count")))
+
+
+def test_it_writes_history_for_every_demo_service_straight_into_buckets():
+    output = seed("--days", "1", "--seed", "1")
+
+    buckets = MinuteBucket.objects.all()
+    assert "straight into minute buckets, not through intake" in output
+    assert Service.objects.count() == len(DEMO_SERVICES)
+    assert set(buckets.values_list("service__slug", flat=True)) == {s.slug for s in DEMO_SERVICES}
+    assert not Report.objects.exists()  # no raw reports behind the history
+    span = buckets.aggregate(first=Min("minute"), last=Max("minute"))
+    assert span["first"] >= NOW.replace(second=0) - timedelta(days=1)
+    assert span["last"] < NOW.replace(second=0)
+    assert not buckets.filter(count=0).exists()  # sparse: non-zero buckets only
+
+
+def test_its_history_is_split_by_platform_problem_and_country_with_works_reports():
+    seed("--days", "1", "--seed", "2")
+
+    twitter = MinuteBucket.objects.filter(service__slug="twitter")
+    platforms, countries, kinds = (totals(twitter, by) for by in ("platform", "country", "kind"))
+    assert {"web", "ios", "android"} <= set(platforms)
+    assert max(platforms, key=platforms.get) == "web"
+    assert max(countries, key=countries.get) == "US"
+    assert {"GB", "JP"} <= set(countries) and len(countries) >= 10
+    assert 0.02 < kinds["works"] / kinds["problem"] < 0.15
+    assert set(twitter.filter(kind="works").values_list("problem", flat=True)) == {""}
+    # About the service's typical volume: 6 reports a minute at the weekly peak.
+    assert 3_000 < kinds["problem"] < 9_000
+
+
+def test_it_reports_its_time_and_row_count():
+    output = seed("--days", "1", "--seed", "3")
+
+    reports = MinuteBucket.objects.aggregate(n=Sum("count"))["n"]
+    assert f"History written: {reports} reports in {MinuteBucket.objects.count()} buckets" in output
+
+
+def test_it_leaves_minutes_that_already_have_buckets_alone():
+    seed("--days", "1", "--seed", "4")
+    twitter = Service.objects.get(slug="twitter")
+    before = totals(MinuteBucket.objects.filter(service=twitter), "minute")
+
+    seed("--days", "1", "--seed", "5")
+
+    after = totals(MinuteBucket.objects.filter(service=twitter), "minute")
+    assert all(after[minute] == count for minute, count in before.items())
+
+
+def test_it_does_nothing_if_already_seeded_with_if_empty():
+    seed("--days", "1", "--seed", "6")
+    total = MinuteBucket.objects.count()
+
+    output = seed("--if-empty")
+
+    assert "skipping" in output
+    assert MinuteBucket.objects.count() == total
