@@ -80,14 +80,14 @@ def _values(
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608
                 f" VALUES {', '.join([placeholders] * len(chunk))} {tail}",
-                [_adapt(value) for row in chunk for value in row],
+                [adapt(value) for row in chunk for value in row],
             )
             if "RETURNING" in tail:
                 returned += [row[0] for row in cursor.fetchall()]
     return returned
 
 
-def _adapt(value: Any) -> Any:
+def adapt(value: Any) -> Any:
     """Python values as a database without native UUID and datetime types stores them."""
     if isinstance(value, uuid.UUID) and not connection.features.has_native_uuid_field:
         return value.hex

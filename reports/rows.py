@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import astuple, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 
@@ -44,10 +44,13 @@ class ReportRow:
 
 
 def encode(row: ReportRow) -> str:
-    values = list(astuple(row))
-    values[0] = str(row.id)
-    values[9] = int(row.received_at.timestamp() * 1_000_000)
-    return json.dumps(values[:-1], separators=(",", ":"))
+    """The row without `counted` (the stream entry carries it apart), as a compact JSON list."""
+    values = (
+        str(row.id), row.service_id, row.kind, row.platform, row.problem, row.country,
+        row.subdivision, row.source, row.origin, int(row.received_at.timestamp() * 1_000_000),
+        row.fingerprint, row.network,
+    )  # fmt: skip
+    return json.dumps(values, separators=(",", ":"))
 
 
 def decode(payload: str | bytes, *, counted: bool) -> ReportRow:

@@ -9,13 +9,15 @@ Both answer the same Outcome for the same situation.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
 import redis
 from django.conf import settings
+from django.db import connection
 
+from common.bulk import adapt
 from reports.models import Report
 from reports.rows import ReportRow, encode
 from reports.services import report_store_batch
@@ -122,53 +124,55 @@ class RedisBuffer:
 
 
 class DatabaseBuffer:
-    """Same rules as RedisBuffer, by queries on the reports table (indexed for each)."""
+    """Same rules as RedisBuffer, by two queries on the reports table (indexed for each)."""
+
+    _PRIOR = "SELECT service_id, kind, platform, problem, country, subdivision, counted" \
+        " FROM {table} WHERE id = %s"  # fmt: skip
+    _CHECKS = (
+        "SELECT (SELECT count(*) FROM {table} WHERE fingerprint = %s AND received_at >= %s),"
+        " (SELECT count(*) FROM {table} WHERE network = %s AND received_at >= %s),"
+        " EXISTS (SELECT 1 FROM {table} WHERE fingerprint = %s AND service_id = %s"
+        " AND kind = %s AND counted AND received_at >= %s)"
+    )
 
     def __init__(self, *, limits: Limits) -> None:
         self.limits = limits
+        table = Report._meta.db_table
+        self.prior_sql = self._PRIOR.format(table=table)
+        self.checks_sql = self._CHECKS.format(table=table)
 
     def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
-        prior = Report.objects.filter(id=row.id).first()
-        if prior is not None:
-            if _row_of(prior).content_digest() != row.content_digest():
-                return Outcome(Verdict.CONFLICT)
-            return Outcome(Verdict.REPLAY, counted=prior.counted)
-        for column, value, limit in (
-            ("fingerprint", row.fingerprint, self.limits.fingerprint),
-            ("network", row.network, self.limits.network),
-        ):
-            _, left = _window(limit, now)
-            window_start = now - timedelta(seconds=limit[1] - left)
-            recent = Report.objects.filter(**{column: value}, received_at__gte=window_start)
-            if recent.count() >= limit[0]:
-                return Outcome(Verdict.LIMITED, retry_after=left)
-        repeat = Report.objects.filter(
-            service_id=row.service_id,
-            kind=row.kind,
-            fingerprint=row.fingerprint,
-            counted=True,
-            received_at__gte=now - self.limits.dedupe,
-        ).exists()
+        with connection.cursor() as cursor:
+            cursor.execute(self.prior_sql, [adapt(row.id)])
+            prior = cursor.fetchone()
+            if prior is not None:
+                *content, counted = prior
+                stored = replace(row, **dict(zip(_CONTENT, content, strict=True)))
+                if stored.content_digest() != row.content_digest():
+                    return Outcome(Verdict.CONFLICT)
+                return Outcome(Verdict.REPLAY, counted=bool(counted))
+            (fp_start, fp_left), (net_start, net_left) = (
+                _window_start(limit, now)
+                for limit in (self.limits.fingerprint, self.limits.network)
+            )
+            cursor.execute(self.checks_sql, [
+                row.fingerprint, adapt(fp_start), row.network, adapt(net_start),
+                row.fingerprint, row.service_id, row.kind, adapt(now - self.limits.dedupe),
+            ])  # fmt: skip
+            by_fingerprint, by_network, repeat = cursor.fetchone()
+        if by_fingerprint >= self.limits.fingerprint[0] or by_network >= self.limits.network[0]:
+            return Outcome(Verdict.LIMITED, retry_after=max(fp_left, net_left))
         report_store_batch(rows=[row.with_counted(not repeat)])
         return Outcome(Verdict.ACCEPTED, counted=not repeat)
 
 
-def _row_of(report: Report) -> ReportRow:
-    return ReportRow(
-        id=report.id,
-        service_id=report.service_id,
-        kind=report.kind,
-        platform=report.platform,
-        problem=report.problem,
-        country=report.country,
-        subdivision=report.subdivision,
-        source=report.source,
-        origin=report.origin,
-        received_at=report.received_at,
-        fingerprint=report.fingerprint,
-        network=report.network,
-        counted=report.counted,
-    )
+_CONTENT = ("service_id", "kind", "platform", "problem", "country", "subdivision")
+
+
+def _window_start(limit: tuple[int, int], now: datetime) -> tuple[datetime, int]:
+    """(when the fixed window now falls in began, seconds until it ends)."""
+    _, left = _window(limit, now)
+    return now - timedelta(seconds=limit[1] - left), left
 
 
 @cache
