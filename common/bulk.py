@@ -9,7 +9,8 @@ other databases (the embedded SQLite) take multi-row VALUES statements. Same res
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -47,19 +48,38 @@ def upsert_add(
         _values(table, columns, ordered, conflict)
 
 
-def _staged(
-    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], order: str, tail: str
-) -> list[Any]:
+def copy_to_staging(*, table: str, columns: Sequence[str], data: bytes) -> str:
+    """PostgreSQL only: load COPY text-format lines into an empty temporary table with the
+    columns of `table`, emptied at commit; returns its name for a following INSERT ... SELECT."""
+    staging = f"staging_{table}"
+    with _staging(table, columns) as (cursor, copy_sql):
+        with cursor.copy(copy_sql) as copy:
+            copy.write(data)
+    return staging
+
+
+@contextmanager
+def _staging(table: str, columns: Sequence[str]) -> Iterator[tuple[Any, str]]:
     staging = f"staging_{table}"
     column_list = ", ".join(columns)
     connection.ensure_connection()
-    with connection.connection.cursor() as cursor:  # the raw psycopg cursor, same transaction
+    # The raw psycopg cursor (same transaction), its errors raised as Django's.
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS"  # noqa: S608
             f" AS SELECT {column_list} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {staging}")
-        with cursor.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+        yield cursor, f"COPY {staging} ({column_list}) FROM STDIN"
+
+
+def _staged(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], order: str, tail: str
+) -> list[Any]:
+    staging = f"staging_{table}"
+    column_list = ", ".join(columns)
+    with _staging(table, columns) as (cursor, copy_sql):
+        with cursor.copy(copy_sql) as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(

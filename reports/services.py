@@ -6,25 +6,22 @@ import logging
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from redis import Redis
 from redis.exceptions import ResponseError
 
 from common import metrics
-from common.bulk import insert_new
+from common.bulk import copy_to_staging, insert_new
 from outages.detection.timebuckets import floor_to_minute
-from outages.services.buckets import BucketKey, bucket_increment
+from outages.services.buckets import BucketKey, bucket_increment, bucket_increment_sql
 from reports.models import Report
-from reports.rows import ReportRow, decode
+from reports.rows import COLUMNS, ReportRow, decode
 
 logger = logging.getLogger(__name__)
 
-_COLUMNS = (
-    "id", "service_id", "kind", "platform", "problem", "country", "subdivision", "source",
-    "origin", "received_at", "fingerprint", "network", "counted",
-)  # fmt: skip
+_COLUMNS = (*COLUMNS, "counted")
 
 
 def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
@@ -117,6 +114,34 @@ def report_drain(
     return moved
 
 
+def report_store_entries(*, entries: Sequence[Mapping[bytes, bytes]]) -> int:
+    """Store stream entries ({b"r": encoded row, b"c": b"1" if counted}) exactly once, as
+    report_store_batch does; returns how many were really inserted.
+
+    On PostgreSQL the encoded rows are COPY lines: they go to a staging table untouched, and
+    one statement inserts the new ones and adds them to their buckets.
+    """
+    if connection.vendor != "postgresql":
+        return report_store_batch(rows=[_decoded(fields) for fields in entries])
+    data = b"".join(f[b"r"] + (b"\tt\n" if f[b"c"] == b"1" else b"\tf\n") for f in entries)
+    columns = ", ".join(_COLUMNS)
+    with transaction.atomic():
+        staging = copy_to_staging(table=Report._meta.db_table, columns=_COLUMNS, data=data)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH inserted AS (INSERT INTO {Report._meta.db_table} ({columns})"  # noqa: S608
+                f" SELECT {columns} FROM {staging} ON CONFLICT (id) DO NOTHING"
+                " RETURNING service_id, received_at, kind, platform, problem, country, counted),"
+                f" counted AS ({bucket_increment_sql(source='inserted')})"
+                " SELECT count(*) FROM inserted"
+            )
+            return int(cursor.fetchone()[0])
+
+
+def _decoded(fields: Mapping[bytes, bytes]) -> ReportRow:
+    return decode(fields[b"r"], counted=fields[b"c"] == b"1")
+
+
 def _store_and_ack(
     redis: Redis, stream: str, group: str, entries: list[tuple[bytes, dict[bytes, bytes]]]
 ) -> int:
@@ -124,22 +149,17 @@ def _store_and_ack(
     dead-letter stream (STREAM:dead) for an operator, so they never block the stream."""
     if not entries:
         return 0
-    rows: dict[bytes, ReportRow] = {}
     dead: list[tuple[bytes, dict[bytes, bytes], str]] = []
-    for entry_id, fields in entries:
-        try:
-            rows[entry_id] = decode(fields[b"r"], counted=fields[b"c"] == b"1")
-        except (KeyError, ValueError, TypeError):
-            dead.append((entry_id, fields, "malformed entry"))
     try:
-        report_store_batch(rows=list(rows.values()))
-    except IntegrityError:
-        # A row whose service was deleted meanwhile fails the whole batch: store row by row.
-        for entry_id, row in rows.items():
+        report_store_entries(entries=[fields for _, fields in entries])
+    except _UNSTORABLE:
+        # One bad entry (malformed, or its service deleted meanwhile) fails the whole batch:
+        # store them one by one and set the bad ones aside.
+        for entry_id, fields in entries:
             try:
-                report_store_batch(rows=[row])
-            except IntegrityError as error:
-                dead.append((entry_id, dict(entries)[entry_id], str(error)[:200]))
+                report_store_entries(entries=[fields])
+            except _UNSTORABLE as error:
+                dead.append((entry_id, fields, f"{error.__class__.__name__}: {error}"[:200]))
     pipe = redis.pipeline(transaction=False)
     for entry_id, fields, reason in dead:
         logger.error("Dead-lettering stream entry %s: %s", entry_id.decode(), reason)
@@ -151,6 +171,10 @@ def _store_and_ack(
     metrics.drain_stored.inc(len(entries) - len(dead))
     metrics.drain_dead.inc(len(dead))
     return len(entries) - len(dead)
+
+
+# What a bad entry raises: undecodable, unparsable by COPY, or violating a constraint.
+_UNSTORABLE = (IntegrityError, DataError, KeyError, ValueError, UnicodeDecodeError)
 
 
 def stream_consumers_prune(*, redis: Redis, stream: str, group: str, idle_ms: int) -> int:

@@ -31,3 +31,19 @@ def bucket_increment(*, increments: Mapping[BucketKey, int]) -> None:
         counter="count",
         rows=[(*key, count) for key, count in increments.items()],
     )
+
+
+def bucket_increment_sql(*, source: str) -> str:
+    """The statement adding one to the buckets per counted row of `source`, a relation with
+    service_id, received_at, kind, platform, problem, country and counted: for the WITH
+    clause of the statement that inserted those rows, so both commit together."""
+    table = MinuteBucket._meta.db_table
+    keys = ", ".join(BucketKey._fields)
+    return (
+        f"INSERT INTO {table} ({keys}, count)"  # noqa: S608
+        " SELECT service_id, date_trunc('minute', received_at, 'UTC'), kind, platform, problem,"
+        f" country, count(*) FROM {source} WHERE counted"
+        # Grouped, so each key appears once; ordered, so writers lock rows in the same order.
+        " GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
+        f" ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + EXCLUDED.count"
+    )

@@ -14,7 +14,7 @@ def client_of(request: HttpRequest) -> Client:
         address=_address(request),
         user_agent=request.headers.get("User-Agent", "")[:400],
         default_country=default_country(request),
-        origin=request.headers.get("Origin", ""),
+        origin=_clean_origin(request.headers.get("Origin", "")),
     )
 
 
@@ -37,3 +37,8 @@ def _address(request: HttpRequest) -> str:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _clean_origin(origin: str) -> str:
+    """Printable ASCII only: the stream encoding (reports/rows.py) relies on it."""
+    return "".join(c for c in origin[:200] if " " < c < "\x7f" and c != "\\")
