@@ -1,0 +1,183 @@
+"""`make bench`: every figure of the three bars, measured side by side in one run.
+
+1. Intake through gunicorn vs a bare JSON view (bench/intake.py).
+2. Bucketing by one report_drain process vs a raw COPY (bench/bucketing.py).
+3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
+
+Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
+database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
+and dropped on exit, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import django  # noqa: E402
+import redis as redis_lib  # noqa: E402
+
+from bench import report, servers  # noqa: E402
+
+DATABASE = "outages_bench"
+STREAM = "outages:reports"
+WRK_SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+SERVICES = [f"bench-{i:02d}" for i in range(20)]
+PROBE_SERVICE = "bench-probe"
+
+
+def bench_env(*, dsn: str, redis_url: str, workdir: Path) -> dict[str, str]:
+    """docker-compose.yml's settings (DEPLOYMENT=production), limits raised: wrk is one
+    machine."""
+    for folder in ("static", "var", "metrics"):  # beat keeps its schedule file in var/
+        (workdir / folder).mkdir()
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEPLOYMENT": "production",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": dsn,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": servers.BROKER_URL,
+        "VAR_DIR": str(workdir / "var"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "INTAKE_BUFFER": "redis",
+        "INTAKE_STREAM": STREAM,
+        "INTAKE_RATE_FINGERPRINT": "1000000000",
+        "INTAKE_RATE_NETWORK": "1000000000",
+        "TRUSTED_PROXY_COUNT": "1",
+        "LOG_LEVEL": "WARNING",
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+    }
+
+
+def prepare_database() -> list[int]:
+    """Migrate the bench database and add its services; returns the load services' ids."""
+    from django.core.management import call_command
+
+    from outages.models import Service
+
+    call_command("migrate", verbosity=0)
+    Service.objects.bulk_create(
+        Service(slug=slug, name=slug) for slug in [*SERVICES, PROBE_SERVICE]
+    )
+    return list(Service.objects.filter(slug__in=SERVICES).values_list("id", flat=True))
+
+
+def buckets_match_reports() -> bool:
+    """Invariant 1, over the whole bench database: buckets sum to the counted raw reports."""
+    from django.db.models import Sum
+
+    from outages.models import MinuteBucket
+    from reports.models import Report
+
+    counted = Report.objects.filter(counted=True).count()
+    return counted == (MinuteBucket.objects.aggregate(total=Sum("count"))["total"] or 0)
+
+
+def run(stack: contextlib.ExitStack) -> dict[str, object]:
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="outages-bench-")))
+    logs = report.RESULTS / "logs"  # kept after the run, for a failed server's story
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    dsn = stack.enter_context(servers.bench_database(DATABASE))
+    redis_proc, redis_url = stack.enter_context(servers.durable_redis(workdir, logs))
+    env = bench_env(dsn=dsn, redis_url=redis_url, workdir=workdir)
+    os.environ.update(env)
+    django.setup()
+    from django.conf import settings
+    from django.utils import timezone
+
+    from bench import bucketing, freshness, intake
+
+    service_ids = prepare_database()
+    redis = redis_lib.Redis.from_url(redis_url)
+    broker = redis_lib.Redis.from_url(servers.BROKER_URL)
+    broker.flushdb()  # stale tasks of an aborted run
+    stack.callback(broker.flushdb)  # beat's tasks that no worker took
+    results: dict[str, object] = {"seconds_per_wrk_run": WRK_SECONDS,
+                                  "others_cores_at_start": warn_if_busy()}  # fmt: skip
+
+    step("intake: bare view and report POST in alternating rounds, then extras")
+    with servers.gunicorn(env, logs) as (web, url):
+        server = intake.Server(url, web.pid, redis_proc.pid)
+        results["intake"] = intake.pair(
+            server, slugs=SERVICES, seconds=WRK_SECONDS, redis=redis, stream=STREAM
+        )
+        results["intake_extras"] = intake.extras(
+            server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis
+        )
+        step("freshness: probes under the intake load, Celery worker + beat draining")
+        redis.delete(STREAM)  # the intake runs' entries: freshness starts from an empty stream
+        with servers.celery(env, logs):
+            freshness.wait_until_draining(server, slug=PROBE_SERVICE, dsn=dsn)
+            results["freshness"] = freshness.measure(
+                server, slugs=SERVICES, probe_slug=PROBE_SERVICE, dsn=dsn, redis=redis,
+                stream=STREAM, seconds=WRK_SECONDS,
+            )  # fmt: skip
+    step("intake with no middleware at all; on gunicorn's threaded worker")
+    no_middleware = env | {"BENCH_MIDDLEWARE": "none"}
+    with servers.gunicorn(no_middleware, logs, name="gunicorn-no-middleware") as (web, url):
+        server = intake.Server(url, web.pid, redis_proc.pid)
+        results["no_middleware"] = intake.pair(
+            server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
+            rounds=2,
+        )  # fmt: skip
+    with servers.gunicorn(env, logs, name="gunicorn-gthread", threads=4) as (web, url):
+        server = intake.Server(url, web.pid, redis_proc.pid)
+        results["gthread"] = intake.single(
+            server, "intake gthread 2x4", intake.INTAKE_PATH, slugs=SERVICES,
+            seconds=WRK_SECONDS / 2,
+        )  # fmt: skip
+    step("bucketing: report_drain vs COPY")
+    results["bucketing"] = bucketing.measure(
+        redis=redis, dsn=dsn, service_ids=service_ids, now=timezone.now(),
+        batch_size=settings.DRAIN_BATCH_SIZE,
+    )  # fmt: skip
+    results["buckets_match_reports"] = buckets_match_reports()
+    return results
+
+
+def warn_if_busy() -> float:
+    """Others' CPU over one second before we start: the figures assume a quiet machine."""
+    foreign = servers.ForeignCpu()
+    foreign.start()
+    time.sleep(1)
+    cores = foreign.cores()
+    if cores > 0.2:
+        step(f"WARNING: other processes are using {cores:.1f} of the 2 cores; figures will skew")
+    return cores
+
+
+def step(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+def main() -> int:
+    # SIGTERM/SIGHUP unwind like Ctrl-C does, so every process is stopped and the DB dropped.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _frame: sys.exit(128 + signum))
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        results = run(stack)
+    results["wall_seconds"] = round(time.monotonic() - started, 1)
+    rows = report.rows(results)
+    print(report.table(rows))
+    path = report.save(results, rows)
+    print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""The product's URLs plus the bench's comparison views."""
+
+from django.urls import path
+
+from bench import views
+from config.urls import urlpatterns as product_urlpatterns
+
+urlpatterns = [
+    path("bench/bare", views.bare),
+    path("bench/drf/services/<str:slug>/reports", views.DrfReportCreate.as_view()),
+    *product_urlpatterns,
+]
