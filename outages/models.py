@@ -42,7 +42,8 @@ class MinuteBucket(models.Model):
     so a bucket always equals the number of its counted raw reports.
     """
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique key starts with it.
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
     minute = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
     platform = models.CharField(max_length=8, choices=Platform.choices)

@@ -13,7 +13,8 @@ from outages.vocabulary import Kind, Platform, Problem, Source
 class Report(models.Model):
     # Client-suppliable, which makes a retried POST idempotent.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: report_service_time starts with it.
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     platform = models.CharField(max_length=8, choices=Platform.choices)
     problem = models.CharField(max_length=16, choices=Problem.choices, blank=True)
