@@ -110,7 +110,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
                                   "others_cores_at_start": warn_if_busy()}  # fmt: skip
 
     step("intake: bare view and report POST in alternating rounds, then extras")
-    with servers.gunicorn(env, logs) as (web, url):
+    with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["intake"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS, redis=redis, stream=STREAM
@@ -126,19 +126,21 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
                 server, slugs=SERVICES, probe_slug=PROBE_SERVICE, dsn=dsn, redis=redis,
                 stream=STREAM, seconds=WRK_SECONDS,
             )  # fmt: skip
-    step("intake with no middleware at all; on gunicorn's threaded worker")
+    step("intake with no middleware at all; on gunicorn's sync worker")
     no_middleware = env | {"BENCH_MIDDLEWARE": "none"}
-    with servers.gunicorn(no_middleware, logs, name="gunicorn-no-middleware") as (web, url):
+    with servers.gunicorn(
+        no_middleware, logs, name="gunicorn-no-middleware", threads=servers.WEB_THREADS
+    ) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["no_middleware"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
             rounds=2,
         )  # fmt: skip
-    with servers.gunicorn(env, logs, name="gunicorn-gthread", threads=4) as (web, url):
+    with servers.gunicorn(env, logs, name="gunicorn-sync", threads=1) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
-        results["gthread"] = intake.single(
-            server, "intake gthread 2x4", intake.INTAKE_PATH, slugs=SERVICES,
-            seconds=WRK_SECONDS / 2,
+        results["sync"] = intake.pair(
+            server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
+            rounds=2,
         )  # fmt: skip
     step("bucketing: report_drain vs COPY")
     results["bucketing"] = bucketing.measure(

@@ -120,17 +120,22 @@ def bench_database(name: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# docker-compose.yml's web: WEB_WORKERS gthread workers of WEB_THREADS threads each.
+WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
+
+
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], logs: Path, *, name: str = "gunicorn", threads: int = 1
+    env: dict[str, str], logs: Path, *, name: str = "gunicorn", threads: int = WEB_THREADS
 ) -> Iterator[tuple[Process, str]]:
-    """gunicorn with docker-compose.yml's command line, on loopback: 2 sync workers, or
-    threaded ones given threads > 1."""
+    """gunicorn with docker-compose.yml's command line, on loopback: 2 workers of `threads`
+    threads (gthread), or sync workers given threads == 1."""
     port = free_port()
     argv = [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
         "--worker-class", "gthread" if threads > 1 else "sync", "--threads", str(threads),
-        "--workers", "2", "--log-level", "error", "--no-control-socket",
+        "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
         "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
     ]  # fmt: skip
     with process(name, argv, env=env, logs=logs) as proc:

@@ -165,7 +165,7 @@ def test_web_runs_gunicorn_on_the_wsgi_module_without_client_addresses_in_logs(
     words = tokens(services["web"]["command"])
     assert words[:2] == ["gunicorn", "config.wsgi"]
     assert (BASE_DIR / "config" / "wsgi.py").read_text().count("application =") == 1
-    assert option(words, "--worker-class") in (None, "sync")
+    assert option(words, "--worker-class") in (None, "sync", "gthread")
     if option(words, "--access-logfile") is not None:
         # gunicorn's default access format starts with %(h)s, the client address.
         access_format = option(words, "--access-logformat")
