@@ -21,6 +21,11 @@ def _schedule(sender: Celery, **_: object) -> None:
     schedule = {
         # Keep today's and tomorrow's fingerprint salts ready; destroy those older than 48 h.
         "salt-rotate": {"task": "reports.salt_rotate", "schedule": timedelta(minutes=10)},
+        # Delete the database buffer's expired rate-limit and dedupe keys.
+        "intake-keys-expire": {
+            "task": "reports.intake_keys_expire",
+            "schedule": timedelta(minutes=10),
+        },
     }
     if settings.INTAKE_BUFFER == "redis":
         # Move reports from the Redis stream into raw rows and minute buckets. Each run drains

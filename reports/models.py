@@ -33,8 +33,6 @@ class Report(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["service", "received_at"], name="report_service_time"),
-            models.Index(fields=["fingerprint", "received_at"], name="report_fingerprint_time"),
-            models.Index(fields=["network", "received_at"], name="report_network_time"),
         ]
 
 
@@ -43,3 +41,12 @@ class Salt(models.Model):
 
     day = models.DateField(primary_key=True)
     secret = models.BinaryField(max_length=32)
+
+
+class IntakeKey(models.Model):
+    """A rate-limit or dedupe counter of the database buffer (RedisBuffer keeps these in Redis
+    as keys with a TTL); `intake_keys_expire` deletes the expired ones."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)

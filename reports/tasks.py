@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from reports.intake.buffer import redis_client
+from reports.intake.buffer import intake_keys_expire, redis_client
 from reports.intake.fingerprint import salt_rotate
 from reports.services import report_drain, stream_consumers_prune
 from reports.simulation import simulation_tick
@@ -31,6 +31,11 @@ def report_drain_task() -> int:
         budget_seconds=settings.DRAIN_BUDGET_SECONDS,
         claim_idle_ms=settings.DRAIN_CLAIM_IDLE_MS,
     )
+
+
+@shared_task(name="reports.intake_keys_expire", ignore_result=True)
+def intake_keys_expire_task() -> int:
+    return intake_keys_expire(now=timezone.now())
 
 
 @shared_task(name="reports.salt_rotate", ignore_result=True)

@@ -15,10 +15,11 @@ from functools import cache
 
 import redis
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from common.bulk import adapt
-from reports.models import Report
+from reports.models import IntakeKey, Report
 from reports.rows import ReportRow, encode
 from reports.services import report_store_batch
 
@@ -124,25 +125,27 @@ class RedisBuffer:
 
 
 class DatabaseBuffer:
-    """Same rules as RedisBuffer, by two queries on the reports table (indexed for each)."""
+    """Same rules as RedisBuffer, with its keys as IntakeKey rows, in the transaction that
+    stores the report."""
 
     _PRIOR = "SELECT service_id, kind, platform, problem, country, subdivision, counted" \
-        " FROM {table} WHERE id = %s"  # fmt: skip
-    _CHECKS = (
-        "SELECT (SELECT count(*) FROM {table} WHERE fingerprint = %s AND received_at >= %s),"
-        " (SELECT count(*) FROM {table} WHERE network = %s AND received_at >= %s),"
-        " EXISTS (SELECT 1 FROM {table} WHERE fingerprint = %s AND service_id = %s"
-        " AND kind = %s AND counted AND received_at >= %s)"
+        " FROM {reports} WHERE id = %s"  # fmt: skip
+    # Count one more use of each key; a key past its expiry starts again at 1.
+    _BUMP = (
+        "INSERT INTO {keys} (key, count, expires_at) VALUES (%s, 1, %s)"
+        " ON CONFLICT (key) DO UPDATE SET"
+        " count = CASE WHEN {keys}.expires_at <= %s THEN 1 ELSE {keys}.count + 1 END,"
+        " expires_at = CASE WHEN {keys}.expires_at <= %s THEN excluded.expires_at"
+        " ELSE {keys}.expires_at END"
+        " RETURNING key, count"
     )
 
     def __init__(self, *, limits: Limits) -> None:
         self.limits = limits
-        table = Report._meta.db_table
-        self.prior_sql = self._PRIOR.format(table=table)
-        self.checks_sql = self._CHECKS.format(table=table)
+        self.prior_sql = self._PRIOR.format(reports=Report._meta.db_table)
 
     def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(self.prior_sql, [adapt(row.id)])
             prior = cursor.fetchone()
             if prior is not None:
@@ -151,28 +154,37 @@ class DatabaseBuffer:
                 if stored.content_digest() != row.content_digest():
                     return Outcome(Verdict.CONFLICT)
                 return Outcome(Verdict.REPLAY, counted=bool(counted))
-            (fp_start, fp_left), (net_start, net_left) = (
-                _window_start(limit, now)
-                for limit in (self.limits.fingerprint, self.limits.network)
-            )
-            cursor.execute(self.checks_sql, [
-                row.fingerprint, adapt(fp_start), row.network, adapt(net_start),
-                row.fingerprint, row.service_id, row.kind, adapt(now - self.limits.dedupe),
-            ])  # fmt: skip
-            by_fingerprint, by_network, repeat = cursor.fetchone()
-        if by_fingerprint >= self.limits.fingerprint[0] or by_network >= self.limits.network[0]:
-            return Outcome(Verdict.LIMITED, retry_after=max(fp_left, net_left))
-        report_store_batch(rows=[row.with_counted(not repeat)])
-        return Outcome(Verdict.ACCEPTED, counted=not repeat)
+            limited = 0
+            for name, value, limit in (
+                ("f", row.fingerprint, self.limits.fingerprint),
+                ("n", row.network, self.limits.network),
+            ):
+                window, left = _window(limit, now)
+                key = f"intake:rate:{name}:{value}:{window}"
+                if _bump(cursor, key, now + timedelta(seconds=left), now) > limit[0]:
+                    limited = max(limited, left)
+            if limited:
+                return Outcome(Verdict.LIMITED, retry_after=limited)
+            dedupe = f"intake:dedupe:{row.service_id}:{row.kind}:{row.fingerprint}"
+            counted = _bump(cursor, dedupe, now + self.limits.dedupe, now) == 1
+            report_store_batch(rows=[row.with_counted(counted)])
+        return Outcome(Verdict.ACCEPTED, counted=counted)
+
+
+def _bump(cursor: CursorWrapper, key: str, expires_at: datetime, now: datetime) -> int:
+    """One more use of `key`; returns its count in the current window."""
+    sql = DatabaseBuffer._BUMP.format(keys=IntakeKey._meta.db_table)
+    cursor.execute(sql, [key, adapt(expires_at), adapt(now), adapt(now)])
+    return int(cursor.fetchone()[1])
+
+
+def intake_keys_expire(*, now: datetime) -> int:
+    """Delete the database buffer's expired keys; returns how many."""
+    deleted, _ = IntakeKey.objects.filter(expires_at__lte=now).delete()
+    return deleted
 
 
 _CONTENT = ("service_id", "kind", "platform", "problem", "country", "subdivision")
-
-
-def _window_start(limit: tuple[int, int], now: datetime) -> tuple[datetime, int]:
-    """(when the fixed window now falls in began, seconds until it ends)."""
-    _, left = _window(limit, now)
-    return now - timedelta(seconds=limit[1] - left), left
 
 
 @cache

@@ -244,3 +244,36 @@ def test_fuzzed_json_bodies_never_get_a_500(client, service, settle, body):
     if response.status_code != 202:
         assert response["Content-Type"] == "application/problem+json"
     assert_buckets_match_raw_reports()
+
+
+def test_the_database_buffer_forgets_its_keys_once_expired(client, service, database_buffer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.intake.buffer import intake_keys_expire
+    from reports.models import IntakeKey
+
+    post_report(client, "twitter", VALID)
+    assert IntakeKey.objects.count() == 3  # two rate windows and one dedupe key
+
+    assert intake_keys_expire(now=timezone.now()) == 0
+    assert intake_keys_expire(now=timezone.now() + timedelta(hours=2)) == 3
+
+
+def test_a_person_counts_again_once_the_dedupe_window_has_passed(service, database_buffer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from outages.vocabulary import Source
+    from reports.intake.pipeline import Client, report_intake
+
+    person = Client(address="198.51.100.20", user_agent="phone")
+    start = timezone.now()
+
+    def report(minutes):
+        return report_intake(data=VALID, service_slug="twitter", source=Source.API,
+                             client=person, now=start + timedelta(minutes=minutes))  # fmt: skip
+
+    assert [report(m).counted for m in (0, 5, 14, 16, 20)] == [True, False, False, True, False]
