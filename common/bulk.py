@@ -60,6 +60,8 @@ def copy_to_staging(*, table: str, columns: Sequence[str], data: bytes) -> str:
 
 @contextmanager
 def _staging(table: str, columns: Sequence[str]) -> Iterator[tuple[Any, str]]:
+    if not connection.in_atomic_block:
+        raise RuntimeError("staging needs a transaction: its rows vanish at each commit")
     staging = f"staging_{table}"
     column_list = ", ".join(columns)
     connection.ensure_connection()
@@ -69,7 +71,10 @@ def _staging(table: str, columns: Sequence[str]) -> Iterator[tuple[Any, str]]:
             f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS"  # noqa: S608
             f" AS SELECT {column_list} FROM {table} WITH NO DATA"
         )
-        cursor.execute(f"TRUNCATE {staging}")
+        # Emptied at each commit; inside an enclosing transaction, rows of an earlier batch may
+        # still be there.
+        if len(connection.atomic_blocks) > 1:
+            cursor.execute(f"TRUNCATE {staging}")
         yield cursor, f"COPY {staging} ({column_list}) FROM STDIN"
 
 
