@@ -11,7 +11,6 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -19,23 +18,15 @@ from rest_framework.views import APIView
 
 from common.api_errors import problem_response
 from outages.vocabulary import Kind, Platform, Problem, Source
-from reports.intake.client import client_of
+from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected, RejectReason
-from reports.intake.pipeline import report_intake
 
 
 @csrf_exempt
 def report_create(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         data = _json_body(request)
-        accepted = report_intake(
-            data=data,
-            service_slug=slug,
-            source=Source.API,
-            client=client_of(request),
-            now=timezone.now(),
-            retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
-        )
+        accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.API)
     except Rejected as rejection:
         return problem_response(
             status=rejection.status,

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from outages.models import Service
 from outages.vocabulary import Source
 from reports.forms import report_form_context
-from reports.intake.client import client_of
+from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected
-from reports.intake.pipeline import report_intake
 
 FORM_FIELDS = ("id", "kind", "platform", "problem", "country", "subdivision")
 
@@ -28,14 +25,7 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
     if data.get("kind") == "works":
         data.pop("problem", None)
     try:
-        accepted = report_intake(
-            data=data,
-            service_slug=slug,
-            source=Source.SITE,
-            client=client_of(request),
-            now=timezone.now(),
-            retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
-        )
+        accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.SITE)
     except Rejected as rejection:
         context = report_form_context(request, service, values=data)
         context["rejection"] = rejection

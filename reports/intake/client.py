@@ -5,8 +5,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
-from reports.intake.pipeline import Client
+from outages.vocabulary import Source
+from reports.intake.pipeline import Accepted, Client, report_intake
+
+
+def report_intake_from(
+    request: HttpRequest, *, data: object, service_slug: str, source: Source
+) -> Accepted:
+    """Run intake for a report arriving by HTTP, at the current time (either door)."""
+    return report_intake(
+        data=data,
+        service_slug=service_slug,
+        source=source,
+        client=client_of(request),
+        now=timezone.now(),
+        retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
+    )
 
 
 def client_of(request: HttpRequest) -> Client:
