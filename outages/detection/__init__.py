@@ -1,1 +1,49 @@
-"""Pure detection library: standard library and numpy only, no Django (tests enforce it)."""
+"""Pure detection library: standard library and numpy only, no Django (tests enforce it).
+
+Counts per interval in; baselines, scores and incident events out. Four pieces:
+
+* `fit_baseline(values, start=, interval=, config=)`: on a schedule, from history arrays of
+  many series at once, a compact `Baseline` per series (a weekly profile, a current level,
+  over-dispersion and tail fits), robust to past outages, missing points and level shifts.
+* `step(baseline, state, values, now=, config=)`: every interval, the latest value of every
+  series with their baselines and `DetectorState`; returns a `StepResult` with the score,
+  expected value, chart band, incident level and `IncidentEvent`s (open, level, close), and
+  the next state (JSON-able per series via `DetectorState.rows()`).
+* `refresh_level(baseline, values, start=, interval=, config=)`: the cheap hourly refit of
+  the level alone between daily full fits.
+* `detect_batch(values, start=, interval=, config=)` and `detect_series(timestamps, values,
+  config)`: series scored point by point as the product would have, refitting baselines on
+  that schedule from past data only (backfills, tests, CLI).
+* `python -m outages.detection INPUT.csv OUTPUT.csv`: that driver on a `timestamp,value` file.
+
+The score rule, shared by product and command line: a point scores >= 0.5 exactly when the
+product alerts there, that is when an incident opens or rises a level ([0.5, 0.75) for level 1
+"possible problems", [0.75, 1] for level 2 "problems"); every other point maps its evidence
+into [0, 0.5). A score at time t uses only data up to t. `DEFAULT_CONFIG` holds every tunable.
+"""
+
+from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, refresh_level
+from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
+from outages.detection.driver import BatchResult, Point, detect_batch, detect_series
+from outages.detection.incidents import CLOSE, LEVEL, OPEN, IncidentEvent
+from outages.detection.stream import DetectorState, StepResult, step
+
+__all__ = [
+    "CLOSE",
+    "DEFAULT_CONFIG",
+    "LEVEL",
+    "OPEN",
+    "Baseline",
+    "BatchResult",
+    "DetectorConfig",
+    "DetectorState",
+    "IncidentEvent",
+    "Point",
+    "StepResult",
+    "detect_batch",
+    "detect_series",
+    "fit_baseline",
+    "prior_baseline",
+    "refresh_level",
+    "step",
+]

@@ -1,0 +1,52 @@
+"""How noisy a series is around its baseline: negative-binomial over-dispersion of single points
+and of each evidence window, and the tail of each window's surprise, from past points and the
+values the baseline expected for them (as it would have, live).
+
+Fitting the profile and level belongs to baseline.py; using these numbers, to scoring.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from outages.detection.config import DetectorConfig
+from outages.detection.counts import block_sums, fit_dispersion, surprise
+from outages.detection.tails import fit_tail
+
+# Windows sampled per series for the window fits: overlapping windows when history is short,
+# non-overlapping ones (cheaper, as informative) once there are this many.
+_SAMPLES = 2000
+
+
+def fit_noise(
+    values: np.ndarray, expected: np.ndarray, config: DetectorConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(alpha (series, 1 + windows), tail rate (series, windows), tail scale (series, windows))
+    from values and expected values (series, points), NaN where missing."""
+    fit = {
+        "floor": config.min_dispersion,
+        "ceiling": config.max_dispersion,
+        "sigmas": config.winsor_sigmas,
+        "tail": config.tail_share,
+    }
+    alphas, rates, scales = [], [], []
+    for width in config.windows:
+        stride = int(np.clip(values.shape[1] // _SAMPLES, 1, width))
+        kept, typical = block_sums(values, expected, width, stride)
+        alpha = fit_dispersion(kept, typical, **fit)
+        z = surprise(kept, typical, 1.0 + alpha[:, None] * typical)
+        rate, scale = fit_tail(z, typical > 0)
+        alphas.append(alpha)
+        rates.append(rate)
+        scales.append(scale)
+    # Single points, for the chart band: the window of 1 when there is one.
+    if 1 in config.windows:
+        point = alphas[config.windows.index(1)]
+    else:
+        point = _point_alpha(values, expected, fit)
+    return np.stack([point, *alphas], axis=1), np.stack(rates, axis=1), np.stack(scales, axis=1)
+
+
+def _point_alpha(values: np.ndarray, expected: np.ndarray, fit: dict) -> np.ndarray:
+    valid = ~np.isnan(values)
+    return fit_dispersion(np.where(valid, values, 0.0), np.where(valid, expected, 0.0), **fit)

@@ -1,0 +1,80 @@
+"""Streaming evidence and the anomaly score in [0, 1], from the latest points and a baseline.
+
+Evidence is the largest upper-tail surprise (a standard-normal z) over a few windows of the
+latest points, each sum leaving its most raised point out and tested against a negative
+binomial with that window's fitted over-dispersion: short windows catch sharp rises, long ones
+slow sustained ones, so strength and duration both count. A window counts toward opening an
+incident only if its excess is also practically significant (min_excess reports and min_ratio
+times typical), which keeps 3 reports on a tiny service from alerting.
+
+The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens or rises
+a level (the alert), [0.5, 0.75) for level 1 and [0.75, 1] for level 2; every other point maps
+its evidence into [0, 0.5). The state machine lives in incidents.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from outages.detection.baseline import Baseline
+from outages.detection.config import DetectorConfig
+from outages.detection.counts import surprise, window_sums
+from outages.detection.tails import calibrated
+
+
+@dataclass(frozen=True)
+class WindowEvidence:
+    """Per series: surprise of gated windows, of the shortest window, and of any window."""
+
+    gated: np.ndarray
+    recent: np.ndarray
+    strongest: np.ndarray
+
+
+def window_evidence(
+    observed: np.ndarray,
+    expected: np.ndarray,
+    baseline: Baseline,
+    config: DetectorConfig,
+) -> WindowEvidence:
+    """Evidence from the latest points: observed and expected (series, points), newest last,
+    NaN where missing, against the baseline's dispersion and tails."""
+    kept, typical = window_sums(observed, expected, config.windows)
+    z = surprise(kept, typical, 1.0 + baseline.dispersion[:, 1:] * typical)
+    rare = calibrated(z, baseline.tail_rate, baseline.tail_scale) >= config.rare_z
+    z = z * duration_weights(config)
+    excess = kept - typical
+    practical = (excess >= config.min_excess) & (kept >= config.min_ratio * typical) & rare
+    return WindowEvidence(
+        gated=np.where(practical, z, 0.0).max(axis=1),
+        recent=z[:, 0],
+        strongest=z.max(axis=1),
+    )
+
+
+def duration_weights(config: DetectorConfig) -> np.ndarray:
+    """Weight of each window's surprise: a window of w points must reach
+    open_z + (spike_z - open_z) / w to count as open_z, so one point alone needs spike_z and
+    longer rises need less (strength and duration both count)."""
+    width = np.asarray(config.windows, dtype=float)
+    return config.open_z / (config.open_z + (config.spike_z - config.open_z) / width)
+
+
+def anomaly_score(
+    evidence: np.ndarray, alert_level: np.ndarray, config: DetectorConfig
+) -> np.ndarray:
+    """Score in [0, 1]: >= 0.5 exactly where alert_level > 0 (an incident opened or rose)."""
+    z = np.maximum(np.nan_to_num(evidence), 0.0)
+    quiet = 0.5 * z / (z + config.open_z)
+    alert = 0.5 + 0.25 * (np.clip(alert_level, 1, 2) - 1) + 0.25 * z / (z + config.problems_z)
+    return np.where(alert_level > 0, np.minimum(alert, 1.0), quiet)
+
+
+def band(
+    expected: np.ndarray, dispersion: np.ndarray, config: DetectorConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Typical range of one point for charts: expected +- band_z sd, floored at 0."""
+    sd = np.sqrt(expected * (1.0 + dispersion[:, 0] * expected))
+    return np.maximum(expected - config.band_z * sd, 0.0), expected + config.band_z * sd

@@ -1,0 +1,135 @@
+"""Streaming evidence and scores: count tails, window sums, the score rule, and no look-ahead."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from outages.detection import DEFAULT_CONFIG, detect_batch, fit_baseline
+from outages.detection.counts import block_sums, leave_max_out, surprise, window_sums
+from outages.detection.scoring import anomaly_score, band, duration_weights
+from outages.detection.tails import calibrated, fit_tail, normal_isf_log
+
+START = 1_704_067_200.0  # Monday 2024-01-01 00:00 UTC
+
+
+def poisson_tail_z(x: int, mu: float) -> float:
+    """Exact z of P(X >= x) for X ~ Poisson(mu)."""
+    below = sum(math.exp(-mu) * mu**k / math.factorial(k) for k in range(x))
+    return float(normal_isf_log(np.log(max(1.0 - below, 1e-300))))
+
+
+@pytest.mark.parametrize(("x", "mu"), [(3, 0.5), (10, 2.0), (30, 10.0), (150, 100.0)])
+def test_surprise_follows_the_poisson_tail_at_low_and_high_counts(x, mu):
+    z = surprise(np.array([x]), np.array([mu]), np.array([1.0]))[0]
+
+    assert z == pytest.approx(poisson_tail_z(x, mu), abs=0.35)
+
+
+def test_surprise_is_zero_at_or_below_expected_and_shrinks_with_dispersion():
+    z = surprise(np.array([0, 5, 5, 40]), np.array([3.0, 5.0, 8.0, 10.0]), np.ones(4))
+
+    assert z[:3].tolist() == [0, 0, 0]
+    assert surprise(np.array([40]), np.array([10.0]), np.array([4.0]))[0] < z[3]
+
+
+counts = st.lists(st.one_of(st.none(), st.integers(0, 50)), min_size=45, max_size=45).map(
+    lambda v: np.array([np.nan if c is None else c for c in v], dtype=float)
+)
+
+
+@given(counts, st.floats(0.1, 20))
+def test_window_sums_leave_the_most_raised_point_out(values, mu):
+    expected = np.full(45, mu)
+    kept, typical = window_sums(values[None, :], expected[None, :], DEFAULT_CONFIG.windows)
+
+    for j, width in enumerate(DEFAULT_CONFIG.windows):
+        one, two = leave_max_out(values[None, -width:], expected[None, -width:])
+        assert kept[0, j] == pytest.approx(one[0]) and typical[0, j] == pytest.approx(two[0])
+    valid = values[~np.isnan(values)][-2:]
+    if len(valid) == 2 and not np.isnan(values[-2:]).any():
+        assert kept[0, 1] == pytest.approx(valid.min())
+
+
+@given(counts, st.sampled_from([1, 2, 5, 15]), st.integers(1, 5))
+def test_block_sums_are_window_sums_over_a_grid(values, width, stride):
+    stride = min(stride, width)
+    expected = np.linspace(1, 3, 45)
+    kept, typical = block_sums(values[None, :], expected[None, :], width, stride)
+
+    ends = range(44, width - 2, -stride)
+    for j, end in enumerate(sorted(ends)):
+        one, two = leave_max_out(
+            values[None, end - width + 1 : end + 1], expected[None, end - width + 1 : end + 1]
+        )
+        assert kept[0, j] == pytest.approx(one[0]) and typical[0, j] == pytest.approx(two[0])
+
+
+@given(st.floats(0, 100), st.integers(0, 2))
+def test_a_score_is_at_least_half_exactly_at_an_alert(z, level):
+    score = anomaly_score(np.array([z]), np.array([level]), DEFAULT_CONFIG)[0]
+
+    assert 0 <= score <= 1
+    assert (score >= 0.5) == (level > 0)
+    if level:
+        assert (score >= 0.75) == (level == 2)
+
+
+def test_a_lone_point_must_be_stronger_than_a_sustained_rise():
+    weights = duration_weights(DEFAULT_CONFIG)
+
+    assert weights[0] == pytest.approx(DEFAULT_CONFIG.open_z / DEFAULT_CONFIG.spike_z)
+    assert np.all(np.diff(weights) > 0) and weights[-1] < 1
+
+
+def test_a_heavy_tailed_history_makes_the_same_surprise_less_rare():
+    rng = np.random.default_rng(0)
+    gentle = np.abs(rng.normal(size=(1, 5000)))
+    bursty = gentle + (rng.random((1, 5000)) < 0.03) * rng.exponential(4, (1, 5000))
+    z = np.array([[6.0]])
+
+    light = calibrated(z, *fit_tail(gentle, np.ones_like(gentle, bool)))
+    heavy = calibrated(z, *fit_tail(bursty, np.ones_like(bursty, bool)))
+    assert heavy[0, 0] < light[0, 0]
+
+
+def test_the_band_brackets_the_expected_value():
+    expected = np.array([0.0, 0.5, 40.0])
+    lower, upper = band(expected, np.full((3, 6), 0.1), DEFAULT_CONFIG)
+
+    assert np.all(lower <= expected) and np.all(expected <= upper) and np.all(lower >= 0)
+    assert upper[2] - lower[2] > upper[1] - lower[1]
+
+
+seasonal = st.integers(0, 2**31 - 1).map(
+    lambda seed: np.random.default_rng(seed).poisson(
+        (3 + 2 * np.sin(np.arange(400) / 40)) * np.where(np.arange(400) % 97 < 6, 8, 1)
+    )
+)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seasonal, st.integers(1, 399))
+def test_scores_of_a_prefix_are_the_first_scores_of_the_whole_series(values, cut):
+    values = values.astype(float)
+    whole = detect_batch(values, start=START, interval=300)
+    prefix = detect_batch(values[:cut], start=START, interval=300)
+
+    assert np.array_equal(prefix.score, whole.score[:, :cut])
+    assert np.array_equal(prefix.expected, whole.expected[:, :cut])
+    assert [e for i, e in whole.events if i < cut] == [e for _, e in prefix.events]
+
+
+def test_a_fit_reads_only_the_history_it_is_given():
+    values = np.random.default_rng(1).poisson(5, 3000).astype(float)
+    early = fit_baseline(values[:2000], start=START, interval=300)
+    changed = values.copy()
+    changed[2000:] *= 10
+
+    assert np.array_equal(
+        fit_baseline(changed[:2000], start=START, interval=300).level, early.level
+    )
