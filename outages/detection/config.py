@@ -35,13 +35,13 @@ class DetectorConfig:
     # inflate the baseline); passes of that re-weighting.
     winsor_sigmas: float = 3.0
     robust_passes: int = 2
-    # Negative-binomial over-dispersion floor: no baseline predicts better than about
+    # Negative-binomial over-dispersion bounds: no baseline predicts better than about
     # sqrt(min_dispersion) relative error.
     min_dispersion: float = 0.01
+    max_dispersion: float = 4.0
     # Share of the time a series may spend above its band before the band widens: chronic
     # bursts then count as typical, rarer outages (less than this share) do not.
     tail_share: float = 0.01
-    max_dispersion: float = 4.0
     # History used by a fit (the noise part uses only its last noise_seconds), how often the
     # streaming driver refits the level from past data, and how often the whole baseline.
     history_seconds: int = 30 * 86_400
@@ -51,9 +51,12 @@ class DetectorConfig:
 
     # Evidence: window sums over these many latest points (shortest first), each leaving its
     # most raised point out, so a lone point never counts as sustained; a window of 1 scores
-    # the latest point alone, which must then be spike_z strong to count as open_z.
+    # the latest point alone, which must then be spike_z strong to count as open_z (windows
+    # in between need open_z + (spike_z - open_z) / width).
     windows: tuple[int, ...] = (1, 2, 5, 15, 45)
     spike_z: float = 9.0
+    # A window counts only if its surprise is also rare for this series: at least rare_z once
+    # re-expressed under the tail fitted on the series' own history (tails.py).
     rare_z: float = 3.0
     # Practical significance: the excess must be this many reports and this ratio over typical.
     min_excess: float = 10.0

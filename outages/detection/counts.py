@@ -6,9 +6,11 @@ Arrays only, vectorised over series (leading axis); missing points are NaN. No s
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 
 import numpy as np
+
+from outages.detection.tails import normal_isf_log
 
 
 def surprise(observed: np.ndarray, expected: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
@@ -73,38 +75,65 @@ def window_sums(
     return np.where(enough, kept_x, 0.0), np.where(enough, kept_mu, 0.0)
 
 
+@dataclass(frozen=True)
+class History:
+    """Past points prepared once for many window sizes: zero-filled values, excess over
+    expected (-inf where missing) and running sums with a leading 0, all (series, ...)."""
+
+    x: np.ndarray
+    mu: np.ndarray
+    excess: np.ndarray
+    sum_x: np.ndarray
+    sum_mu: np.ndarray
+    sum_valid: np.ndarray
+
+    @classmethod
+    def of(cls, observed: np.ndarray, expected: np.ndarray) -> History:
+        valid = ~np.isnan(observed)
+        x = np.where(valid, observed, 0.0)
+        mu = np.where(valid, expected, 0.0)
+        zero = np.zeros((observed.shape[0], 1))
+
+        def running(a: np.ndarray) -> np.ndarray:
+            return np.concatenate([zero, np.cumsum(a, axis=1)], axis=1)
+
+        excess = np.where(valid, x - mu, -np.inf)
+        return cls(x, mu, excess, running(x), running(mu), running(valid))
+
+
 def block_sums(
     observed: np.ndarray, expected: np.ndarray, width: int, stride: int | None = None
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Leave-max-out sums over windows of `width` points every `stride` points (default: not
-    overlapping), the last window ending at the last point: two arrays (series, windows).
+    overlapping), the last window ending at the last point: two arrays (series, windows)."""
+    return history_sums(History.of(observed, expected), width, stride)
 
-    Same sums as leave_max_out on each window, from running sums and one argmax over a
-    strided view, so long histories are not copied once per window.
-    """
+
+def history_sums(
+    history: History, width: int, stride: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """block_sums on prepared history: the same sums as leave_max_out on each window, from
+    running sums and one argmax over a strided view, so nothing is copied per window."""
     stride = stride or width
-    series, points = observed.shape
+    series, points = history.x.shape
     if points < width:
         return np.zeros((series, 0)), np.zeros((series, 0))
-    valid = ~np.isnan(observed)
-    x = np.where(valid, observed, 0.0)
-    mu = np.where(valid, expected, 0.0)
     first = (points - width) % stride
     starts = np.arange(first, points - width + 1, stride)
-    zero = np.zeros((series, 1))
-    window = [
-        (c[:, starts + width] - c[:, starts])
-        for c in (np.concatenate([zero, np.cumsum(a, axis=1)], axis=1) for a in (x, mu, valid))
-    ]
+    x, mu, valid = (
+        c[:, starts + width] - c[:, starts]
+        for c in (history.sum_x, history.sum_mu, history.sum_valid)
+    )
     if width == 1:
-        return window[0], window[1]
-    excess = np.where(valid, x - mu, -np.inf)
-    view = np.lib.stride_tricks.sliding_window_view(excess, width, axis=1)[:, first::stride]
-    top = np.argmax(view, axis=2) + starts[None, :]
+        return x, mu
+    view = np.lib.stride_tricks.sliding_window_view(history.excess, width, axis=1)
+    top = np.argmax(view[:, first::stride], axis=2) + starts[None, :]
     rows = np.arange(series)[:, None]
-    enough = window[2] >= 2
-    kept_x = np.where(enough, window[0] - x[rows, top], 0.0)
-    return kept_x, np.where(enough, window[1] - mu[rows, top], 0.0)
+    enough = valid >= 2
+    return (
+        np.where(enough, x - history.x[rows, top], 0.0),
+        np.where(enough, mu - history.mu[rows, top], 0.0),
+    )
 
 
 def fit_dispersion(
@@ -147,7 +176,7 @@ def tail_dispersion(
     normal approximation of the tail holds; series with too few of them get 0."""
     if observed.shape[1] == 0:
         return np.zeros(observed.shape[0])
-    z_tail = _normal_quantile(1.0 - tail)
+    z_tail = float(normal_isf_log(np.log(tail)))
     eligible = expected >= min_mean
     mu = np.where(eligible, expected, 1.0)
     above = eligible & (observed > expected)
@@ -161,15 +190,3 @@ def tail_dispersion(
     value = ordered[np.arange(len(rank)), np.clip(rank - 1, 0, deepest - 1)]
     usable = count * tail >= 5
     return np.where(usable, np.clip(value, 0.0, ceiling), 0.0)
-
-
-def _normal_quantile(p: float) -> float:
-    """Standard-normal quantile (Acklam-free: bisection on erf is plenty for one constant)."""
-    low, high = -10.0, 10.0
-    for _ in range(80):
-        mid = 0.5 * (low + high)
-        if 0.5 * (1.0 + math.erf(mid / math.sqrt(2.0))) < p:
-            low = mid
-        else:
-            high = mid
-    return 0.5 * (low + high)

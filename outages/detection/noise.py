@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from outages.detection.config import DetectorConfig
-from outages.detection.counts import block_sums, fit_dispersion, surprise
+from outages.detection.counts import History, fit_dispersion, history_sums, surprise
 from outages.detection.tails import fit_tail
 
-# Windows sampled per series for the window fits: overlapping windows when history is short,
-# non-overlapping ones (cheaper, as informative) once there are this many.
-_SAMPLES = 2000
+# Windows sampled per series for the window fits: overlapping ones while there are fewer than
+# _ENOUGH, and at most about _MOST (a month of minutes is sampled every 5 minutes: the cost of
+# a fit stays flat as history grows, and a few thousand windows pin down a 1% tail).
+_ENOUGH, _MOST = 2000, 8640
 
 
 def fit_noise(
@@ -30,9 +31,11 @@ def fit_noise(
         "tail": config.tail_share,
     }
     alphas, rates, scales = [], [], []
+    history = History.of(values, expected)
     for width in config.windows:
-        stride = int(np.clip(values.shape[1] // _SAMPLES, 1, width))
-        kept, typical = block_sums(values, expected, width, stride)
+        points = values.shape[1]
+        stride = max(1, min(points // _ENOUGH, width), points // _MOST)
+        kept, typical = history_sums(history, width, stride)
         alpha = fit_dispersion(kept, typical, **fit)
         z = surprise(kept, typical, 1.0 + alpha[:, None] * typical)
         rate, scale = fit_tail(z, typical > 0)

@@ -2,10 +2,12 @@
 
 Evidence is the largest upper-tail surprise (a standard-normal z) over a few windows of the
 latest points, each sum leaving its most raised point out and tested against a negative
-binomial with that window's fitted over-dispersion: short windows catch sharp rises, long ones
-slow sustained ones, so strength and duration both count. A window counts toward opening an
-incident only if its excess is also practically significant (min_excess reports and min_ratio
-times typical), which keeps 3 reports on a tiny service from alerting.
+binomial with that window's fitted over-dispersion. A window of w points is weighted so that it
+must reach open_z + (spike_z - open_z) / w to count as open_z: short windows catch sharp rises
+only when they are strong, long ones catch sustained rises, so strength and duration both count.
+A window counts at all only if its excess is practically significant (min_excess reports and
+min_ratio times typical, which keeps 3 reports on a tiny service from alerting) and rare for
+this series (rare_z under the tail fitted on its own history, so chronic bursts do not alert).
 
 The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens or rises
 a level (the alert), [0.5, 0.75) for level 1 and [0.75, 1] for level 2; every other point maps
@@ -26,11 +28,11 @@ from outages.detection.tails import calibrated
 
 @dataclass(frozen=True)
 class WindowEvidence:
-    """Per series: surprise of gated windows, of the shortest window, and of any window."""
+    """Per series: surprise of the windows passing the gates (it drives incidents), and of the
+    shortest window whatever the gates (it tells when the latest points are quiet again)."""
 
     gated: np.ndarray
     recent: np.ndarray
-    strongest: np.ndarray
 
 
 def window_evidence(
@@ -50,7 +52,6 @@ def window_evidence(
     return WindowEvidence(
         gated=np.where(practical, z, 0.0).max(axis=1),
         recent=z[:, 0],
-        strongest=z.max(axis=1),
     )
 
 

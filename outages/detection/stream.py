@@ -3,8 +3,8 @@
 `step` takes the latest value of every series, their fitted baselines and their state, and
 returns scores, expected values, chart bands, incident events and the next state. It reads
 only the state (the last few points) and the baseline, so a score at time t uses only data up
-to t. Fitting is in baseline.py; the single-series driver for backfills and the command line is
-in driver.py.
+to t. Fitting is in baseline.py; the driver that replays histories point by point (backfills,
+tests, the command line) is in driver.py.
 """
 
 from __future__ import annotations
