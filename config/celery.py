@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -25,6 +26,18 @@ def _schedule(sender: Celery, **_: object) -> None:
         "intake-keys-expire": {
             "task": "reports.intake_keys_expire",
             "schedule": timedelta(minutes=10),
+        },
+        # Score the last complete minute of every series: one task per service shard.
+        "detection": {
+            "task": "outages.detection_tick",
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 50},
+        },
+        # Refit every series' baseline (weekly profile, level, noise) from 30 days of buckets.
+        "baselines-fit": {
+            "task": "outages.baselines_fit_tick",
+            "schedule": crontab(minute=17),
+            "options": {"expires": 3000},
         },
     }
     if settings.INTAKE_BUFFER == "redis":

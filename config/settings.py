@@ -158,6 +158,8 @@ DRAIN_BATCH_SIZE = env.int("DRAIN_BATCH_SIZE", default=1000)
 DRAIN_BUDGET_SECONDS = env.float("DRAIN_BUDGET_SECONDS", default=4.0)
 DRAIN_CLAIM_IDLE_MS = env.int("DRAIN_CLAIM_IDLE_MS", default=30_000)
 SIMULATE_LIVE_TRAFFIC = env.bool("SIMULATE_LIVE_TRAFFIC", default=not PRODUCTION)
+# The per-minute detection pass and the baseline fits run as this many tasks (service shards).
+DETECTION_SHARDS = env.int("DETECTION_SHARDS", default=1)
 
 # --- Static, i18n, security -----------------------------------------------------------------
 STATIC_URL = "static/"

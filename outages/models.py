@@ -63,3 +63,163 @@ class MinuteBucket(models.Model):
         # The unique key's index serves per-service range reads (service, minute, ...);
         # this one serves the all-services detection pass over recent minutes.
         indexes = [models.Index(fields=["minute"], name="bucket_minute")]
+
+
+class Dimension(models.TextChoices):
+    """Which slice of a service's reports a series counts: all of them, or one segment."""
+
+    ALL = "", "All reports"
+    PLATFORM = "platform", "Platform"
+    COUNTRY = "country", "Country"
+
+
+class SeriesBaseline(models.Model):
+    """The fitted baseline of one series (outages.detection.Baseline, one row of it).
+
+    The weekly profile and the dispersion/tail parameters are packed as little-endian floats
+    (a few KB), so a detection pass over every series reads them in one query.
+    """
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    dimension = models.CharField(max_length=8, choices=Dimension.choices, blank=True)
+    value = models.CharField(max_length=8, blank=True)  # platform or country; "" for ALL
+    level = models.FloatField()  # expected reports per minute where the profile is 1
+    share = models.FloatField(default=1.0)  # the segment's usual share of the service's reports
+    profile = models.BinaryField()  # float32 per slot of the week
+    params = models.BinaryField()  # float64: dispersion, tail_rate, tail_scale, bin_dispersion
+    fitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "dimension", "value"], name="series_baseline_unique"
+            )
+        ]
+
+
+class SeriesState(models.Model):
+    """The incident state machine of one series, kept only while it is not at rest (an incident
+    open, a rise pending, or the cool-down after a close)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
+    dimension = models.CharField(max_length=8, choices=Dimension.choices, blank=True)
+    value = models.CharField(max_length=8, blank=True)
+    state = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "dimension", "value"], name="series_state_unique"
+            )
+        ]
+
+
+class DetectionCursor(models.Model):
+    """The last minute a shard of the detection pass has scored: a repeated or redelivered
+    pass for that minute does nothing."""
+
+    shard = models.CharField(max_length=16, primary_key=True)  # "index/count"
+    minute = models.DateTimeField()
+
+
+class Cascade(models.Model):
+    """Several services' incidents opening in the same minutes: possibly one upstream cause."""
+
+    started_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+
+
+class Incident(models.Model):
+    """One incident of one series of a service, with the figures that tell its story.
+
+    Figures (peak, totals, shares, countries, scope) are recomputed from the buckets every
+    minute while it is open, and once more when it closes.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        # Raised by too few reporters, one network or one embedding origin: for moderators.
+        SUSPICIOUS = "suspicious", "Suspicious"
+
+    class Scope(models.TextChoices):
+        ONE = "one", "One country"
+        SEVERAL = "several", "Several countries"
+        INTERNATIONAL = "international", "International"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="incidents")
+    dimension = models.CharField(max_length=8, choices=Dimension.choices, blank=True)
+    value = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    visibility = models.CharField(
+        max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    level = models.PositiveSmallIntegerField()  # 1 possible problems, 2 problems
+    started_at = models.DateTimeField()  # the first raised minute
+    detected_at = models.DateTimeField()  # the minute that opened it
+    ended_at = models.DateTimeField(null=True, blank=True)
+    recovering_at = models.DateTimeField(null=True, blank=True)  # "works for me" took over
+    peak_at = models.DateTimeField()
+    peak_count = models.PositiveIntegerField(default=0)  # reports in the peak minute
+    peak_quarter_at = models.DateTimeField(null=True, blank=True)  # middle of the peak 15 min
+    peak_quarter_count = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)  # problem reports from start to end (or now)
+    expected_total = models.FloatField(default=0.0)  # what the baseline expected meanwhile
+    works_total = models.PositiveIntegerField(default=0)  # "works for me" meanwhile
+    confidence = models.FloatField(default=1.0)  # lowered by "works for me" in small spikes
+    platforms = models.JSONField(default=dict)  # {platform: share}
+    problems = models.JSONField(default=dict)  # {problem: share}
+    countries = models.JSONField(default=list)  # [{country, count, expected, ratio}]
+    scope = models.CharField(max_length=16, choices=Scope.choices, blank=True)
+    # "platform:ios" or "country:FR" when nearly all the excess is there ("iOS app only").
+    only = models.CharField(max_length=20, blank=True)
+    diversity = models.JSONField(default=dict)  # reporters, networks, top shares at the check
+    cascade = models.ForeignKey(
+        Cascade, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "dimension", "value", "started_at"], name="incident_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "service"], name="incident_open")]
+
+    def __str__(self) -> str:
+        return f"{self.service} since {self.started_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def segment(self) -> str:
+        """ "" for the whole service, else e.g. "platform:ios" or "country:FR"."""
+        return f"{self.dimension}:{self.value}" if self.dimension else ""
+
+
+class IncidentEvent(models.Model):
+    """Outbox of incident transitions for alert delivery: each recorded exactly once (its key
+    is unique and derived from the incident and the transition, so a repeated pass cannot
+    record it again)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Opened"
+        LEVEL = "level", "Level rose"
+        CLOSE = "close", "Closed"
+
+    key = models.CharField(max_length=80, unique=True)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField()
+    at = models.DateTimeField()  # the minute that caused it
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["delivered_at", "id"], name="event_undelivered")]

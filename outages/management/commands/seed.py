@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from outages.demo import DEMO_SERVICES, Profile, service_profile
 from outages.detection import synthetic
 from outages.detection.timebuckets import floor_to_minute
 from outages.models import MinuteBucket, Service
+from outages.services.baselines import baselines_fit
 from outages.services.catalogue import services_ensure
 from outages.vocabulary import Kind
 
@@ -37,15 +38,27 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if seeded.")
         parser.add_argument("--days", type=int, default=14, help="Days of history (14).")
         parser.add_argument("--seed", type=int, help="Seed for reproducible history.")
+        parser.add_argument(
+            "--until", type=datetime.fromisoformat,
+            help="End of the history, ISO 8601 with a UTC offset (default: now).",
+        )  # fmt: skip
+        parser.add_argument("--services", help="Comma-separated slugs (default: all demo ones).")
 
-    def handle(self, *args: Any, if_empty: bool, days: int, seed: int | None, **_: Any) -> None:
+    def handle(
+        self, *args: Any, if_empty: bool, days: int, seed: int | None,
+        until: datetime | None = None, services: str | None = None, **_: Any,
+    ) -> None:  # fmt: skip
         if if_empty and Service.objects.exists():
             self.stdout.write("Already seeded; skipping.")
             return
         began = time.monotonic()
-        services = services_ensure(catalogue=DEMO_SERVICES)
+        slugs = set(services.split(",")) if services else None
+        catalogue = [entry for entry in DEMO_SERVICES if slugs is None or entry.slug in slugs]
+        if slugs and len(catalogue) != len(slugs):
+            raise CommandError(f"Unknown demo services in {services!r}.")
+        services = services_ensure(catalogue=catalogue)
         self.stdout.write(f"{len(services)} services ready.")
-        end = floor_to_minute(timezone.now())
+        end = floor_to_minute(until or timezone.now())
         start = end - timedelta(days=days)
         self.stdout.write(
             f"Writing {days} days of history ({start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC)"
@@ -62,6 +75,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"History written: {reports} reports in {rows} buckets,"
             f" {time.monotonic() - began:.1f} s."
+        )
+        fitted = baselines_fit(now=end, service_ids=[service.id for service in services])
+        self.stdout.write(
+            f"Baselines fitted for {fitted} series, {time.monotonic() - began:.1f} s."
         )
 
 

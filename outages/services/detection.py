@@ -1,0 +1,192 @@
+"""The per-minute detection pass: every series of every active service in one batched step.
+
+Per pass (one shard of services; a Celery group runs the shards on several workers):
+1. read the minute buckets of the last WINDOW minutes (plus any minutes missed since the
+   shard's cursor) for all the shard's services, one grouped query per dimension;
+2. load the stored baselines and the incident states that are not at rest;
+3. step the detection library once per minute to score, over all series at once;
+4. record the incident transitions (incidents.py) and the new states, and move the cursor,
+   all in one transaction: a repeated or redelivered pass for the same minute does nothing.
+A score uses only minutes up to the one scored, which is the last complete minute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+from django.db import transaction
+
+from outages.detection import DEFAULT_CONFIG, OPEN, DetectorState, IncidentEvent, step
+from outages.detection.incidents import Incidents
+from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages.models import DetectionCursor, Dimension, SeriesState
+from outages.services.baselines import baselines_load
+from outages.services.incidents import DiversityLookup, SeriesFigures, incidents_record
+from outages.services.series import (
+    EVERY_SERVICE,
+    SeriesKey,
+    Shard,
+    active_service_ids,
+    series_counts,
+)
+
+WINDOW = max(DEFAULT_CONFIG.windows)  # minutes of history a step reads
+CATCH_UP = 60  # at most this many missed minutes are scored late; older ones are skipped
+_RECENT = 15  # minutes behind "works for me" confidence and recovery
+
+
+@dataclass(frozen=True)
+class PassResult:
+    minutes: int  # minutes scored (0 when this minute was already done)
+    series: int
+    events: int
+    last_minute: datetime | None = None
+
+
+def detection_pass(
+    *, now: datetime, shard: Shard = EVERY_SERVICE, diversity: DiversityLookup | None = None
+) -> PassResult:
+    """Score every series of the shard's active services up to the last complete minute."""
+    last = floor_to_minute(now) - MINUTE
+    with transaction.atomic():
+        cursor = DetectionCursor.objects.select_for_update().filter(shard=shard.name).first()
+        # A new shard starts after the latest minute any shard (of an older split) scored.
+        done = cursor.minute if cursor else _latest_cursor()
+        first = last if done is None else max(done + MINUTE, last - (CATCH_UP - 1) * MINUTE)
+        if first > last:
+            DetectionCursor.objects.get_or_create(shard=shard.name, defaults={"minute": done})
+            return PassResult(minutes=0, series=0, events=0, last_minute=done)
+        minutes = int((last - first) // MINUTE) + 1
+        result = _score(shard=shard, first=first, minutes=minutes, diversity=diversity)
+        DetectionCursor.objects.update_or_create(shard=shard.name, defaults={"minute": last})
+    return result
+
+
+def _score(
+    *, shard: Shard, first: datetime, minutes: int, diversity: DiversityLookup | None
+) -> PassResult:
+    start = first - WINDOW * MINUTE
+    end = first + minutes * MINUTE
+    active = set(active_service_ids(shard=shard))
+    counts = series_counts(service_ids=None, shard=shard, start=start, end=end)
+    works = series_counts(
+        service_ids=None, shard=shard, start=end - _RECENT * MINUTE, end=end,
+        kind="works", dimensions=(Dimension.ALL,),
+    )  # fmt: skip
+    states = {
+        SeriesKey(s, d, v): state
+        for s, d, v, state in shard.filter(SeriesState.objects.all()).values_list(
+            "service_id", "dimension", "value", "state"
+        )
+    }
+    wanted = [k for k in counts.keys if not k.dimension] + list(states)
+    keys, baseline, shares = baselines_load(keys=wanted, shard=shard, at=end)
+    keep = [i for i, key in enumerate(keys) if key.service_id in active]
+    keys, baseline = [keys[i] for i in keep], baseline.take(keep)
+
+    values = _rows(keys, counts.index(), counts.values)
+    times = start.timestamp() + 60.0 * np.arange(values.shape[1])
+    expected = baseline.expected(times)
+    # The top of the typical band (as charts draw it) for every minute read.
+    sd = np.sqrt(expected * (1.0 + baseline.dispersion[:, :1] * expected))
+    upper = expected + DEFAULT_CONFIG.band_z * sd
+    rest = Incidents.empty(1).row(0)
+    incidents = Incidents.from_rows([states.get(key, rest) for key in keys])
+    events: list[tuple[SeriesKey, IncidentEvent]] = []
+    for j in range(WINDOW, WINDOW + minutes):
+        state = DetectorState(
+            observed=values[:, j - WINDOW : j],
+            expected=expected[:, j - WINDOW : j],
+            last_at=np.full(len(keys), times[j] - 60.0),
+            incidents=incidents,
+        )
+        stepped = step(baseline, state, values[:, j], now=times[j])
+        incidents = stepped.state.incidents
+        events += [(keys[e.series], _backdated(e, values, upper, j, times)) for e in stepped.events]
+
+    _states_store(shard, keys, incidents)
+    figures = _figures(keys, incidents, values, expected, works)
+    incidents_record(events=events, figures=figures, shares=shares, now=end, diversity=diversity)
+    return PassResult(
+        minutes=minutes, series=len(keys), events=len(events), last_minute=end - MINUTE
+    )
+
+
+def _backdated(
+    event: IncidentEvent, values: np.ndarray, upper: np.ndarray, j: int, times: np.ndarray
+) -> IncidentEvent:
+    """An opening incident started where its rise began: the first of the minutes, up to the
+    one that opened it, that all stayed above the typical band ("problems since 00:11")."""
+    if event.kind != OPEN:
+        return event
+    i = event.series
+    above = values[i, : j + 1] > upper[i, : j + 1]
+    first = j
+    while first > 0 and above[first - 1]:
+        first -= 1
+    start = datetime.fromtimestamp(times[first], tz=UTC)
+    return replace(event, started_at=min(start, event.started_at))
+
+
+def _rows(keys: list[SeriesKey], index: dict[SeriesKey, int], values: np.ndarray) -> np.ndarray:
+    """The rows of `values` for keys, zeros for keys without reports."""
+    out = np.zeros((len(keys), values.shape[1]))
+    pairs = [(i, index[key]) for i, key in enumerate(keys) if key in index]
+    if pairs:
+        mine, theirs = np.array(pairs).T
+        out[mine] = values[theirs]
+    return out
+
+
+def _figures(
+    keys: list[SeriesKey],
+    incidents: Incidents,
+    values: np.ndarray,
+    expected: np.ndarray,
+    works: object,
+) -> dict[SeriesKey, SeriesFigures]:
+    """What the incident records need from this pass, for series with an incident open."""
+    works_index = works.index()  # type: ignore[attr-defined]
+    recent_works = works.values.sum(axis=1)  # type: ignore[attr-defined]
+    figures = {}
+    for i in np.flatnonzero(incidents.level > 0):
+        key = keys[i]
+        whole = SeriesKey(key.service_id, Dimension.ALL, "")
+        figures[key] = SeriesFigures(
+            expected_total=float(incidents.running_expected[i]),
+            recent=float(values[i, -_RECENT:].sum()),
+            recent_expected=float(expected[i, -_RECENT:].sum()),
+            recent_works=float(recent_works[works_index[whole]]) if whole in works_index else 0.0,
+        )
+    return figures
+
+
+def _states_store(shard: Shard, keys: list[SeriesKey], incidents: Incidents) -> None:
+    """Keep the states not at rest; a series at rest starts from Incidents.empty next time."""
+    busy = (
+        (incidents.level > 0)
+        | (incidents.pending > 0)
+        | (incidents.strong > 0)
+        | (incidents.since_close < DEFAULT_CONFIG.cooldown_points)
+    )
+    shard.filter(SeriesState.objects.all()).delete()
+    SeriesState.objects.bulk_create(
+        [
+            SeriesState(
+                service_id=keys[i].service_id,
+                dimension=keys[i].dimension,
+                value=keys[i].value,
+                state=incidents.row(i),
+            )
+            for i in np.flatnonzero(busy)
+        ],
+        batch_size=500,
+    )
+
+
+def _latest_cursor() -> datetime | None:
+    """Where a new sharding starts: after the latest minute any shard has scored."""
+    latest = DetectionCursor.objects.order_by("-minute").first()
+    return latest.minute if latest else None

@@ -1,0 +1,59 @@
+"""The detection pass split by service shard across two real Celery worker processes."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from celery import group
+
+from outages.detection.timebuckets import MINUTE
+from outages.models import DetectionCursor, Incident, IncidentEvent
+from outages.services.baselines import baselines_fit
+from outages.tasks import detection_pass_task
+from reports.services import report_store_batch
+from tests.factories import ServiceFactory, report_row
+from tests.integration.workers import start_worker, stop, worker_env
+from tests.outages.test_detection_pass import NOW, write_history
+
+SECOND = timedelta(seconds=1)
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_two_workers_run_the_shards_of_each_minute_and_open_every_incident(tmp_path):
+    services = [ServiceFactory(slug=f"shard-{i}") for i in range(4)]
+    for i, service in enumerate(services):
+        write_history(service.id, days=3, seed=i)
+    baselines_fit(now=NOW)
+    env = worker_env(tmp_path, DETECTION_SHARDS="2")
+    workers = [start_worker(env, beat=False) for _ in range(2)]
+    try:
+        for i in range(8):
+            minute = NOW + i * MINUTE
+            # Raw reports from distinct reporters, so the spike passes the diversity rule.
+            report_store_batch(rows=[
+                report_row(service_id=service.id, received_at=minute + j * SECOND)
+                for service in services for j in range(60)
+            ])  # fmt: skip
+            now = (minute + MINUTE).isoformat()
+            group(detection_pass_task.s(now, shard, 2) for shard in range(2)).apply_async()
+            assert _wait_until(
+                lambda m=minute: DetectionCursor.objects.filter(minute=m).count() == 2, 60
+            ), f"both shards should score {minute}"
+    finally:
+        for worker in workers:
+            stop(worker)
+    assert set(Incident.objects.values_list("service__slug", flat=True)) == {
+        service.slug for service in services
+    }
+    assert IncidentEvent.objects.filter(kind="open").count() == 4
