@@ -160,6 +160,8 @@ DRAIN_CLAIM_IDLE_MS = env.int("DRAIN_CLAIM_IDLE_MS", default=30_000)
 SIMULATE_LIVE_TRAFFIC = env.bool("SIMULATE_LIVE_TRAFFIC", default=not PRODUCTION)
 # The per-minute detection pass and the baseline fits run as this many tasks (service shards).
 DETECTION_SHARDS = env.int("DETECTION_SHARDS", default=1)
+# Seconds after the minute before it is scored, so the drain has stored its last reports.
+DETECTION_DELAY_SECONDS = env.int("DETECTION_DELAY_SECONDS", default=5)
 
 # --- Static, i18n, security -----------------------------------------------------------------
 STATIC_URL = "static/"

@@ -23,7 +23,9 @@ def detection_tick_task() -> int:
     """Fan the minute's pass out as one task per shard (DETECTION_SHARDS)."""
     now = timezone.now().isoformat()
     shards = settings.DETECTION_SHARDS
-    group(detection_pass_task.s(now, i, shards) for i in range(shards)).apply_async()
+    # A few seconds late, so the drain has stored the last reports of the minute scored.
+    tasks = group(detection_pass_task.s(now, i, shards) for i in range(shards))
+    tasks.apply_async(countdown=settings.DETECTION_DELAY_SECONDS)
     return shards
 
 
