@@ -51,6 +51,7 @@ def baselines_fit(
         chunk = ids[i : i + _CHUNK]
         counts = series_counts(service_ids=chunk, start=end - history, end=end)
         keys, values = _significant(chunk, counts.keys, counts.values)
+        values = _before_first_report_missing(keys, values)
         baseline = fit_baseline(values, start=counts.start.timestamp(), interval=INTERVAL)
         baselines_store(keys=keys, baseline=baseline, shares=_shares(keys, values))
         fitted += len(keys)
@@ -146,8 +147,23 @@ def _significant(
     return chosen, np.array(rows).reshape(len(chosen), values.shape[1])
 
 
+def _before_first_report_missing(keys: list[SeriesKey], values: np.ndarray) -> np.ndarray:
+    """Minutes before a service's first report are unknown, not quiet: a service added (or
+    first reported) a week ago has a week of history, not three weeks of zeros before it."""
+    values = values.copy()
+    reported = values > 0
+    first = {
+        key.service_id: int(reported[i].argmax()) if reported[i].any() else values.shape[1]
+        for i, key in enumerate(keys)
+        if not key.dimension
+    }
+    for i, key in enumerate(keys):
+        values[i, : first[key.service_id]] = np.nan
+    return values
+
+
 def _shares(keys: list[SeriesKey], values: np.ndarray) -> list[float]:
-    totals = values.sum(axis=1)
+    totals = np.nansum(values, axis=1)
     whole = {key.service_id: totals[i] for i, key in enumerate(keys) if not key.dimension}
     return [
         float(totals[i] / whole[key.service_id]) if key.dimension and whole[key.service_id] else 1.0

@@ -255,3 +255,13 @@ def test_shards_split_the_services_and_together_cover_them():
             detection_pass(now=minute + MINUTE, shard=Shard(index, 2), diversity=diverse)
     assert Incident.objects.count() == 4
     assert set(DetectionCursor.objects.values_list("shard", flat=True)) == {"0/2", "1/2"}
+
+
+def test_a_service_without_reports_is_fitted_at_the_prior_and_its_history_starts_with_it():
+    quiet, young = ServiceFactory(slug="quiet"), ServiceFactory(slug="young")
+    write_history(young.id, days=2)  # reported for 2 of the 30 days fitted
+    baselines_fit(now=NOW)
+    keys, baseline, _ = baselines_load(at=NOW)
+    level = {key.service_id: baseline.level[i] for i, key in enumerate(keys) if not key.dimension}
+    assert level[quiet.id] < 0.05
+    assert level[young.id] == pytest.approx(sum(MIX.values()), rel=0.3)  # not diluted by zeros
