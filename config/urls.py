@@ -11,6 +11,8 @@ urlpatterns = [
     path("", outages_views.home, name="home"),
     path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
+    path("incidents/", outages_views.incident_list, name="incident_list"),
+    path("incidents/<int:pk>/", outages_views.incident_detail, name="incident_detail"),
     path(
         "api/v1/services/<str:slug>/reports",
         reports_apis.report_create,

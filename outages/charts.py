@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
+
+from outages.selectors import BandSeries
 
 
 def spike_chart(series: list[tuple[datetime, int]], *, title: str) -> dict[str, Any]:
@@ -46,3 +49,54 @@ def spike_chart(series: list[tuple[datetime, int]], *, title: str) -> dict[str, 
             "height": 320,
         },
     }
+
+
+def band_chart(
+    series: BandSeries,
+    *,
+    title: str,
+    incidents: Sequence[tuple[datetime, datetime | None, int]] = (),
+) -> dict[str, Any]:
+    """Reports per interval against the baseline's typical band, incident periods shaded.
+    The band is drawn as an area between its lower and upper edge; reports as a line with
+    markers, so it reads without colour."""
+    x = [moment.isoformat() for moment in series.times]
+    unit = _unit(series.resolution)
+    traces: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "name": "Typical (low)", "x": x,
+         "y": series.lower, "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False},
+        {"type": "scatter", "mode": "lines", "name": "Typical range", "x": x,
+         "y": series.upper, "fill": "tonexty", "fillcolor": "rgba(120,120,120,0.25)",
+         "line": {"width": 0}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "Typical", "x": x, "y": series.expected,
+         "line": {"color": "#777", "width": 1, "dash": "dash"},
+         "hovertemplate": "typical %{y:.1f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "name": f"Reports {unit}", "x": x,
+         "y": series.counts, "line": {"color": "#c0392b", "width": 1.6},
+         "hovertemplate": "%{x|%d %b %H:%M} UTC: %{y} reports<extra></extra>"},
+    ]  # fmt: skip
+    end = series.times[-1] + series.resolution if series.times else None
+    shapes = [
+        {"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1,
+         "x0": start.isoformat(), "x1": (stop or end).isoformat() if (stop or end) else None,
+         "fillcolor": "rgba(192,57,43,0.10)" if level == 2 else "rgba(230,126,34,0.10)",
+         "line": {"width": 0}, "layer": "below"}
+        for start, stop, level in incidents
+    ]  # fmt: skip
+    return {
+        "data": traces,
+        "layout": {
+            "title": {"text": title},
+            "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+            "xaxis": {"type": "date"},
+            "yaxis": {"rangemode": "tozero", "title": {"text": f"reports {unit}"}},
+            "legend": {"orientation": "h", "y": -0.2},
+            "shapes": shapes,
+            "height": 340,
+        },
+    }
+
+
+def _unit(resolution: timedelta) -> str:
+    minutes = int(resolution.total_seconds() // 60)
+    return "per minute" if minutes == 1 else f"per {minutes} min" if minutes < 60 else "per hour"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
-from outages.detection.timebuckets import MINUTE, floor_to_minute, zero_fill
-from outages.models import MinuteBucket, Service
+from outages.detection import DEFAULT_CONFIG
+from outages.detection.timebuckets import MINUTE, floor_to, floor_to_minute, zero_fill
+from outages.models import Dimension, Incident, MinuteBucket, Service
+from outages.services.baselines import baseline_of
+from outages.services.series import SeriesKey
 from outages.vocabulary import Kind
 
 
@@ -40,3 +46,154 @@ def series_for_chart(
         .annotate(total=Sum("count"))
     )
     return zero_fill({row["minute"]: row["total"] for row in rows}, start, end)
+
+
+# --- Status, chart band, breakdowns and incidents (service and incident pages) ---------------
+
+RANGES = {  # name -> (span, resolution)
+    "24h": (timedelta(hours=24), timedelta(minutes=1)),
+    "7d": (timedelta(days=7), timedelta(minutes=15)),
+    "30d": (timedelta(days=30), timedelta(hours=1)),
+}
+RECENT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """What the status sentence says: the open incident's level and start, and the last 15
+    minutes of problem and "works for me" reports against what the baseline expects."""
+
+    level: int  # 0 no problems, 1 possible problems, 2 problems
+    incident: Incident | None
+    problems: int
+    works: int
+    expected: float
+
+    @property
+    def since(self) -> datetime | None:
+        return self.incident.started_at if self.incident else None
+
+
+@dataclass(frozen=True)
+class BandSeries:
+    """Reports per interval with the baseline's expected value and typical band."""
+
+    times: list[datetime]
+    counts: list[int]
+    expected: list[float]
+    lower: list[float]
+    upper: list[float]
+    resolution: timedelta
+
+
+def service_status(*, service_id: int, now: datetime) -> ServiceStatus:
+    incident = (
+        Incident.objects.filter(
+            service_id=service_id,
+            status=Incident.Status.OPEN,
+            visibility=Incident.Visibility.PUBLIC,
+        )
+        .order_by("dimension", "-level")
+        .first()
+    )
+    end = floor_to_minute(now) + MINUTE
+    counts = dict(
+        MinuteBucket.objects.filter(service_id=service_id, minute__gte=end - RECENT, minute__lt=end)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .values_list("kind", "total")
+    )
+    baseline = baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=now)
+    times = (end - RECENT).timestamp() + 60.0 * np.arange(15)
+    return ServiceStatus(
+        level=incident.level if incident else 0,
+        incident=incident,
+        problems=counts.get(Kind.PROBLEM, 0),
+        works=counts.get(Kind.WORKS, 0),
+        expected=float(baseline.expected(times).sum()),
+    )
+
+
+def series_with_band(*, service_id: int, end: datetime, range_name: str = "24h") -> BandSeries:
+    """Problem reports per interval over the range ending now (the last one partial),
+    zero-filled, with the baseline's expected count and typical band per interval."""
+    span, resolution = RANGES[range_name]
+    step = int(resolution.total_seconds())
+    end = floor_to(end, resolution) + resolution
+    start = end - span
+    rows = (
+        MinuteBucket.objects.filter(
+            service_id=service_id, kind=Kind.PROBLEM, minute__gte=start, minute__lt=end
+        )
+        .values("minute")
+        .annotate(total=Sum("count"))
+        .values_list("minute", "total")
+    )
+    slots = int(span.total_seconds()) // step
+    counts = np.zeros(slots, dtype=np.int64)
+    for minute, total in rows:
+        counts[int((minute - start).total_seconds()) // step] += total
+    baseline = baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=end)
+    minutes = start.timestamp() + 60.0 * np.arange(slots * step // 60)
+    expected = baseline.expected(minutes)[0].reshape(slots, -1).sum(axis=1)
+    per = step // 60
+    # Dispersion of a sum of `per` minutes: the evidence window closest to it in length.
+    windows = (1, *DEFAULT_CONFIG.windows)
+    alpha = baseline.dispersion[0, min(range(len(windows)), key=lambda i: abs(windows[i] - per))]
+    sd = np.sqrt(expected * (1.0 + alpha * expected))
+    times = [start + i * resolution for i in range(slots)]
+    return BandSeries(
+        times=times,
+        counts=counts.tolist(),
+        expected=np.round(expected, 2).tolist(),
+        lower=np.round(np.maximum(expected - DEFAULT_CONFIG.band_z * sd, 0), 2).tolist(),
+        upper=np.round(expected + DEFAULT_CONFIG.band_z * sd, 2).tolist(),
+        resolution=resolution,
+    )
+
+
+def incidents_of_service(*, service_id: int, limit: int = 20) -> list[Incident]:
+    return list(
+        Incident.objects.filter(
+            service_id=service_id, visibility=Incident.Visibility.PUBLIC
+        ).order_by("-started_at")[:limit]
+    )
+
+
+def incidents_public(*, limit: int = 50) -> list[Incident]:
+    return list(
+        Incident.objects.filter(visibility=Incident.Visibility.PUBLIC)
+        .select_related("service")
+        .order_by("-started_at")[:limit]
+    )
+
+
+def breakdown(*, service_id: int, since: datetime, until: datetime) -> dict[str, Counter[str]]:
+    """Problem reports by platform, problem type and country over [since, until)."""
+    found: dict[str, Counter[str]] = {"platform": Counter(), "problem": Counter(),
+                                      "country": Counter()}  # fmt: skip
+    rows = MinuteBucket.objects.filter(
+        service_id=service_id, kind=Kind.PROBLEM, minute__gte=since, minute__lt=until
+    ).values_list("platform", "problem", "country", "count")
+    for platform, problem, country, count in rows.iterator():
+        found["platform"][platform] += count
+        found["problem"][problem] += count
+        found["country"][country or "??"] += count
+    return found
+
+
+def incident_series(*, incident: Incident, now: datetime) -> list[tuple[datetime, int]]:
+    """The incident's service's reports per minute from an hour before it to its end (or now),
+    with an hour after it once closed."""
+    start = incident.started_at - timedelta(hours=1)
+    end = min((incident.ended_at + timedelta(hours=1)) if incident.ended_at else now, now)
+    return series_for_chart(service_id=incident.service_id, end=end, span=end - start)
+
+
+def incident_minutes(*, incident: Incident, now: datetime) -> list[int]:
+    """Problem reports per minute from the incident's start to its end (or now)."""
+    end = incident.ended_at or now
+    series = series_for_chart(
+        service_id=incident.service_id, end=end, span=end - incident.started_at
+    )
+    return [count for _, count in series]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from outages import charts, selectors
-from outages.models import Service
+from outages import charts, selectors, summaries
+from outages.models import Incident, Service
 from reports.forms import report_form_context
 
 
@@ -23,14 +24,82 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
-    series = selectors.series_for_chart(
-        service_id=service.id, end=timezone.now(), span=timedelta(hours=24)
+    now = timezone.now()
+    range_name = request.GET.get("range", "24h")
+    if range_name not in selectors.RANGES:
+        range_name = "24h"
+    status = selectors.service_status(service_id=service.id, now=now)
+    series = selectors.series_with_band(service_id=service.id, end=now, range_name=range_name)
+    incidents = selectors.incidents_of_service(service_id=service.id)
+    shaded = [(i.started_at, i.ended_at, i.level) for i in incidents]
+    figure = charts.band_chart(series, title=f"{service.name}: problem reports", incidents=shaded)
+    since = status.since or now - timedelta(hours=24)
+    found = selectors.breakdown(
+        service_id=service.id, since=since, until=now + timedelta(minutes=1)
     )
-    figure = charts.spike_chart(series, title=f"{service.name}: reports in the last 24 hours")
     context = {
         "service": service,
+        "status": status,
+        "sentence": summaries.status_sentence(service.name, status),
         "figure": figure,
-        "last_hour": sum(count for _, count in series[-60:]),
+        "table": list(
+            zip(
+                series.times,
+                series.counts,
+                series.expected,
+                series.lower,
+                series.upper,
+                strict=True,
+            )
+        ),  # fmt: skip
+        "range_name": range_name,
+        "ranges": list(selectors.RANGES),
+        "breakdown_title": "current incident" if status.incident else "last 24 hours",
+        "platform_shares": _shares(found["platform"]),
+        "problem_shares": _shares(found["problem"]),
+        "country_rows": _countries(found["country"], status.incident),
+        "incidents": incidents,
         **report_form_context(request, service),
     }
     return render(request, "outages/service.html", context)
+
+
+def incident_list(request: HttpRequest) -> HttpResponse:
+    incidents = selectors.incidents_public()
+    rows = [(incident, summaries.incident_summary(incident)) for incident in incidents]
+    return render(request, "outages/incident_list.html", {"rows": rows})
+
+
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(
+        Incident.objects.select_related("service"), pk=pk, visibility=Incident.Visibility.PUBLIC
+    )
+    now = timezone.now()
+    counts = selectors.incident_minutes(incident=incident, now=now)
+    context = {
+        "incident": incident,
+        "summary": summaries.incident_summary(incident),
+        "shape": summaries.spike_shape(incident, counts, now=now),
+        "figure": charts.spike_chart(
+            selectors.incident_series(incident=incident, now=now),
+            title=f"{incident.service.name}: reports per minute",
+        ),
+        "platforms": sorted(incident.platforms.items(), key=lambda kv: -kv[1]),
+        "problems": sorted(incident.problems.items(), key=lambda kv: -kv[1]),
+        "countries": incident.countries,
+    }
+    return render(request, "outages/incident.html", context)
+
+
+def _shares(counts: Counter[str]) -> list[tuple[str, int, float]]:
+    total = sum(counts.values()) or 1
+    return [(name, count, 100.0 * count / total) for name, count in counts.most_common()]
+
+
+def _countries(counts: Counter[str], incident: Incident | None) -> list[dict[str, object]]:
+    """Each country's count, with its ratio to its usual share while an incident is open."""
+    ratios = {c["country"]: c["ratio"] for c in incident.countries} if incident else {}
+    return [
+        {"country": country, "count": count, "ratio": ratios.get(country)}
+        for country, count in counts.most_common()
+    ]

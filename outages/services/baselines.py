@@ -97,22 +97,10 @@ def baselines_load(
         found.append(key)
         levels.append(level)
         shares[key] = share
-        profiles.append(np.frombuffer(bytes(profile), dtype="<f4"))
-        params.append(np.frombuffer(bytes(packed), dtype="<f8"))
+        profiles.append(profile)
+        params.append(packed)
         fitted.append(fitted_at.timestamp())
-    windows = len(DEFAULT_CONFIG.windows)
-    stacked = np.array(params).reshape(len(found), 2 + 3 * windows)
-    stored = Baseline(
-        profile=np.array(profiles, dtype=float).reshape(len(found), _SLOTS),
-        level=np.array(levels, dtype=float),
-        dispersion=stacked[:, : 1 + windows],
-        tail_rate=stacked[:, 1 + windows : 1 + 2 * windows],
-        tail_scale=stacked[:, 1 + 2 * windows : 1 + 3 * windows],
-        bin_dispersion=stacked[:, -1],
-        interval=INTERVAL,
-        slot_seconds=DEFAULT_CONFIG.slot_seconds,
-        fitted_at=max(fitted, default=at.timestamp()),
-    )
+    stored = _unpack(levels, profiles, params, fitted, fallback=at)
     known = set(found)
     missing = [key for key in dict.fromkeys(keys or ()) if key not in known]
     if missing:
@@ -121,6 +109,21 @@ def baselines_load(
         found += missing
         shares.update({key: 1.0 for key in missing})
     return found, stored, shares
+
+
+def baseline_of(*, key: SeriesKey, at: datetime) -> Baseline:
+    """One series' stored baseline, or the prior when it has none (a new service)."""
+    row = (
+        SeriesBaseline.objects.filter(
+            service_id=key.service_id, dimension=key.dimension, value=key.value
+        )
+        .values_list("level", "profile", "params", "fitted_at")
+        .first()
+    )
+    if row is None:
+        return prior_baseline(1, interval=INTERVAL, at=at.timestamp())
+    level, profile, packed, fitted_at = row
+    return _unpack([level], [profile], [packed], [fitted_at.timestamp()], fallback=at)
 
 
 def _significant(
@@ -169,6 +172,32 @@ def _shares(keys: list[SeriesKey], values: np.ndarray) -> list[float]:
         float(totals[i] / whole[key.service_id]) if key.dimension and whole[key.service_id] else 1.0
         for i, key in enumerate(keys)
     ]
+
+
+def _unpack(
+    levels: Sequence[float],
+    profiles: Sequence[bytes],
+    params: Sequence[bytes],
+    fitted: Sequence[float],
+    *,
+    fallback: datetime,
+) -> Baseline:
+    """Stored rows (packed by baselines_store) back into one Baseline."""
+    windows = len(DEFAULT_CONFIG.windows)
+    unpacked = [np.frombuffer(bytes(p), dtype="<f8") for p in params]
+    stacked = np.array(unpacked).reshape(len(levels), 2 + 3 * windows)
+    curves = [np.frombuffer(bytes(p), dtype="<f4") for p in profiles]
+    return Baseline(
+        profile=np.array(curves, dtype=float).reshape(len(levels), _SLOTS),
+        level=np.array(levels, dtype=float),
+        dispersion=stacked[:, : 1 + windows],
+        tail_rate=stacked[:, 1 + windows : 1 + 2 * windows],
+        tail_scale=stacked[:, 1 + 2 * windows : 1 + 3 * windows],
+        bin_dispersion=stacked[:, -1],
+        interval=INTERVAL,
+        slot_seconds=DEFAULT_CONFIG.slot_seconds,
+        fitted_at=max(fitted, default=fallback.timestamp()),
+    )
 
 
 def _pack(baseline: Baseline, i: int) -> bytes:

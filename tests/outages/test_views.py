@@ -44,9 +44,9 @@ def test_the_service_page_charts_the_last_24_hours_per_minute(client, twitter):
     response = client.get("/s/twitter/")
 
     assert response.status_code == 200
-    figure = response.context["figure"]
-    x, y = figure["data"][0]["x"], figure["data"][0]["y"]
-    assert len(x) + 1 == 24 * 60  # every minute, zero-filled; the partial one drawn apart
+    reports = next(t for t in response.context["figure"]["data"] if t["name"].startswith("Reports"))
+    x, y = reports["x"], reports["y"]
+    assert len(x) == 24 * 60  # every minute, zero-filled, the last one partial
     assert y[x.index(minute.isoformat())] == 42
     assert sum(y) == 42
 
@@ -131,3 +131,75 @@ def test_the_openapi_schema_documents_report_intake(client):
     operation = schema["paths"]["/api/v1/services/{slug}/reports"]["post"]
     assert operation["operationId"] == "reports_create"
     assert {"202", "400", "404", "409", "413", "415", "429", "503"} <= set(operation["responses"])
+
+
+# --- Status wording, band, incidents ----------------------------------------------------
+
+
+def _incident(service, **fields):  # type: ignore[no-untyped-def]
+    from outages.models import Incident
+
+    now = floor_to_minute(timezone.now())
+    values = {
+        "service": service, "level": 2, "started_at": now - timedelta(minutes=30),
+        "detected_at": now - timedelta(minutes=28), "peak_at": now - timedelta(minutes=10),
+        "peak_count": 700, "peak_quarter_at": now - timedelta(minutes=10),
+        "peak_quarter_count": 9801, "total": 26611, "expected_total": 150.0,
+        "platforms": {"web": 0.894, "ios": 0.057, "android": 0.049},
+        "problems": {"login": 0.45, "loading": 0.3},
+        "countries": [{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
+                      for c in ("US", "JP", "GB", "FR", "DE", "BR")],
+        "scope": "international", "visibility": "public",
+    }  # fmt: skip
+    values.update(fields)
+    return Incident.objects.create(**values)
+
+
+def test_a_quiet_service_says_reports_are_at_their_usual_level(client, twitter):
+    page = client.get("/s/twitter/").content.decode()
+    assert "No current problems: reports are at their usual level." in page
+    assert "No incidents recorded." in page
+    assert "No problem reports in this period." in page
+
+
+@pytest.mark.parametrize(
+    ("level", "wording"), [(1, "Possible problems with Twitter since"),
+                           (2, "Users report problems with Twitter since")],
+)  # fmt: skip
+def test_an_open_incident_sets_the_status_sentence(client, twitter, level, wording):
+    incident = _incident(twitter, level=level)
+    page = client.get("/s/twitter/").content.decode()
+    assert f"{wording} {incident.started_at:%H:%M} UTC." in page
+    assert f"/incidents/{incident.pk}/" in page
+
+
+def test_a_suspicious_incident_is_not_shown(client, twitter):
+    incident = _incident(twitter, visibility="suspicious")
+    assert "No current problems" in client.get("/s/twitter/").content.decode()
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 404
+
+
+def test_the_chart_draws_the_typical_band_and_shades_incidents(client, twitter):
+    _incident(twitter)
+    figure = client.get("/s/twitter/?range=7d").context["figure"]
+    names = [trace["name"] for trace in figure["data"]]
+    assert "Typical range" in names and "Typical" in names
+    reports = next(t for t in figure["data"] if t["name"].startswith("Reports"))
+    assert len(reports["x"]) == 7 * 24 * 4  # 15-minute resolution
+    assert len(figure["layout"]["shapes"]) == 1
+
+
+def test_the_incident_page_tells_the_story(client, twitter):
+    incident = _incident(twitter)
+    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    assert (
+        f"Reports peaked at about 9,800 per 15 minutes near {incident.peak_quarter_at:%H:%M} UTC;"
+        " 89% web, 11% app; 6 countries; international." in page
+    )
+    assert "Waves" in page
+    listing = client.get("/incidents/").content.decode()
+    assert f"/incidents/{incident.pk}/" in listing
+
+
+def test_the_incident_list_has_an_empty_state(client):
+    assert "No incidents recorded yet." in client.get("/incidents/").content.decode()
