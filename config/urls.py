@@ -11,6 +11,7 @@ urlpatterns = [
     path("", outages_views.home, name="home"),
     path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
+    path("search", outages_views.search, name="search"),
     path("incidents/", outages_views.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", outages_views.incident_detail, name="incident_detail"),
     path(

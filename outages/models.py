@@ -223,3 +223,23 @@ class IncidentEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["delivered_at", "id"], name="event_undelivered")]
+
+
+class ServiceStatus(models.Model):
+    """Each service's summary, written by the detection pass every minute so that lists (home,
+    widgets) never compute it per request: public incident level, the last 15 minutes of
+    problem reports against the baseline, and a 24-hour sparkline of 15-minute counts."""
+
+    service = models.OneToOneField(
+        Service, on_delete=models.CASCADE, primary_key=True, related_name="status"
+    )
+    minute = models.DateTimeField()  # the last minute scored
+    level = models.PositiveSmallIntegerField(default=0)
+    recent = models.PositiveIntegerField(default=0)
+    expected = models.FloatField(default=0.0)
+    deviation = models.FloatField(default=0.0)  # (recent - expected) / sd: how unusual, ranked
+    sparkline = models.JSONField(default=list)  # 96 quarter-hour counts, oldest first
+    sparkline_end = models.DateTimeField(null=True)  # start of the last quarter in it
+
+    class Meta:
+        indexes = [models.Index(fields=["-level", "-deviation"], name="status_rank")]

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 
 import numpy as np
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
 from outages.detection import DEFAULT_CONFIG
 from outages.detection.timebuckets import MINUTE, floor_to, floor_to_minute, zero_fill
-from outages.models import Dimension, Incident, MinuteBucket, Service
+from outages.models import Dimension, Incident, MinuteBucket, Service, ServiceAlias
 from outages.services.baselines import baseline_of
 from outages.services.series import SeriesKey
 from outages.vocabulary import Kind
@@ -197,3 +198,54 @@ def incident_minutes(*, incident: Incident, now: datetime) -> list[int]:
         service_id=incident.service_id, end=end, span=end - incident.started_at
     )
     return [count for _, count in series]
+
+
+def services_ranked(*, category: str | None = None) -> list[Service]:
+    """Active services, most unusual first: public incident level, then deviation from the
+    baseline over the last 15 minutes (from ServiceStatus, written by the detection pass)."""
+    queryset = Service.objects.filter(is_active=True).select_related("status")
+    if category:
+        queryset = queryset.filter(category=category)
+    return list(
+        queryset.order_by(
+            F("status__level").desc(nulls_last=True),
+            F("status__deviation").desc(nulls_last=True),
+            "name",
+        )
+    )
+
+
+def incidents_open_public() -> list[Incident]:
+    return list(
+        Incident.objects.filter(status=Incident.Status.OPEN, visibility=Incident.Visibility.PUBLIC)
+        .select_related("service", "cascade")
+        .order_by("-level", "-started_at")
+    )
+
+
+def services_search(*, query: str, limit: int = 10) -> list[Service]:
+    """Services whose slug, name or an alias matches the query: exact first, then prefixes
+    and substrings, then close spellings ("twiter")."""
+    needle = query.strip().lower()
+    if not needle:
+        return []
+    names: dict[str, int] = {}
+    for service_id, slug, name in Service.objects.filter(is_active=True).values_list(
+        "id", "slug", "name"
+    ):
+        names.setdefault(slug.lower(), service_id)
+        names.setdefault(name.lower(), service_id)
+    for alias, service_id in ServiceAlias.objects.filter(service__is_active=True).values_list(
+        "alias", "service_id"
+    ):
+        names.setdefault(alias.lower(), service_id)
+    ranked: list[int] = []
+    exact = [sid for name, sid in names.items() if name == needle]
+    starts = [sid for name, sid in names.items() if name.startswith(needle)]
+    inside = [sid for name, sid in names.items() if needle in name]
+    close = [names[n] for n in get_close_matches(needle, list(names), n=limit, cutoff=0.75)]
+    for service_id in exact + starts + inside + close:
+        if service_id not in ranked:
+            ranked.append(service_id)
+    found = Service.objects.in_bulk(ranked[:limit])
+    return [found[sid] for sid in ranked[:limit]]

@@ -6,20 +6,49 @@ from collections import Counter
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from outages import charts, selectors, summaries
 from outages.models import Incident, Service
+from outages.vocabulary import Category
 from reports.forms import report_form_context
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    counts = selectors.service_recent_counts(since=now - timedelta(hours=1))
-    services = sorted(selectors.services_active(), key=lambda s: -counts.get(s.id, 0))
-    rows = [(service, counts.get(service.id, 0)) for service in services]
-    return render(request, "outages/home.html", {"rows": rows})
+    category = request.GET.get("category") or None
+    if category not in Category.values:
+        category = None
+    services = selectors.services_ranked(category=category)
+    context = {
+        "rows": [(service, _status_of(service)) for service in services],
+        "happening": selectors.incidents_open_public(),
+        "categories": Category.choices,
+        "category": category,
+    }
+    return render(request, "outages/home.html", context)
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    found = selectors.services_search(query=query)
+    if len(found) == 1 or (found and query.strip().lower() in _names(found[0])):
+        return redirect("service_detail", slug=found[0].slug)
+    return render(request, "outages/search.html", {"query": query, "services": found})
+
+
+def _names(service: Service) -> set[str]:
+    return {service.slug.lower(), service.name.lower(), *(a.alias for a in service.aliases.all())}
+
+
+def _status_of(service: Service) -> dict[str, object]:
+    status = getattr(service, "status", None)
+    line = status.sparkline if status else []
+    return {
+        "level": status.level if status else 0,
+        "recent": status.recent if status else 0,
+        "points": charts.sparkline_points(line),
+    }
 
 
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:

@@ -31,6 +31,7 @@ from outages.services.series import (
     active_service_ids,
     series_counts,
 )
+from outages.services.status import statuses_store
 
 WINDOW = max(DEFAULT_CONFIG.windows)  # minutes of history a step reads
 CATCH_UP = 60  # at most this many missed minutes are scored late; older ones are skipped
@@ -109,6 +110,9 @@ def _score(
     _states_store(shard, keys, incidents)
     figures = _figures(keys, incidents, values, expected, works)
     incidents_record(events=events, figures=figures, shares=shares, now=end, diversity=diversity)
+    statuses_store(
+        keys=keys, values=values, expected=expected, dispersion=baseline.dispersion, times=times
+    )
     return PassResult(
         minutes=minutes, series=len(keys), events=len(events), last_minute=end - MINUTE
     )

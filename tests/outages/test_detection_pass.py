@@ -265,3 +265,16 @@ def test_a_service_without_reports_is_fitted_at_the_prior_and_its_history_starts
     level = {key.service_id: baseline.level[i] for i, key in enumerate(keys) if not key.dimension}
     assert level[quiet.id] < 0.05
     assert level[young.id] == pytest.approx(sum(MIX.values()), rel=0.3)  # not diluted by zeros
+
+
+def test_the_pass_writes_each_services_status_and_sparkline(service):
+    from outages.models import ServiceStatus
+
+    run_minutes(NOW, 20, each=spike(service.id, size=60))
+    status = ServiceStatus.objects.get(service=service)
+    assert status.level >= 1
+    assert status.recent >= 15 * 60
+    assert status.deviation > 10
+    assert len(status.sparkline) == 96
+    assert status.sparkline[-2] >= 15 * 60  # the last full quarter, all spike
+    assert status.sparkline_end == NOW + 15 * MINUTE

@@ -22,16 +22,41 @@ def twitter():
     return ServiceFactory(slug="twitter", name="Twitter")
 
 
-def test_home_lists_services_busiest_first(client, twitter):
+def test_home_ranks_services_by_status_then_deviation(client, twitter):
+    from outages.models import ServiceStatus
+
     quiet = ServiceFactory(slug="quiet", name="Quiet")
-    MinuteBucket.objects.create(
-        service=twitter, minute=floor_to_minute(timezone.now()), kind="problem",
-        platform="web", problem="login", country="US", count=7,
-    )  # fmt: skip
+    odd = ServiceFactory(slug="odd", name="Odd")
+    now = timezone.now()
+    ServiceStatus.objects.create(service=quiet, minute=now, deviation=-0.5)
+    ServiceStatus.objects.create(service=odd, minute=now, deviation=3.0, sparkline=[1, 5, 2])
+    ServiceStatus.objects.create(service=twitter, minute=now, level=2, deviation=1.0)
 
     page = client.get("/").content.decode()
 
-    assert page.index("Twitter") < page.index(quiet.name)
+    assert page.index("Twitter") < page.index("Odd") < page.index("Quiet")
+    assert "<polyline" in page
+
+
+def test_home_filters_by_category(client, twitter):
+    ServiceFactory(slug="bank", name="Bank", category="finance")
+    page = client.get("/?category=finance").content.decode()
+    assert "/s/bank/" in page and "/s/twitter/" not in page
+
+
+@pytest.mark.parametrize("query", ["twitter", "Twiter", "x", "twit"])
+def test_search_finds_a_service_by_name_alias_prefix_or_typo(client, twitter, query):
+    from outages.models import ServiceAlias
+
+    ServiceAlias.objects.create(service=twitter, alias="x")
+    ServiceFactory(slug="facebook", name="Facebook")
+    response = client.get("/search", {"q": query})
+    assert response.status_code == 302 and response["Location"] == "/s/twitter/"
+
+
+def test_search_says_when_nothing_matches(client, twitter):
+    page = client.get("/search", {"q": "zzqq"}).content.decode()
+    assert "No service matches" in page
 
 
 def test_the_service_page_charts_the_last_24_hours_per_minute(client, twitter):
