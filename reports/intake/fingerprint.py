@@ -35,6 +35,9 @@ def fingerprints_for(*, address: str, user_agent: str, now: datetime) -> Fingerp
 
 def network_prefix(address: str) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 one: roughly one subscriber network."""
+    octets = address.split(".")
+    if len(octets) == 4 and all(map(_is_octet, octets)):  # the common case, without ipaddress
+        return f"{octets[0]}.{octets[1]}.{octets[2]}.0/24"
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -43,6 +46,14 @@ def network_prefix(address: str) -> str:
         ip = ip.ipv4_mapped
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def _is_octet(text: str) -> bool:
+    """What ipaddress accepts in a dotted quad: 0-255, ASCII digits, no leading zero."""
+    return (
+        0 < len(text) <= 3 and text.isascii() and text.isdigit()
+        and (text == "0" or text[0] != "0") and int(text) <= 255
+    )  # fmt: skip
 
 
 def salt_for_day(day: date) -> bytes:

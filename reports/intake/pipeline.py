@@ -7,8 +7,10 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.db import DatabaseError
+from prometheus_client import Counter
 
 from common import metrics
 from outages.models import Service
@@ -78,9 +80,14 @@ def report_intake(
         metrics.intake_rejected.labels(rejection.reason).inc()
         raise
     accepted = _verdict(outcome, request)
-    status = "counted" if accepted.counted else "already_counted"
-    metrics.intake_accepted.labels(status, source).inc()
+    _accepted_counter("counted" if accepted.counted else "already_counted", source).inc()
     return accepted
+
+
+@cache
+def _accepted_counter(status: str, source: str) -> Counter:
+    """The labelled counter, looked up once per process instead of once per report."""
+    return metrics.intake_accepted.labels(status, source)
 
 
 def _buffer(row: ReportRow, *, now: datetime) -> Outcome:

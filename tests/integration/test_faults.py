@@ -40,18 +40,21 @@ def _free_port() -> int:
 
 
 class AofRedis:
-    """A redis-server of the test's own, persisting every write before answering."""
+    """A redis-server of the test's own, persisting every write before answering; its url is
+    its TCP port's or (unix=True) its unix socket's."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, unix: bool = False) -> None:
         self.directory = directory
         self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.socket = directory / "redis.sock"
+        self.url = f"unix://{self.socket}?db=0" if unix else f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--dir", str(self.directory), "--save", "",
+             "--bind", "127.0.0.1", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
+             "--dir", str(self.directory), "--save", "",
              "--appendonly", "yes", "--appendfsync", "always"],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
@@ -70,9 +73,10 @@ class AofRedis:
         self.process.wait()
 
 
-@pytest.fixture
-def aof_redis(tmp_path: Path, settings) -> Iterator[AofRedis]:
-    server = AofRedis(tmp_path)
+@pytest.fixture(params=["tcp", "unix"])
+def aof_redis(request: pytest.FixtureRequest, tmp_path: Path, settings) -> Iterator[AofRedis]:
+    """Intake through a Redis of the test's own, over TCP and over its unix socket."""
+    server = AofRedis(tmp_path, unix=request.param == "unix")
     server.start()
     settings.REDIS_URL = server.url
     settings.INTAKE_BUFFER = "redis"
