@@ -53,8 +53,12 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
     web = bare.cpu_us_per_request["web"], intake.cpu_us_per_request["web"]
     mw_cost = web[0] - nomw.bare.cpu_us_per_request["web"]
     intake_cpu = web[1] + intake.cpu_us_per_request["redis"]
+    redis = r["redis"]
     return [
-        Row("1 Bare JSON view (gunicorn gthread 2x4, wrk c16)", _rps(bare),
+        Row("  Redis: AOF always, its disk", f"{redis['aof_filesystem']}, fdatasync p50 "
+            f"{redis['fsync_p50_us']:.0f} us, p99 {redis['fsync_p99_us']:.0f} us",
+            f"reached over {redis['transport']}"),
+        Row(f"1 Bare JSON view (gunicorn {r['web']}, wrk c16)", _rps(bare),
             f"~{REF_BARE_RPS:,}/s, p99 ~4.7 ms", f"{bare.ok_per_second / REF_BARE_RPS:.2f}"),
         Row("1 Intake POST, reports accepted/s", _rps(intake), ">= 0.5 x bare", f"{ratio:.2f}",
             bar(ratio >= 0.5)),
@@ -85,17 +89,20 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
 
 def _bucketing_rows(r: dict[str, Any]) -> list[Row]:
     b, intake = r["bucketing"], r["intake"].intake
-    ratio = b.drain_per_second / b.copy_per_second
+    ratio = b.drain_per_second / b.copy_indexed_per_second
     vs_intake = b.drain_per_second / intake.ok_per_second
     return [
         Row(f"2 report_drain, 1 process, {b.rows:,} reports", f"{b.drain_per_second:,.0f}/s",
-            ">= 0.1 x COPY", f"{ratio:.2f}", bar(ratio >= 0.1)),
+            ">= 0.1 x COPY, reports' shape", f"{ratio:.2f}", bar(ratio >= 0.1)),
         Row("2 report_drain vs intake rate", f"{b.drain_per_second:,.0f}/s",
             ">= 10 x intake", f"{vs_intake:.1f}", bar(vs_intake >= 10)),
-        Row("  psycopg COPY, scratch table", f"{b.copy_per_second:,.0f}/s",
-            f"~{REF_COPY_RPS // 1000}k rows/s"),
-        Row("  psycopg COPY, with the reports PK + indexes", f"{b.copy_indexed_per_second:,.0f}/s",
-            "drain vs this", f"{b.drain_per_second / b.copy_indexed_per_second:.2f}"),
+        Row("  reference: COPY, table shaped like reports", f"{b.copy_indexed_per_second:,.0f}/s",
+            "its PK + 3 indexes", "", ""),
+        Row("  COPY, same columns + PK only", f"{b.copy_pk_per_second:,.0f}/s",
+            "drain vs this", f"{b.drain_per_second / b.copy_pk_per_second:.2f}"),
+        Row("  COPY, same columns, no key or index", f"{b.copy_per_second:,.0f}/s",
+            f"drain vs this (~{REF_COPY_RPS // 1000}k/s)",
+            f"{b.drain_per_second / b.copy_per_second:.2f}"),
     ]  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 1. Intake through gunicorn vs a bare JSON view (bench/intake.py).
 2. Bucketing by one report_drain process vs a raw COPY (bench/bucketing.py).
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
+4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
+   own database `outages_bench_detection`, kept between runs; runs alone too).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -26,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import report, servers  # noqa: E402
+from bench import detection, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -92,7 +94,11 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     shutil.rmtree(logs, ignore_errors=True)
     logs.mkdir(parents=True)
     dsn = stack.enter_context(servers.bench_database(DATABASE))
-    redis_proc, redis_url = stack.enter_context(servers.durable_redis(workdir, logs))
+    redis_proc, redis_url = stack.enter_context(
+        servers.durable_redis(workdir, logs, unix=servers.REDIS_TRANSPORT == "unix")
+    )
+    aof_folder = workdir / "redis"
+    fsync_p50, fsync_p99 = servers.fsync_latency_us(aof_folder)
     env = bench_env(dsn=dsn, redis_url=redis_url, workdir=workdir)
     os.environ.update(env)
     django.setup()
@@ -106,8 +112,17 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     broker = redis_lib.Redis.from_url(servers.BROKER_URL)
     broker.flushdb()  # stale tasks of an aborted run
     stack.callback(broker.flushdb)  # beat's tasks that no worker took
-    results: dict[str, object] = {"seconds_per_wrk_run": WRK_SECONDS,
-                                  "others_cores_at_start": warn_if_busy()}  # fmt: skip
+    results: dict[str, object] = {
+        "seconds_per_wrk_run": WRK_SECONDS,
+        "others_cores_at_start": warn_if_busy(),
+        "web": f"gthread {servers.WEB_WORKERS}x{servers.WEB_THREADS}",
+        "redis": {
+            "transport": "unix socket" if servers.REDIS_TRANSPORT == "unix" else "TCP loopback",
+            "aof_filesystem": servers.filesystem_of(aof_folder),
+            "fsync_p50_us": fsync_p50,
+            "fsync_p99_us": fsync_p99,
+        },
+    }
 
     step("intake: bare view and report POST in alternating rounds, then extras")
     with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
@@ -148,6 +163,10 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         batch_size=settings.DRAIN_BATCH_SIZE,
     )  # fmt: skip
     results["buckets_match_reports"] = buckets_match_reports()
+    if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
+        return results
+    step("detection: passes over 10,000 services, in their own database")
+    results["detection"] = detection.measure()
     return results
 
 
@@ -175,6 +194,8 @@ def main() -> int:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     rows = report.rows(results)
+    if "detection" in results:
+        rows += detection.rows(results["detection"])
     print(report.table(rows))
     path = report.save(results, rows)
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")

@@ -93,18 +93,56 @@ def wait_for_port(proc: Process, port: int, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def durable_redis(workdir: Path, logs: Path) -> Iterator[tuple[Process, str]]:
-    """A Redis of our own with the production durability setting: fsync every write."""
+def durable_redis(workdir: Path, logs: Path, *, unix: bool = True) -> Iterator[tuple[Process, str]]:
+    """A Redis of our own with the production durability setting: fsync every write, its AOF
+    in workdir (refused on a memory file system). Its URL is the unix socket's, or TCP's."""
     port = free_port()
     data = workdir / "redis"
     data.mkdir()
+    if filesystem_of(data) in MEMORY_FILESYSTEMS:
+        raise RuntimeError(f"{data} is on {filesystem_of(data)}: fsync would prove nothing")
+    socket_path = data / "redis.sock"
     argv = [
         "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
+        "--unixsocket", str(socket_path), "--unixsocketperm", "700",
         "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
     ]  # fmt: skip
     with process("redis", argv, env=dict(os.environ), logs=logs) as proc:
         wait_for_port(proc, port)
-        yield proc, f"redis://127.0.0.1:{port}/0"
+        yield proc, f"unix://{socket_path}?db=0" if unix else f"redis://127.0.0.1:{port}/0"
+
+
+MEMORY_FILESYSTEMS = {"tmpfs", "ramfs"}
+
+
+def filesystem_of(path: Path) -> str:
+    """The type of the file system holding path (the longest mount point above it)."""
+    best, kind = "", "unknown"
+    for line in Path("/proc/mounts").read_text().splitlines():
+        _device, mount, fstype, *_ = line.split()
+        inside = str(path.resolve()).startswith(mount.rstrip("/") + "/") or mount == "/"
+        if inside and len(mount) > len(best):
+            best, kind = mount, fstype
+    return kind
+
+
+def fsync_latency_us(folder: Path, *, writes: int = 500) -> tuple[float, float]:
+    """(p50, p99) microseconds of appending 200 bytes and fdatasync-ing them, in folder: the
+    disk latency an AOF-always Redis there pays once per event-loop turn."""
+    path = folder / "fsync-probe"
+    samples = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        for _ in range(writes):
+            os.write(fd, b"x" * 200)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        path.unlink()
+    samples.sort()
+    return samples[len(samples) // 2] * 1e6, samples[len(samples) * 99 // 100] * 1e6
 
 
 @contextlib.contextmanager
@@ -120,17 +158,21 @@ def bench_database(name: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# docker-compose.yml's web: WEB_WORKERS gthread workers of WEB_THREADS threads each.
+# The web tier: WEB_WORKERS gthread workers of WEB_THREADS threads each. 16 threads keep
+# every wrk connection's report in flight at once, so Redis fsyncs many reports per turn
+# (docs/scaling.md §4); the bare view gets the same server.
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
-WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "4"))
+WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "16"))
+# How gunicorn reaches the bench's Redis: "unix" (its socket) or "tcp" (loopback).
+REDIS_TRANSPORT = os.environ.get("BENCH_REDIS", "unix")
 
 
 @contextlib.contextmanager
 def gunicorn(
     env: dict[str, str], logs: Path, *, name: str = "gunicorn", threads: int = WEB_THREADS
 ) -> Iterator[tuple[Process, str]]:
-    """gunicorn with docker-compose.yml's command line, on loopback: 2 workers of `threads`
-    threads (gthread), or sync workers given threads == 1."""
+    """gunicorn with docker-compose.yml's command line, on loopback: WEB_WORKERS workers of
+    `threads` threads (gthread), or sync workers given threads == 1."""
     port = free_port()
     argv = [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
