@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import detection, report, servers  # noqa: E402
+from bench import detection, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -124,6 +124,10 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         },
     }
 
+    if os.environ.get("BENCH_ONLY") == "pages":  # bar 5 alone, for quick iterations
+        step("pages: service page of a busy service, home with 500 services, transfer sizes")
+        results["pages"] = pages.measure(static_root=workdir / "static")
+        return results
     step("intake: bare view and report POST in alternating rounds, then extras")
     with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
@@ -163,6 +167,8 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         batch_size=settings.DRAIN_BATCH_SIZE,
     )  # fmt: skip
     results["buckets_match_reports"] = buckets_match_reports()
+    step("pages: service page of a busy service, home with 500 services, transfer sizes")
+    results["pages"] = pages.measure(static_root=workdir / "static")
     if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
         return results
     step("detection: passes over 10,000 services, in their own database")
@@ -193,7 +199,10 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
-    rows = report.rows(results)
+    if os.environ.get("BENCH_ONLY") == "pages":
+        print(report.table(pages.rows(results["pages"])))
+        return 0
+    rows = report.rows(results) + pages.rows(results["pages"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
     print(report.table(rows))

@@ -216,5 +216,4 @@ LOGGING = {
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
-    "common.staticfinders.PlotlyFinder",
 ]

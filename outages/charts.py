@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+
+from django_countries import countries
 
 from outages.selectors import BandSeries
 
@@ -60,18 +62,22 @@ def band_chart(
     """Reports per interval against the baseline's typical band, incident periods shaded.
     The band is drawn as an area between its lower and upper edge; reports as a line with
     markers, so it reads without colour."""
-    x = [moment.isoformat() for moment in series.times]
+    # Evenly spaced: a start and a step instead of a timestamp per point (and per trace).
+    grid = {
+        "x0": series.times[0].isoformat() if series.times else None,
+        "dx": series.resolution.total_seconds() * 1000,
+    }
     unit = _unit(series.resolution)
     traces: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "name": "Typical (low)", "x": x,
+        {"type": "scatter", "mode": "lines", "name": "Typical (low)", "uid": "lower", **grid,
          "y": series.lower, "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False},
-        {"type": "scatter", "mode": "lines", "name": "Typical range", "x": x,
+        {"type": "scatter", "mode": "lines", "name": "Typical range", "uid": "upper", **grid,
          "y": series.upper, "fill": "tonexty", "fillcolor": "rgba(120,120,120,0.25)",
          "line": {"width": 0}, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": "Typical", "x": x, "y": series.expected,
-         "line": {"color": "#777", "width": 1, "dash": "dash"},
+        {"type": "scatter", "mode": "lines", "name": "Typical", **grid, "y": series.expected,
+         "line": {"color": "#777", "width": 1, "dash": "dash"}, "uid": "expected",
          "hovertemplate": "typical %{y:.1f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": f"Reports {unit}", "x": x,
+        {"type": "scatter", "mode": "lines", "name": f"Reports {unit}", "uid": "counts", **grid,
          "y": series.counts, "line": {"color": "#c0392b", "width": 1.6},
          "hovertemplate": "%{x|%d %b %H:%M} UTC: %{y} reports<extra></extra>"},
     ]  # fmt: skip
@@ -111,3 +117,62 @@ def sparkline_points(values: Sequence[float], *, width: int = 120, height: int =
     return " ".join(
         f"{i * step:.1f},{height - 1 - (height - 2) * v / top:.1f}" for i, v in enumerate(values)
     )
+
+
+def live_series(series: BandSeries) -> dict[str, Any]:
+    """The last intervals of a band chart's series on band_chart's grid (start and step in
+    ms), each keyed by the uid of the trace it updates (live.js places points by time)."""
+    return {
+        "x0": series.times[0].isoformat() if series.times else None,
+        "dx": series.resolution.total_seconds() * 1000,
+        "y": {
+            "lower": series.lower,
+            "upper": series.upper,
+            "expected": series.expected,
+            "counts": series.counts,
+        },
+    }
+
+
+def country_map(counts: Mapping[str, int], *, title: str, topojson_url: str) -> dict[str, Any]:
+    """Problem reports by country (ISO alpha-2 keys; "??" and unknown codes left out) as a
+    choropleth. `topojson_url` is the folder plotly fetches world_110m.json from: ours, so the
+    map never loads from plotly's CDN. The figure's `config` is passed to Plotly.newPlot."""
+    located = [
+        (code, countries.alpha3(code), countries.name(code), count)
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if count > 0 and countries.alpha3(code)
+    ]
+    trace: dict[str, Any] = {
+        "type": "choropleth",
+        "locationmode": "ISO-3",
+        "locations": [alpha3 for _, alpha3, _, _ in located],
+        "z": [count for _, _, _, count in located],
+        "text": [str(name) for _, _, name, _ in located],
+        "customdata": [code for code, _, _, _ in located],
+        "colorscale": [[0.0, "#fde0d9"], [1.0, "#a50f15"]],
+        "zmin": 0,
+        "marker": {"line": {"color": "#fff", "width": 0.5}},
+        "colorbar": {"title": {"text": "reports"}, "thickness": 12},
+        "hovertemplate": "%{text}: %{z} reports<extra></extra>",
+    }
+    return {
+        "data": [trace],
+        "layout": {
+            "title": {"text": title},
+            "margin": {"l": 0, "r": 0, "t": 40, "b": 0},
+            "geo": {
+                "scope": "world",
+                "resolution": 110,
+                "projection": {"type": "natural earth"},
+                "showframe": False,
+                "showcoastlines": False,
+                "showcountries": True,
+                "countrycolor": "#bbb",
+                "showland": True,
+                "landcolor": "#f2f2f2",
+            },
+            "height": 360,
+        },
+        "config": {"topojsonURL": topojson_url},
+    }

@@ -11,7 +11,7 @@ import numpy as np
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
-from outages.detection import DEFAULT_CONFIG
+from outages.detection import DEFAULT_CONFIG, Baseline
 from outages.detection.timebuckets import MINUTE, floor_to, floor_to_minute, zero_fill
 from outages.models import Dimension, Incident, MinuteBucket, Service, ServiceAlias
 from outages.services.baselines import baseline_of
@@ -87,7 +87,9 @@ class BandSeries:
     resolution: timedelta
 
 
-def service_status(*, service_id: int, now: datetime) -> ServiceStatus:
+def service_status(
+    *, service_id: int, now: datetime, baseline: Baseline | None = None
+) -> ServiceStatus:
     incident = (
         Incident.objects.filter(
             service_id=service_id,
@@ -104,7 +106,7 @@ def service_status(*, service_id: int, now: datetime) -> ServiceStatus:
         .annotate(total=Sum("count"))
         .values_list("kind", "total")
     )
-    baseline = baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=now)
+    baseline = baseline or baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=now)
     times = (end - RECENT).timestamp() + 60.0 * np.arange(15)
     return ServiceStatus(
         level=incident.level if incident else 0,
@@ -115,7 +117,9 @@ def service_status(*, service_id: int, now: datetime) -> ServiceStatus:
     )
 
 
-def series_with_band(*, service_id: int, end: datetime, range_name: str = "24h") -> BandSeries:
+def series_with_band(
+    *, service_id: int, end: datetime, range_name: str = "24h", baseline: Baseline | None = None
+) -> BandSeries:
     """Problem reports per interval over the range ending now (the last one partial),
     zero-filled, with the baseline's expected count and typical band per interval."""
     span, resolution = RANGES[range_name]
@@ -134,7 +138,7 @@ def series_with_band(*, service_id: int, end: datetime, range_name: str = "24h")
     counts = np.zeros(slots, dtype=np.int64)
     for minute, total in rows:
         counts[int((minute - start).total_seconds()) // step] += total
-    baseline = baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=end)
+    baseline = baseline or baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=end)
     minutes = start.timestamp() + 60.0 * np.arange(slots * step // 60)
     expected = baseline.expected(minutes)[0].reshape(slots, -1).sum(axis=1)
     per = step // 60
@@ -170,16 +174,16 @@ def incidents_public(*, limit: int = 50) -> list[Incident]:
 
 
 def breakdown(*, service_id: int, since: datetime, until: datetime) -> dict[str, Counter[str]]:
-    """Problem reports by platform, problem type and country over [since, until)."""
-    found: dict[str, Counter[str]] = {"platform": Counter(), "problem": Counter(),
-                                      "country": Counter()}  # fmt: skip
+    """Problem reports by platform, problem type and country over [since, until): one grouped
+    query each, so a busy service's thousands of buckets stay in the database."""
     rows = MinuteBucket.objects.filter(
         service_id=service_id, kind=Kind.PROBLEM, minute__gte=since, minute__lt=until
-    ).values_list("platform", "problem", "country", "count")
-    for platform, problem, country, count in rows.iterator():
-        found["platform"][platform] += count
-        found["problem"][problem] += count
-        found["country"][country or "??"] += count
+    )
+    found: dict[str, Counter[str]] = {}
+    for field in ("platform", "problem", "country"):
+        grouped = rows.values(field).annotate(total=Sum("count")).values_list(field, "total")
+        found[field] = Counter({(name or "??") if field == "country" else name: total
+                                for name, total in grouped.order_by()})  # fmt: skip
     return found
 
 
@@ -249,3 +253,20 @@ def services_search(*, query: str, limit: int = 10) -> list[Service]:
             ranked.append(service_id)
     found = Service.objects.in_bulk(ranked[:limit])
     return [found[sid] for sid in ranked[:limit]]
+
+
+def recent_reports(*, service_id: int, now: datetime) -> dict[str, int]:
+    """Problem and "works for me" reports in the last 15 minutes (the thank-you's live count)."""
+    end = floor_to_minute(now) + MINUTE
+    counts = dict(
+        MinuteBucket.objects.filter(service_id=service_id, minute__gte=end - RECENT, minute__lt=end)
+        .values("kind")
+        .annotate(total=Sum("count"))
+        .values_list("kind", "total")
+    )
+    return {"problems": counts.get(Kind.PROBLEM, 0), "works": counts.get(Kind.WORKS, 0)}
+
+
+def service_baseline(*, service_id: int, at: datetime) -> Baseline:
+    """The whole service's baseline (read once per page, shared by status and chart)."""
+    return baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=at)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from common.api_errors import problem_response
 from outages.models import Service
+from outages.selectors import recent_reports
 from outages.vocabulary import Source
 from reports.forms import report_form_context
 from reports.intake.client import report_intake_from
@@ -27,6 +30,12 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.SITE)
     except Rejected as rejection:
+        if _wants_json(request):
+            return problem_response(
+                status=rejection.status, reason=rejection.reason, detail=rejection.detail,
+                errors=[(e.field, e.reason) for e in rejection.errors],
+                retry_after=rejection.retry_after,
+            )  # fmt: skip
         context = report_form_context(request, service, values=data)
         context["rejection"] = rejection
         response = render(request, "reports/report_page.html", context, status=rejection.status)
@@ -34,7 +43,15 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
             response["Retry-After"] = str(rejection.retry_after)
         return response
     if accepted.counted:
-        messages.success(request, f"Thank you: your report about {service.name} is counted.")
+        message = f"Thank you: your report about {service.name} is counted."
     else:
-        messages.info(request, "You already reported this in the last minutes: it is counted once.")
+        message = "You already reported this in the last minutes: it is counted once."
+    if _wants_json(request):  # the page's script: answer in place, no reload
+        recent = recent_reports(service_id=service.id, now=timezone.now())
+        return JsonResponse({"counted": accepted.counted, "message": message, **recent})
+    (messages.success if accepted.counted else messages.info)(request, message)
     return redirect("service_detail", slug=slug)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")

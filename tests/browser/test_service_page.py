@@ -52,10 +52,12 @@ def test_two_clicks_report_a_problem_and_a_repeat_is_counted_once(
 
     page.get_by_role("button", name="Login", exact=True).click()
 
-    expect(page.locator("p.message[role=status]")).to_have_text(
-        "Thank you: your report about Twitter is counted."
-    )
+    # No reload: the thank-you and the live count appear in place.
+    result = page.locator(".report-result")
+    expect(result).to_contain_text("Thank you: your report about Twitter is counted.")
+    expect(result).to_contain_text("1 problem report and 0 “works for me” in the last 15 minutes")
     assert page.url.endswith("/s/twitter/")
+    assert page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     report = Report.objects.get()
     assert (report.source, report.kind, report.problem, report.counted) == (
         "site", "problem", "login", True,
@@ -64,7 +66,7 @@ def test_two_clicks_report_a_problem_and_a_repeat_is_counted_once(
 
     page.get_by_role("button", name="Login", exact=True).click()
 
-    expect(page.locator("p.message[role=status]")).to_contain_text("it is counted once")
+    expect(result).to_contain_text("it is counted once")
     assert Report.objects.filter(counted=False).count() == 1  # kept, not counted
     assert bucket_total(service=twitter) == 1
 
@@ -109,7 +111,7 @@ def test_tab_reaches_a_problem_button_and_enter_submits_it(twitter, open_tab, da
 
     page.keyboard.press("Enter")
 
-    expect(page.locator("p.message[role=status]")).to_have_text(
+    expect(page.locator(".report-result")).to_contain_text(
         "Thank you: your report about Twitter is counted."
     )
     report = Report.objects.get()

@@ -1,0 +1,39 @@
+// The report button without a reload: the form posts in the background and the page thanks
+// the reporter with the live count. Without JavaScript the same form posts and redirects.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form.report").forEach(function (form) {
+    var result = form.querySelector(".report-result");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var data = new FormData(form);
+      if (event.submitter && event.submitter.name) {
+        data.append(event.submitter.name, event.submitter.value);
+      }
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      fetch(form.action, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+      }).then(function (response) {
+        return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      }).then(function (answer) {
+        var body = answer.body;
+        if (answer.ok) {
+          result.textContent = body.message + " " + body.problems + " problem report" +
+            (body.problems === 1 ? "" : "s") + " and " + body.works +
+            " \u201cworks for me\u201d in the last 15 minutes.";
+          result.className = "report-result message";
+        } else {
+          var reasons = (body.errors || []).map(function (e) { return e.field + ": " + e.reason; });
+          result.textContent = [body.detail].concat(reasons).join(" ");
+          result.className = "report-result errors";
+        }
+        result.hidden = false;
+      }).catch(function () {
+        form.submit();  // the network failed: fall back to the plain form post
+      }).finally(function () {
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+        form.querySelector("input[name=id]").value = crypto.randomUUID ? crypto.randomUUID() : "";
+      });
+    });
+  });
+});
