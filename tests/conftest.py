@@ -40,6 +40,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Pages cache hot fragments; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_intake_state() -> Iterator[None]:
     """Intake keeps per-process caches (buffers, slug map); start each test without them."""
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
