@@ -233,7 +233,7 @@ class ServiceStatus(models.Model):
     service = models.OneToOneField(
         Service, on_delete=models.CASCADE, primary_key=True, related_name="status"
     )
-    minute = models.DateTimeField()  # the last minute scored
+    minute = models.DateTimeField()  # the last minute scored that changed the row
     level = models.PositiveSmallIntegerField(default=0)
     recent = models.PositiveIntegerField(default=0)
     expected = models.FloatField(default=0.0)

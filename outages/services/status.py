@@ -33,10 +33,10 @@ def statuses_store(
     if not whole:
         return
     ids = [keys[i].service_id for i in whole]
-    old = {
-        row[0]: (row[1], row[2])
+    stored = {
+        row[0]: row[1:]
         for row in ServiceStatus.objects.filter(service_id__in=ids).values_list(
-            "service_id", "sparkline", "sparkline_end"
+            "service_id", "level", "recent", "expected", "deviation", "sparkline", "sparkline_end"
         )
     }
     levels = dict(
@@ -59,21 +59,23 @@ def statuses_store(
     minute = datetime.fromtimestamp(times[-1], tz=UTC)
     rows = []
     for n, service_id in enumerate(ids):
-        line = _shifted(old.get(service_id), last_quarter)
+        old = stored.get(service_id)
+        line = _shifted(old[4:] if old else None, last_quarter)
         for k, quarter in enumerate(quarters):
             line[SPARK - 1 - (last_quarter - int(quarter))] = int(sums[n, k])
+        # Rounded so that a quiet service's row stays the same from one minute to the next:
+        # only rows that changed are written.
+        new = (levels.get(service_id, 0), int(recent[n]), round(float(typical[n]), 1),
+               round(float(deviation[n]), 1), line, end)  # fmt: skip
+        if old is not None and old == new:
+            continue
+        level, count, expected_, deviation_ = new[:4]
         rows.append(
             ServiceStatus(
-                service_id=service_id,
-                minute=minute,
-                level=levels.get(service_id, 0),
-                recent=int(recent[n]),
-                expected=round(float(typical[n]), 2),
-                deviation=round(float(deviation[n]), 2),
-                sparkline=line,
-                sparkline_end=end,
+                service_id=service_id, minute=minute, level=level, recent=count,
+                expected=expected_, deviation=deviation_, sparkline=line, sparkline_end=end,
             )
-        )
+        )  # fmt: skip
     ServiceStatus.objects.bulk_create(
         rows,
         batch_size=1000,

@@ -278,3 +278,14 @@ def test_the_pass_writes_each_services_status_and_sparkline(service):
     assert len(status.sparkline) == 96
     assert status.sparkline[-2] >= 15 * 60  # the last full quarter, all spike
     assert status.sparkline_end == NOW + 15 * MINUTE
+
+
+def test_a_quiet_services_status_row_is_not_rewritten_every_minute(service):
+    from outages.models import ServiceStatus
+
+    quiet = ServiceFactory(slug="silent")
+    baselines_fit(now=NOW)
+    run_minutes(NOW, 2)
+    first = ServiceStatus.objects.get(service=quiet).minute
+    run_minutes(NOW + 2 * MINUTE, 3)  # same quarter, nothing reported
+    assert ServiceStatus.objects.get(service=quiet).minute == first
