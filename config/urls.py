@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from common import metrics
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", outages_views.home, name="home"),
     path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
+    path("s/<slug:slug>/live.json", outages_views.service_live, name="service_live"),
+    path("region/<str:cc>/", outages_views.region, name="region"),
     path("search", outages_views.search, name="search"),
     path("incidents/", outages_views.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", outages_views.incident_detail, name="incident_detail"),
@@ -20,6 +22,7 @@ urlpatterns = [
         name="api_report_create",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),

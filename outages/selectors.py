@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,8 +14,15 @@ from django.db.models.functions import Coalesce
 
 from outages.detection import DEFAULT_CONFIG, Baseline
 from outages.detection.timebuckets import MINUTE, floor_to, floor_to_minute, zero_fill
-from outages.models import Dimension, Incident, MinuteBucket, Service, ServiceAlias
-from outages.services.baselines import baseline_of
+from outages.models import (
+    Dimension,
+    Incident,
+    MinuteBucket,
+    SeriesBaseline,
+    Service,
+    ServiceAlias,
+)
+from outages.services.baselines import SEGMENT_MIN_SHARE, baseline_of
 from outages.services.series import SeriesKey
 from outages.vocabulary import Kind
 
@@ -118,11 +126,19 @@ def service_status(
 
 
 def series_with_band(
-    *, service_id: int, end: datetime, range_name: str = "24h", baseline: Baseline | None = None
+    *,
+    service_id: int,
+    end: datetime,
+    range_name: str = "24h",
+    baseline: Baseline | None = None,
+    intervals: int | None = None,
 ) -> BandSeries:
     """Problem reports per interval over the range ending now (the last one partial),
-    zero-filled, with the baseline's expected count and typical band per interval."""
+    zero-filled, with the baseline's expected count and typical band per interval.
+    `intervals` keeps only the range's last ones (the live refresh)."""
     span, resolution = RANGES[range_name]
+    if intervals is not None:
+        span = min(span, resolution * intervals)
     step = int(resolution.total_seconds())
     end = floor_to(end, resolution) + resolution
     start = end - span
@@ -270,3 +286,80 @@ def recent_reports(*, service_id: int, now: datetime) -> dict[str, int]:
 def service_baseline(*, service_id: int, at: datetime) -> Baseline:
     """The whole service's baseline (read once per page, shared by status and chart)."""
     return baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=at)
+
+
+# --- Region page: what is down in one country -----------------------------------------------
+
+# A country without a baseline of its own was under the significance bar (about 2% of the
+# service's reports): assume it sends that much, which errs towards "usual".
+COUNTRY_PRIOR_SHARE = SEGMENT_MIN_SHARE
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One service's problem reports from one country in the last 15 minutes, against what
+    that country usually sends: the service's expected count times the country's share."""
+
+    service: Service
+    count: int
+    expected: float
+    share: float
+    level: int  # the service's public incident level (0 none)
+
+    @property
+    def ratio(self) -> float:
+        return self.count / max(self.expected, 0.1)
+
+    @property
+    def excess(self) -> float:
+        """How unusual the count is (about a z-score): the ranking key."""
+        return (self.count - self.expected) / math.sqrt(self.expected + 1.0)
+
+
+def region_ranking(*, country: str, now: datetime, limit: int = 50) -> list[RegionRow]:
+    """Services with problem reports from the country in the last 15 minutes, most unusual
+    first. Three queries whatever the number of services: the counts, the services with
+    their status (expected count, written by the detection pass) and the country's shares."""
+    end = floor_to_minute(now) + MINUTE
+    counts = dict(
+        MinuteBucket.objects.filter(
+            minute__gte=end - RECENT, minute__lt=end, kind=Kind.PROBLEM, country=country
+        )
+        .values("service_id")
+        .annotate(total=Sum("count"))
+        .values_list("service_id", "total")
+    )
+    if not counts:
+        return []
+    services = Service.objects.filter(id__in=counts, is_active=True).select_related("status")
+    shares = dict(
+        SeriesBaseline.objects.filter(
+            service_id__in=counts, dimension=Dimension.COUNTRY, value=country
+        ).values_list("service_id", "share")
+    )
+    rows = []
+    for service in services:
+        status = getattr(service, "status", None)
+        share = shares.get(service.id, COUNTRY_PRIOR_SHARE)
+        rows.append(
+            RegionRow(
+                service=service,
+                count=counts[service.id],
+                expected=(status.expected if status else 0.0) * share,
+                share=share,
+                level=status.level if status else 0,
+            )
+        )
+    rows.sort(key=lambda row: (-row.level, -row.excess, row.service.name))
+    return rows[:limit]
+
+
+def incidents_open_in_country(*, country: str) -> list[Incident]:
+    """Open public incidents whose countries include this one (filtered here: JSON containment
+    differs between PostgreSQL and SQLite, and open incidents are few)."""
+    return [
+        incident
+        for incident in incidents_open_public()
+        if (incident.dimension == Dimension.COUNTRY and incident.value == country)
+        or any(row.get("country") == country for row in incident.countries)
+    ]

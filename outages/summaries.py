@@ -1,52 +1,83 @@
 """The words pages use: status sentences and the journalist's summary of an incident.
 
-No queries here: callers pass what selectors read, so every wording is unit-testable.
+No queries here: callers pass what selectors read, so every wording is unit-testable. Sentences
+are HTML-safe strings: each time in them is a `<time>` element in UTC, which the page's script
+(static/outages/time.js) rewrites to the reader's own time zone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from outages.models import Incident
 from outages.selectors import ServiceStatus
 
 APP_PLATFORMS = ("ios", "android", "desktop")
+# Incident.Scope's labels as they read inside a sentence ("…; 27 countries; international.").
+SCOPE_WORDS = {
+    Incident.Scope.ONE: gettext_lazy("one country"),
+    Incident.Scope.SEVERAL: gettext_lazy("several countries"),
+    Incident.Scope.INTERNATIONAL: gettext_lazy("international"),
+}
 
 
-def status_sentence(name: str, status: ServiceStatus) -> str:
+def time_html(moment: datetime, *, date: bool = False) -> SafeString:
+    """`<time datetime="…">14:05 UTC</time>` (with the day first when `date`)."""
+    moment = moment.astimezone(UTC)
+    text = f"{moment:%Y-%m-%d %H:%M}" if date else f"{moment:%H:%M}"
+    return format_html(
+        '<time datetime="{}" data-utc="{}">{} UTC</time>',
+        moment.isoformat(), "datetime" if date else "time", text,
+    )  # fmt: skip
+
+
+def duration_words(span: timedelta) -> str:
+    """A duration at minute precision: "45 min", "2 h 05 min", "3 d 4 h"."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hour}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minute}
+    return _("%(m)d min") % {"m": minute}
+
+
+def status_sentence(name: str, status: ServiceStatus) -> SafeString:
     if status.level == 0:
-        return _("No current problems: reports are at their usual level.")
-    since = f"{status.since:%H:%M} UTC" if status.since else ""
+        return format_html("{}", _("No current problems: reports are at their usual level."))
+    since = time_html(status.since) if status.since else ""
     if status.level == 1:
-        return _("Possible problems with %(name)s since %(since)s.") % {
-            "name": name, "since": since,
-        }  # fmt: skip
-    return _("Users report problems with %(name)s since %(since)s.") % {
-        "name": name, "since": since,
-    }  # fmt: skip
+        wording = _("Possible problems with {name} since {since}.")
+    else:
+        wording = _("Users report problems with {name} since {since}.")
+    return format_html(wording, name=name, since=since)
 
 
 def about(count: float) -> str:
-    """A count rounded the way a reporter would say it: 9,801 -> "9,800"."""
+    """A count rounded the way a reporter would say it: 9,801 -> "9,800" ("9 800" in French)."""
     if count < 100:
-        return f"{round(count):,}"
+        return number_format(round(count), force_grouping=True)
     digits = int(np.floor(np.log10(count))) - 1
-    return f"{round(count, -digits):,.0f}"
+    return number_format(round(count, -digits), decimal_pos=0, force_grouping=True)
 
 
-def incident_summary(incident: Incident) -> str:
+def incident_summary(incident: Incident) -> SafeString:
     """E.g. "Reports peaked at about 9,800 per 15 minutes near 00:38 UTC; 89% web, 11% app;
     27 countries; international." """
     parts = [
-        _("Reports peaked at about %(count)s per 15 minutes near %(time)s UTC")
-        % {
-            "count": about(incident.peak_quarter_count),
-            "time": f"{incident.peak_quarter_at or incident.peak_at:%H:%M}",
-        }  # fmt: skip
+        format_html(
+            _("Reports peaked at about {count} per 15 minutes near {time}"),
+            count=about(incident.peak_quarter_count),
+            time=time_html(incident.peak_quarter_at or incident.peak_at),
+        )
     ]
     app = sum(share for name, share in incident.platforms.items() if name in APP_PLATFORMS)
     web = incident.platforms.get("web", 0.0)
@@ -57,8 +88,12 @@ def incident_summary(incident: Incident) -> str:
     if countries:
         parts.append(ngettext("%(n)d country", "%(n)d countries", countries) % {"n": countries})
     if incident.scope:
-        parts.append(str(Incident.Scope(incident.scope).label).lower())
-    return "; ".join(parts) + "."
+        parts.append(scope_words(incident.scope))
+    return format_html("{}.", format_html_join("; ", "{}", ((part,) for part in parts)))
+
+
+def scope_words(scope: str) -> str:
+    return str(SCOPE_WORDS.get(scope, scope))  # type: ignore[call-overload]
 
 
 def spike_shape(incident: Incident, counts: list[int], *, now: datetime) -> dict[str, object]:

@@ -27,18 +27,38 @@ def home(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     if category not in Category.values:
         category = None
+    country = (request.GET.get("country") or "").upper()
+    if country not in countries:
+        country = ""
     context = {
         # The ranking changes when the detection pass runs, once a minute: cached briefly.
         "rows": cache.get_or_set(
-            f"home:rows:{category or 'all'}",
-            lambda: [(s, _status_of(s)) for s in selectors.services_ranked(category=category)],
+            f"home:rows:{category or 'all'}:{country}",
+            lambda: _home_rows(category=category, country=country),
             HOME_CACHE_SECONDS,
         ),
         "happening": selectors.incidents_open_public(),
         "categories": Category.choices,
         "category": category,
+        "country": country,
+        "countries": list(countries),
     }
     return render(request, "outages/home.html", context)
+
+
+def _home_rows(*, category: str | None, country: str) -> list[tuple[Service, dict[str, object]]]:
+    """Every active service with its status, most unusual first: worldwide, or reranked by one
+    country's reports against what that country usually sends."""
+    ranked = selectors.services_ranked(category=category)
+    if not country:
+        return [(service, _status_of(service)) for service in ranked]
+    in_country = [
+        row for row in selectors.region_ranking(country=country, now=timezone.now(), limit=10**6)
+        if category is None or row.service.category == category
+    ]  # fmt: skip
+    first = {row.service.id for row in in_country}
+    rows = [(row.service, {**_status_of(row.service), "recent": row.count}) for row in in_country]
+    return rows + [(s, {**_status_of(s), "recent": 0}) for s in ranked if s.id not in first]
 
 
 def search(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from common.api_errors import problem_response
@@ -43,12 +45,20 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
             response["Retry-After"] = str(rejection.retry_after)
         return response
     if accepted.counted:
-        message = f"Thank you: your report about {service.name} is counted."
+        message = _("Thank you: your report about %(name)s is counted.") % {"name": service.name}
     else:
-        message = "You already reported this in the last minutes: it is counted once."
+        message = _("You already reported this in the last minutes: it is counted once.")
     if _wants_json(request):  # the page's script: answer in place, no reload
         recent = recent_reports(service_id=service.id, now=timezone.now())
-        return JsonResponse({"counted": accepted.counted, "message": message, **recent})
+        summary = _("%(problems)s and %(works)s in the last 15 minutes.") % {
+            "problems": ngettext("%(n)d problem report", "%(n)d problem reports",
+                                 recent["problems"]) % {"n": recent["problems"]},
+            "works": ngettext("%(n)d “works for me”", "%(n)d “works for me”",
+                              recent["works"]) % {"n": recent["works"]},
+        }  # fmt: skip
+        return JsonResponse(
+            {"counted": accepted.counted, "message": f"{message} {summary}", **recent}
+        )
     (messages.success if accepted.counted else messages.info)(request, message)
     return redirect("service_detail", slug=slug)
 

@@ -18,9 +18,7 @@ document.addEventListener("DOMContentLoaded", function () {
       }).then(function (answer) {
         var body = answer.body;
         if (answer.ok) {
-          result.textContent = body.message + " " + body.problems + " problem report" +
-            (body.problems === 1 ? "" : "s") + " and " + body.works +
-            " \u201cworks for me\u201d in the last 15 minutes.";
+          result.textContent = body.message;  // translated by the server, with the live count
           result.className = "report-result message";
         } else {
           var reasons = (body.errors || []).map(function (e) { return e.field + ": " + e.reason; });

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -94,15 +95,17 @@ def _is_local(url: str) -> bool:
 
 @pytest.fixture
 def open_tab(chromium: Chromium, live_server: object) -> Iterator[Callable[..., Tab]]:
-    """`open_tab(java_script_enabled=True)`: a new context whose relative URLs go to the live
+    """`open_tab(java_script_enabled=True, **context_options)`: a new context (options such as
+    viewport, color_scheme or timezone_id go to Playwright) whose relative URLs go to the live
     server. Every request leaving loopback is recorded and aborted; console errors and uncaught
     page errors are recorded."""
     contexts: list[BrowserContext] = []
 
-    def open_tab(*, java_script_enabled: bool = True) -> Tab:
+    def open_tab(*, java_script_enabled: bool = True, **options: Any) -> Tab:
         context = chromium.browser().new_context(
             base_url=live_server.url,  # type: ignore[attr-defined]
             java_script_enabled=java_script_enabled,
+            **options,
         )
         contexts.append(context)
         context.set_default_timeout(10_000)

@@ -40,6 +40,12 @@ def test_the_chart_draws_our_buckets_with_no_request_off_this_machine(twitter, o
         ".find(t => t.name.startsWith('Reports')).y"
     )
     assert (max(y), sum(y)) == (42, 42)  # one minute with both buckets, zeros elsewhere
+    # The typical band is drawn as a filled area under the reports (a new service: the prior).
+    band = tab.page.evaluate(
+        "() => document.getElementById('spike-chart').data.find(t => t.name === 'Typical range')"
+    )
+    assert band["fill"] == "tonexty" and len(band["y"]) == len(y) and min(band["y"]) > 0
+    assert tab.page.locator("#spike-chart .fills path").count() >= 1
     assert tab.offsite == []
     assert tab.errors == []
 

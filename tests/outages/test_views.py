@@ -197,7 +197,9 @@ def test_a_quiet_service_says_reports_are_at_their_usual_level(client, twitter):
 def test_an_open_incident_sets_the_status_sentence(client, twitter, level, wording):
     incident = _incident(twitter, level=level)
     page = client.get("/s/twitter/").content.decode()
-    assert f"{wording} {incident.started_at:%H:%M} UTC." in page
+    text = re.sub(r"<[^>]+>", "", page)  # the time is a <time> element the browser localises
+    assert f"{wording} {incident.started_at:%H:%M} UTC." in text
+    assert f'<time datetime="{incident.started_at.isoformat()}" data-utc="time">' in page
     assert f"/incidents/{incident.pk}/" in page
 
 
@@ -219,7 +221,7 @@ def test_the_chart_draws_the_typical_band_and_shades_incidents(client, twitter):
 
 def test_the_incident_page_tells_the_story(client, twitter):
     incident = _incident(twitter)
-    page = client.get(f"/incidents/{incident.pk}/").content.decode()
+    page = re.sub(r"<[^>]+>", "", client.get(f"/incidents/{incident.pk}/").content.decode())
     assert (
         f"Reports peaked at about 9,800 per 15 minutes near {incident.peak_quarter_at:%H:%M} UTC;"
         " 89% web, 11% app; 6 countries; international." in page
@@ -231,3 +233,23 @@ def test_the_incident_page_tells_the_story(client, twitter):
 
 def test_the_incident_list_has_an_empty_state(client):
     assert "No incidents recorded yet." in client.get("/incidents/").content.decode()
+
+
+def test_the_country_switch_reranks_home_for_that_country(client, twitter):
+    from outages.models import ServiceStatus
+
+    local = ServiceFactory(slug="localbank", name="Local Bank")
+    now = timezone.now()
+    ServiceStatus.objects.create(service=twitter, minute=now, deviation=5.0, expected=50.0)
+    ServiceStatus.objects.create(service=local, minute=now, deviation=0.0, expected=1.0)
+    MinuteBucket.objects.create(
+        service=local, minute=floor_to_minute(now), kind="problem", platform="web",
+        problem="login", country="FR", count=30,
+    )  # fmt: skip
+
+    world = client.get("/").content.decode()
+    france = client.get("/?country=FR").content.decode()
+
+    assert world.index("/s/twitter/") < world.index("/s/localbank/")
+    assert france.index("/s/localbank/") < france.index("/s/twitter/")
+    assert '<option value="FR" selected>' in france

@@ -1,0 +1,217 @@
+"""The public site in a real browser: the language switch, phones 360 px wide, the dark theme
+(system and toggle), times in the reader's time zone and a visible keyboard focus.
+
+Screenshots of home, service and incident pages (light, dark, 360 px) are saved under
+var/artifacts/ui/ (or $UI_ARTIFACTS_DIR) for a human to look at; they are not committed.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import Incident, MinuteBucket, ServiceStatus
+from tests.factories import ServiceFactory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
+PHONE = {"width": 360, "height": 740}
+LIGHT_BG, DARK_BG = "rgb(250, 250, 250)", "rgb(18, 20, 23)"
+
+
+@pytest.fixture
+def incident():
+    """A service in trouble, with what each page shows: buckets, status, an open incident."""
+    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    ServiceFactory(slug="a-service-with-a-rather-long-name", name="A service with a long name")
+    now = floor_to_minute(timezone.now())
+    for minutes_ago, count in ((12, 40), (8, 120), (5, 300)):
+        for country, share in (("US", 0.5), ("FR", 0.3), ("GS", 0.2)):
+            MinuteBucket.objects.create(
+                service=twitter, minute=now - timedelta(minutes=minutes_ago), kind="problem",
+                platform="web", problem="login", country=country, count=int(count * share),
+            )  # fmt: skip
+    ServiceStatus.objects.create(
+        service=twitter, minute=now, level=2, deviation=9.0, recent=460,
+        sparkline=[1, 2, 1, 3, 40, 120, 300],
+    )  # fmt: skip
+    return Incident.objects.create(
+        service=twitter, level=2, started_at=now - timedelta(minutes=12),
+        detected_at=now - timedelta(minutes=10), peak_at=now - timedelta(minutes=5),
+        peak_count=300, peak_quarter_at=now - timedelta(minutes=5), peak_quarter_count=460,
+        total=460, expected_total=20.0, platforms={"web": 1.0}, problems={"login": 1.0},
+        countries=[{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
+                   for c in ("US", "FR", "GS")],
+        scope="international", visibility="public",
+    )  # fmt: skip
+
+
+def _pages(incident: Incident) -> dict[str, str]:
+    return {"home": "/", "service": "/s/twitter/", "incident": f"/incidents/{incident.pk}/"}
+
+
+def _background(page: Page) -> str:
+    return page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+
+
+def _overflow(page: Page) -> int:
+    """How many pixels the page is wider than the viewport (0: no horizontal scroll)."""
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
+def test_the_language_switch_turns_the_page_french_and_back(incident, open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/s/twitter/")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.get_by_role("button", name="Français").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("h1")).to_have_text("Twitter est-il en panne\u00a0?")
+    assert page.url.endswith("/s/twitter/")
+    expect(page.get_by_role("button", name="Français")).to_have_attribute("aria-current", "true")
+    page.goto("/")  # the choice is remembered (Django's language cookie)
+    expect(page.locator("h1")).to_contain_text("En panne pour tout le monde")
+
+    page.get_by_role("button", name="English").click()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    assert tab.errors == [] and tab.offsite == []
+
+
+@pytest.mark.parametrize("name", ["home", "service", "incident"])
+def test_a_360_px_phone_never_scrolls_sideways(incident, open_tab, name):
+    tab = open_tab(viewport=PHONE)
+    page = tab.page
+
+    page.goto(_pages(incident)[name], wait_until="networkidle")
+
+    assert _overflow(page) <= 0
+    page.get_by_role("button", name="Français").click()  # longer words, same width
+    page.wait_for_load_state("networkidle")
+    assert _overflow(page) <= 0
+    assert tab.errors == [] and tab.offsite == []
+
+
+@pytest.mark.parametrize("name", ["home", "service", "incident"])
+def test_screenshots_light_dark_and_phone(incident, open_tab, name):
+    """Saved for review; each also checks the page has no overflow and no off-site request."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = _pages(incident)[name]
+    for variant, options in {
+        "light": {"color_scheme": "light", "viewport": {"width": 1280, "height": 900}},
+        "dark": {"color_scheme": "dark", "viewport": {"width": 1280, "height": 900}},
+        "360px": {"color_scheme": "light", "viewport": PHONE},
+    }.items():
+        tab = open_tab(**options)
+        tab.page.goto(path, wait_until="networkidle")
+        tab.page.screenshot(path=ARTIFACTS / f"{name}-{variant}.png", full_page=True)
+        assert _overflow(tab.page) <= 0, variant
+        assert tab.errors == [] and tab.offsite == [], variant
+
+
+def test_the_system_dark_scheme_darkens_the_page(incident, open_tab):
+    light, dark = open_tab(color_scheme="light").page, open_tab(color_scheme="dark").page
+
+    light.goto("/")
+    dark.goto("/")
+
+    assert _background(light) == LIGHT_BG
+    assert _background(dark) == DARK_BG
+    assert dark.evaluate("() => getComputedStyle(document.body).color") == "rgb(232, 232, 234)"
+
+
+def test_the_theme_toggle_switches_and_is_remembered_without_cookies(incident, open_tab):
+    page = open_tab(color_scheme="light").page
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+
+    toggle.click()
+
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert _background(page) == DARK_BG
+    page.goto("/s/twitter/")  # another page: still dark, from localStorage
+    assert _background(page) == DARK_BG
+    assert page.evaluate("() => localStorage.getItem('outages:theme')") == "dark"
+    assert not [c for c in page.context.cookies() if "theme" in c["name"]]
+
+    page.get_by_role("button", name="Dark theme").click()
+
+    assert _background(page) == LIGHT_BG
+    assert page.evaluate("() => localStorage.getItem('outages:theme')") is None  # system again
+
+
+def test_the_toggle_can_lighten_a_dark_system(incident, open_tab):
+    page = open_tab(color_scheme="dark").page
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Dark theme")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+    toggle.click()
+
+    assert _background(page) == LIGHT_BG
+    page.reload()
+    assert _background(page) == LIGHT_BG
+
+
+def test_times_show_in_the_readers_time_zone_with_utc_kept(incident, open_tab):
+    page = open_tab(timezone_id="Europe/Paris", locale="en-GB").page
+    started = incident.started_at
+    paris = started.astimezone(ZoneInfo("Europe/Paris"))
+
+    page.goto("/")
+
+    since = page.locator(f'.happening time[datetime="{started.isoformat()}"]')
+    expect(since).to_contain_text(f"{paris:%H:%M}")
+    expect(since).not_to_contain_text("UTC")
+    expect(since).to_have_attribute("title", f"{started:%H:%M} UTC")
+
+    page.get_by_role("button", name="Show UTC").click()
+
+    expect(since).to_have_text(f"{started:%H:%M} UTC")
+    page.goto(f"/incidents/{incident.pk}/")  # remembered, on every page
+    expect(page.get_by_role("button", name="Show UTC")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("h1 time").first).to_have_text(f"{started:%Y-%m-%d %H:%M} UTC")
+    page.get_by_role("button", name="Show UTC").click()
+    expect(page.locator("h1 time").first).to_contain_text(f"{paris:%H:%M}")
+
+
+def test_times_stay_in_utc_without_javascript(incident, open_tab):
+    page = open_tab(java_script_enabled=False, timezone_id="Europe/Paris").page
+    page.goto("/")
+    expect(page.locator(".happening time")).to_have_text(f"{incident.started_at:%H:%M} UTC")
+    expect(page.get_by_role("button", name="Show UTC")).to_be_hidden()  # it needs the script
+
+
+def test_keyboard_focus_is_visible(incident, open_tab):
+    page = open_tab().page
+    page.goto("/")
+
+    page.keyboard.press("Tab")
+
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    for _ in range(15):  # on to the first link of the page's content
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('main') !== null"):
+            break
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert outline[0] != "none" and outline[1] >= 2, outline

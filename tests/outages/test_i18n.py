@@ -1,0 +1,220 @@
+"""English and French: the language comes from the switcher's cookie or Accept-Language, every
+page renders in both, and numbers, vocabulary and summaries follow the language."""
+
+from __future__ import annotations
+
+import ast
+import gettext
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone, translation
+
+from outages import summaries
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import Incident, MinuteBucket, ServiceStatus
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+NNBSP = "\u00a0"  # Django's French thousands separator (a no-break space)
+CATALOG = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES"
+
+
+@pytest.fixture
+def twitter():
+    return ServiceFactory(slug="twitter", name="Twitter")
+
+
+@pytest.fixture
+def incident(twitter):
+    now = floor_to_minute(timezone.now())
+    minute = now - timedelta(minutes=5)
+    for country, count in (("US", 30), ("FR", 12), ("??", 2)):
+        MinuteBucket.objects.create(
+            service=twitter, minute=minute, kind="problem", platform="ios", problem="login",
+            country=country, count=count,
+        )  # fmt: skip
+    ServiceStatus.objects.create(
+        service=twitter, minute=now, level=2, deviation=3.0, recent=1234, sparkline=[1, 5, 2]
+    )
+    return Incident.objects.create(
+        service=twitter, level=2, started_at=now - timedelta(minutes=30),
+        detected_at=now - timedelta(minutes=28), peak_at=now - timedelta(minutes=10),
+        peak_count=700, peak_quarter_at=now - timedelta(minutes=10), peak_quarter_count=9801,
+        total=26611, expected_total=150.0, works_total=1200,
+        platforms={"web": 0.894, "ios": 0.106}, problems={"login": 0.45, "loading": 0.3},
+        countries=[{"country": c, "count": 1000, "expected": 5.0, "ratio": 2.5}
+                   for c in ("US", "FR")],
+        scope="several", visibility="public",
+    )  # fmt: skip
+
+
+def test_accept_language_fr_gives_a_french_page(client, twitter):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9,en;q=0.5")
+    page = response.content.decode()
+
+    assert '<html lang="fr">' in page
+    assert "En panne pour tout le monde, ou juste pour moi" in page
+    assert "Réseaux sociaux" in page  # a vocabulary label (gettext_lazy)
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_an_unsupported_language_falls_back_to_english(client, twitter):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja-JP,ja;q=0.9").content.decode()
+
+    assert '<html lang="en">' in page
+    assert "Is it down for everyone, or just me?" in page
+
+
+def test_the_header_switcher_posts_to_set_language_with_a_csrf_token(client, twitter):
+    page = client.get("/s/twitter/").content.decode()
+
+    form = re.search(r'<form class="language-switch" action="([^"]+)" method="post".*?</form>',
+                     page, re.S)  # fmt: skip
+    assert form and form.group(1) == "/i18n/setlang/"
+    assert 'name="csrfmiddlewaretoken"' in form.group(0)
+    assert '<input type="hidden" name="next" value="/s/twitter/">' in form.group(0)
+    assert 'value="fr" lang="fr">Français</button>' in form.group(0)
+
+
+def test_the_switcher_sets_the_language_over_accept_language(client, twitter):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/s/twitter/"})
+
+    assert response.status_code == 302 and response["Location"] == "/s/twitter/"
+    page = client.get("/s/twitter/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr">' in page
+    assert "Twitter est-il en panne" in page
+
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+def test_the_switcher_refuses_a_post_without_csrf_token(twitter):
+    response = Client(enforce_csrf_checks=True).post("/i18n/setlang/", {"language": "fr"})
+
+    assert response.status_code == 403
+
+
+def test_the_switcher_does_not_redirect_off_site(client):
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
+
+    assert response["Location"] == "/"
+
+
+PAGES = {
+    "home": ("/", {"en": "Happening now", "fr": "En ce moment"}),
+    "home category": ("/?category=social", {"en": "No services yet.", "fr": "Aucun service"}),
+    "search": ("/search?q=zzqq", {"en": "No service matches", "fr": "Aucun service ne correspond"}),
+    "service": ("/s/twitter/", {"en": "Is Twitter down?", "fr": "Twitter est-il en panne"}),
+    "service 7d": ("/s/twitter/?range=7d", {"en": "Breakdown, current incident",
+                                            "fr": "Répartition, incident en cours"}),
+    "report page": ("/s/twitter/report/", {"en": "Report a problem with Twitter",
+                                           "fr": "Signaler un problème avec Twitter"}),
+    "incidents": ("/incidents/", {"en": "Reports peaked at about", "fr": "Les signalements ont"}),
+    "incident": ("/incidents/{pk}/", {"en": "Time to peak", "fr": "Temps jusqu’au pic"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_in_both_languages(client, incident, name, language):
+    path, words = PAGES[name]
+
+    response = client.get(path.format(pk=incident.pk), HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'<html lang="{language}">' in page
+    assert words[language] in page
+    assert "{{" not in page and "{%" not in page
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_rejected_report_renders_the_form_page_in_both_languages(
+    client, twitter, database_buffer, language
+):
+    response = client.post(
+        "/s/twitter/report/", {"problem": "login", "platform": "fax"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_french_pages_group_thousands_the_french_way(client, incident):
+    french = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert (
+        f"26{NNBSP}611 (habituellement 150), 1{NNBSP}200 «\u00a0ça marche chez moi\u00a0»" in french
+    )
+    assert "26,611 (typical 150), 1,200 “works for me”" in english
+    assert f"environ 9{NNBSP}800 par 15 minutes" in french
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f">1{NNBSP}234</td>" in home
+
+
+def test_french_pages_name_vocabulary_and_countries_in_french(client, incident):
+    page = client.get("/s/twitter/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert ">Connexion au compte</button>" in page  # Problem.LOGIN, the report form
+    assert ">Application iOS</th>" in page  # Platform.IOS, the breakdown
+    assert "États-Unis" in page  # django-countries' French names
+    assert "Pays: plusieurs pays" in page
+
+
+def test_summaries_speak_the_active_language(incident):
+    with translation.override("fr"):
+        summary = summaries.incident_summary(incident)
+        assert re.sub(r"<[^>]+>", "", summary).endswith(
+            "; 89\u00a0% web, 11\u00a0% application; 2 pays; plusieurs pays."
+        )
+        assert summaries.about(123456) == f"120{NNBSP}000"
+        assert summaries.duration_words(timedelta(hours=2, minutes=5)) == "2\u00a0h 05\u00a0min"
+    with translation.override("en"):
+        assert summaries.about(123456) == "120,000"
+        assert summaries.duration_words(timedelta(days=1, hours=3)) == "1 d 3 h"
+
+
+def _po_entries(path: Path) -> dict[str, str]:
+    """msgid -> msgstr (the first form of plurals) of a .po file, header left out."""
+    entries: dict[str, str] = {}
+    msgid: list[str] = []
+    msgstr: list[str] = []
+    current: list[str] | None = None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("msgid "):
+            msgid, msgstr, current = [ast.literal_eval(line[6:])], [], msgid
+            current = msgid
+        elif line.startswith(("msgstr ", "msgstr[0] ")):
+            msgstr = [ast.literal_eval(line.split(" ", 1)[1])]
+            current = msgstr
+        elif line.startswith(("msgid_plural", "msgstr[")):
+            current = None
+        elif line.startswith('"') and current is not None:
+            current.append(ast.literal_eval(line))
+        elif not line.strip() and msgid:
+            if "".join(msgid):
+                entries["".join(msgid)] = "".join(msgstr)
+            msgid, msgstr, current = [], [], None
+    return entries
+
+
+def test_the_french_catalogue_is_complete_and_compiled():
+    """A fresh machine needs no gettext tools: the compiled .mo is in the tree and matches."""
+    entries = _po_entries(CATALOG / "django.po")
+    with (CATALOG / "django.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)
+
+    assert len(entries) > 100
+    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
+    stale = [
+        m for m, s in entries.items() if catalog._catalog.get(m, catalog._catalog.get((m, 0))) != s
+    ]  # type: ignore[attr-defined]
+    assert stale == [], "run `manage.py compilemessages -l fr`"
