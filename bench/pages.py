@@ -13,7 +13,10 @@ Runs inside the bench process, on the bench database, after the other sections.
 
 from __future__ import annotations
 
+import cProfile
 import gzip
+import os
+import pstats
 import re
 import statistics
 import time
@@ -74,6 +77,8 @@ def measure(*, static_root: Path) -> Result:
     with CaptureQueriesContext(connection) as home_queries:
         client.get("/", secure=True)
 
+    if os.environ.get("BENCH_PROFILE"):  # where a service page's server time goes
+        _profile(client, service_url)
     assets = {path: _served_kb(static_root, path) for path in _linked_assets(html)}
     html_kb = len(html) / 1024
     html_gzip_kb = len(gzip.compress(html, 6)) / 1024
@@ -200,3 +205,12 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
             bar(r.repeat_visit_kb <= 100)),
         Row("  HTML raw / gzip; assets (KB)", f"{r.html_kb:.0f} / {r.html_gzip_kb:.0f}", assets),
     ]  # fmt: skip
+
+
+def _profile(client, url: str) -> None:  # type: ignore[no-untyped-def]
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(10):
+        client.get(url, secure=True)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
