@@ -253,3 +253,11 @@ def test_the_country_switch_reranks_home_for_that_country(client, twitter):
     assert world.index("/s/twitter/") < world.index("/s/localbank/")
     assert france.index("/s/localbank/") < france.index("/s/twitter/")
     assert '<option value="FR" selected>' in france
+
+
+@pytest.mark.parametrize(
+    ("confidence", "wording"), [(0.9, "High confidence"), (0.3, "Low confidence")]
+)
+def test_an_open_incident_states_its_confidence(client, twitter, confidence, wording):
+    _incident(twitter, confidence=confidence)
+    assert wording in client.get("/s/twitter/").content.decode()
