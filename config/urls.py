@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from common import metrics
+from outages import apis as outages_apis
 from outages import views as outages_views
 from reports import apis as reports_apis
 from reports import views as reports_views
@@ -20,6 +21,23 @@ urlpatterns = [
         "api/v1/services/<str:slug>/reports",
         reports_apis.report_create,
         name="api_report_create",
+    ),
+    path("api/v1/services", outages_apis.ServiceListApi.as_view(), name="api_services"),
+    path(
+        "api/v1/services/<slug:slug>",
+        outages_apis.ServiceStatusApi.as_view(),
+        name="api_service_status",
+    ),
+    path(
+        "api/v1/services/<slug:slug>/series",
+        outages_apis.ServiceSeriesApi.as_view(),
+        name="api_service_series",
+    ),
+    path("api/v1/incidents", outages_apis.IncidentListApi.as_view(), name="api_incidents"),
+    path(
+        "api/v1/incidents/<int:pk>",
+        outages_apis.IncidentDetailApi.as_view(),
+        name="api_incident_detail",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("i18n/", include("django.conf.urls.i18n")),

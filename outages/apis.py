@@ -1,0 +1,206 @@
+"""Public API v1, read side (DRF): services, their status and series, incidents.
+
+One APIView per operation with nested serializers; each parses its query, calls one
+selector, serializes. Errors are problem details (common.api_errors). Lists are cursor-paginated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from outages import selectors
+from outages.models import Incident, Service
+from outages.vocabulary import Category
+
+LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
+
+
+class SlugCursor(CursorPagination):
+    ordering = "slug"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "limit"
+
+
+class StartedCursor(CursorPagination):
+    ordering = "-started_at"
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "limit"
+
+
+class _Status(serializers.Serializer[Any]):
+    level = serializers.IntegerField(help_text="0 no problems, 1 possible problems, 2 problems")
+    status = serializers.CharField()
+    reports_15min = serializers.IntegerField(source="recent")
+    expected_15min = serializers.FloatField(source="expected")
+    deviation = serializers.FloatField()
+    updated_at = serializers.DateTimeField(source="minute")
+
+
+class ServiceListApi(APIView):
+    pagination_class = SlugCursor
+
+    class FilterSerializer(serializers.Serializer[Any]):
+        search = serializers.CharField(required=False, max_length=100)
+        category = serializers.ChoiceField(Category.choices, required=False)
+
+    class OutputSerializer(serializers.ModelSerializer[Service]):
+        class Meta:
+            model = Service
+            fields = ["slug", "name", "category", "url"]
+
+    @extend_schema(
+        operation_id="services_list",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        if query.get("search"):
+            found = selectors.services_search(query=query["search"], limit=50)
+            return Response({"next": None, "previous": None,
+                             "results": self.OutputSerializer(found, many=True).data})  # fmt: skip
+        services = Service.objects.filter(is_active=True)
+        if query.get("category"):
+            services = services.filter(category=query["category"])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(services, request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class ServiceStatusApi(APIView):
+    class OutputSerializer(serializers.Serializer[Any]):
+        slug = serializers.CharField()
+        name = serializers.CharField()
+        status = _Status(allow_null=True)
+
+    @extend_schema(operation_id="services_status", responses=OutputSerializer)
+    def get(self, request: Request, slug: str) -> Response:
+        service = get_object_or_404(
+            Service.objects.select_related("status"), slug=slug, is_active=True
+        )
+        row = getattr(service, "status", None)
+        status = None
+        if row is not None:
+            status = {"level": row.level, "status": LEVELS[row.level], "recent": row.recent,
+                      "expected": row.expected, "deviation": row.deviation,
+                      "minute": row.minute}  # fmt: skip
+        data = {"slug": service.slug, "name": service.name, "status": status}
+        return Response(self.OutputSerializer(data).data)
+
+
+class ServiceSeriesApi(APIView):
+    class FilterSerializer(serializers.Serializer[Any]):
+        range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
+
+    class PointSerializer(serializers.Serializer[Any]):
+        time = serializers.DateTimeField()
+        reports = serializers.IntegerField()
+        expected = serializers.FloatField()
+        lower = serializers.FloatField()
+        upper = serializers.FloatField()
+        partial = serializers.BooleanField()
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        slug = serializers.CharField()
+        range = serializers.CharField()
+        resolution_seconds = serializers.IntegerField()
+        points = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        operation_id="services_series",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        description="Problem reports per interval, zero-filled, with the baseline's expected "
+        "value and typical band; the last interval is still filling (partial).",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        range_name = filters.validated_data["range"]
+        service = get_object_or_404(Service, slug=slug, is_active=True)
+        series = selectors.series_with_band(
+            service_id=service.id, end=timezone.now(), range_name=range_name
+        )
+        last = len(series.times) - 1
+        points = [
+            {"time": t, "reports": c, "expected": e, "lower": lo, "upper": hi, "partial": i == last}
+            for i, (t, c, e, lo, hi) in enumerate(
+                zip(series.times, series.counts, series.expected, series.lower, series.upper,
+                    strict=True)
+            )
+        ]  # fmt: skip
+        data = {
+            "slug": service.slug,
+            "range": range_name,
+            "resolution_seconds": int(series.resolution.total_seconds()),
+            "points": self.PointSerializer(points, many=True).data,
+        }
+        return Response(data)
+
+
+class _IncidentSerializer(serializers.ModelSerializer[Incident]):
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "service", "dimension", "value", "status", "level", "started_at",
+            "detected_at", "ended_at", "recovering_at", "peak_at", "peak_count",
+            "peak_quarter_at", "peak_quarter_count", "total", "expected_total", "works_total",
+            "confidence", "platforms", "problems", "countries", "scope", "only", "cascade",
+        ]  # fmt: skip
+
+
+class IncidentListApi(APIView):
+    pagination_class = StartedCursor
+
+    class FilterSerializer(serializers.Serializer[Any]):
+        service = serializers.SlugField(required=False)
+        status = serializers.ChoiceField(Incident.Status.choices, required=False)
+        scope = serializers.ChoiceField(Incident.Scope.choices, required=False)
+
+    @extend_schema(
+        operation_id="incidents_list",
+        parameters=[FilterSerializer],
+        responses=_IncidentSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        query = filters.validated_data
+        incidents = Incident.objects.filter(visibility=Incident.Visibility.PUBLIC).select_related(
+            "service"
+        )
+        if "service" in query:
+            incidents = incidents.filter(service__slug=query["service"])
+        if "status" in query:
+            incidents = incidents.filter(status=query["status"])
+        if "scope" in query:
+            incidents = incidents.filter(scope=query["scope"])
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(incidents, request, view=self)
+        return paginator.get_paginated_response(_IncidentSerializer(page, many=True).data)
+
+
+class IncidentDetailApi(APIView):
+    @extend_schema(operation_id="incidents_retrieve", responses=_IncidentSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        incident = get_object_or_404(
+            Incident.objects.select_related("service"),
+            pk=pk,
+            visibility=Incident.Visibility.PUBLIC,
+        )
+        return Response(_IncidentSerializer(incident).data)

@@ -1,0 +1,113 @@
+"""Public API v1, read side: services, status, series, incidents; errors as problem details."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+from rest_framework.request import Request
+
+from common.throttles import HashedAnonThrottle
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import Incident, MinuteBucket, ServiceStatus
+from tests.factories import ServiceFactory
+
+pytestmark = pytest.mark.django_db
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def twitter():
+    return ServiceFactory(slug="twitter", name="Twitter", category="social")
+
+
+def _incident(service, **fields):  # type: ignore[no-untyped-def]
+    now = floor_to_minute(timezone.now())
+    values = {"service": service, "level": 2, "started_at": now - timedelta(minutes=30),
+              "detected_at": now - timedelta(minutes=28), "peak_at": now - timedelta(minutes=9),
+              "visibility": "public", "scope": "international"}  # fmt: skip
+    values.update(fields)
+    return Incident.objects.create(**values)
+
+
+def test_services_are_listed_with_a_cursor(client):
+    for i in range(5):
+        ServiceFactory(slug=f"svc-{i}")
+    first = client.get("/api/v1/services", {"limit": 2}).json()
+    assert [s["slug"] for s in first["results"]] == ["svc-0", "svc-1"]
+    second = client.get(first["next"]).json()
+    assert [s["slug"] for s in second["results"]] == ["svc-2", "svc-3"]
+
+
+def test_services_can_be_searched_and_filtered(client, twitter):
+    ServiceFactory(slug="bank", name="Bank", category="finance")
+    assert [s["slug"] for s in client.get("/api/v1/services", {"search": "twiter"}).json()[
+        "results"]] == ["twitter"]  # fmt: skip
+    assert [s["slug"] for s in client.get("/api/v1/services", {"category": "finance"}).json()[
+        "results"]] == ["bank"]  # fmt: skip
+
+
+def test_a_bad_filter_is_a_problem_naming_the_field(client):
+    response = client.get("/api/v1/services", {"category": "nope"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"][0]["field"] == "category"
+
+
+def test_a_service_status(client, twitter):
+    ServiceStatus.objects.create(service=twitter, minute=timezone.now(), level=2, recent=90,
+                                 expected=4.0, deviation=20.0)  # fmt: skip
+    body = client.get("/api/v1/services/twitter").json()
+    assert body["status"]["status"] == "problems"
+    assert body["status"]["reports_15min"] == 90
+
+
+def test_an_unknown_service_is_a_404_problem(client):
+    response = client.get("/api/v1/services/nope")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+
+
+def test_the_series_is_zero_filled_with_the_last_interval_partial(client, twitter):
+    minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
+    MinuteBucket.objects.create(service=twitter, minute=minute, kind="problem", platform="web",
+                                problem="login", country="US", count=7)  # fmt: skip
+    body = client.get("/api/v1/services/twitter/series").json()
+    points = body["points"]
+    assert len(points) == 24 * 60 and body["resolution_seconds"] == 60
+    assert sum(p["reports"] for p in points) == 7
+    assert [p["partial"] for p in points[-2:]] == [False, True]
+    assert all(p["upper"] >= p["expected"] >= p["lower"] >= 0 for p in points)
+    week = client.get("/api/v1/services/twitter/series", {"range": "7d"}).json()
+    assert week["resolution_seconds"] == 900
+    assert client.get("/api/v1/services/twitter/series", {"range": "1y"}).status_code == 400
+
+
+def test_incidents_list_only_public_ones_and_filter(client, twitter):
+    public = _incident(twitter)
+    _incident(twitter, visibility="suspicious", started_at=public.started_at + timedelta(1))
+    other = _incident(ServiceFactory(slug="other"))
+    listed = client.get("/api/v1/incidents").json()["results"]
+    assert {i["id"] for i in listed} == {public.id, other.id}
+    only = client.get("/api/v1/incidents", {"service": "twitter"}).json()["results"]
+    assert [i["id"] for i in only] == [public.id]
+    assert client.get(f"/api/v1/incidents/{public.id}").json()["scope"] == "international"
+
+
+def test_a_suspicious_incident_is_not_served(client, twitter):
+    hidden = _incident(twitter, visibility="suspicious")
+    assert client.get(f"/api/v1/incidents/{hidden.id}").status_code == 404
+
+
+def test_the_schema_documents_the_read_api(client):
+    schema = client.get("/api/schema/").content.decode()
+    for path in ("/api/v1/services", "/api/v1/services/{slug}/series", "/api/v1/incidents/{id}"):
+        assert path in schema
+
+
+def test_the_throttle_never_keys_on_the_raw_address():
+    request = Request(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
+    ident = HashedAnonThrottle().get_ident(request)
+    assert "203.0.113" not in ident and len(ident) == 32
