@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN)
+    "corsheaders",
     "django_countries",
     "outages",
     "reports",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -206,11 +209,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["common.throttles.HashedAnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="600/min")},
 }
+# Public reads may be fetched from any site, without credentials (no cookies travel). Not the
+# report intake: another site must not make its visitors' browsers send reports.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = (
+    r"^/(api/v1/(?!services/[^/]+/reports)|badge/|widget\.js|s/[^/]+/(live\.json|series\.))"
+)
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Outages API",
     "DESCRIPTION": "Crowdsourced outage reports: services, series and report intake.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Logging: never an IP address (no access log carries the client address) ----------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -111,3 +112,26 @@ def test_the_throttle_never_keys_on_the_raw_address():
     request = Request(RequestFactory().get("/", REMOTE_ADDR="203.0.113.7"))
     ident = HashedAnonThrottle().get_ident(request)
     assert "203.0.113" not in ident and len(ident) == 32
+
+
+def test_interactive_docs_are_served_from_our_own_static_files(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in page
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert sources and all(s.startswith("/") for s in sources), sources
+
+
+def test_public_reads_allow_any_origin_without_credentials(client, twitter):
+    response = client.get("/api/v1/services", HTTP_ORIGIN="https://news.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response
+    page = client.get("/s/twitter/", HTTP_ORIGIN="https://news.example")
+    assert "Access-Control-Allow-Origin" not in page
+
+
+def test_the_report_intake_is_not_open_to_other_sites_browsers(client, twitter):
+    preflight = client.options(
+        "/api/v1/services/twitter/reports", HTTP_ORIGIN="https://evil.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+    )  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in preflight
