@@ -4,7 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from common import metrics
 from outages import apis as outages_apis
+from outages import badges, feeds
 from outages import views as outages_views
+from outages.embed import views as embed_views
 from reports import apis as reports_apis
 from reports import views as reports_views
 
@@ -13,9 +15,17 @@ urlpatterns = [
     path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
     path("s/<slug:slug>/live.json", outages_views.service_live, name="service_live"),
+    path("s/<slug:slug>/series.csv", badges.series_csv, name="service_series_csv"),
+    path("s/<slug:slug>/series.json", badges.series_json, name="service_series_json"),
+    path("s/<slug:slug>/feed.atom", feeds.ServiceIncidentsAtom(), name="service_feed_atom"),
+    path("s/<slug:slug>/feed.rss", feeds.ServiceIncidentsRss(), name="service_feed_rss"),
+    path("badge/<slug:slug>.svg", badges.badge_svg, name="badge_svg"),
+    path("badge/<slug:slug>.json", badges.badge_json, name="badge_json"),
     path("region/<str:cc>/", outages_views.region, name="region"),
     path("search", outages_views.search, name="search"),
     path("incidents/", outages_views.incident_list, name="incident_list"),
+    path("incidents/feed.atom", feeds.IncidentsAtom(), name="incidents_feed_atom"),
+    path("incidents/feed.rss", feeds.IncidentsRss(), name="incidents_feed_rss"),
     path("incidents/<int:pk>/", outages_views.incident_detail, name="incident_detail"),
     path(
         "api/v1/services/<str:slug>/reports",
@@ -43,6 +53,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("widget.js", embed_views.widget_js, name="widget_js"),
+    path("embed/<slug:slug>/", embed_views.embed_page, name="embed_page"),
+    path("embed/<slug:slug>/report", embed_views.embed_report, name="embed_report"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.pagination import CursorPagination
@@ -19,9 +20,22 @@ from rest_framework.views import APIView
 
 from outages import selectors
 from outages.models import Incident, Service
-from outages.vocabulary import Category
+from outages.vocabulary import Category, Platform, Problem
 
 LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
+# Public reads change at most once a minute (the detection pass): a short max-age, then a
+# stale copy may be served while a cache revalidates. ETags come from ConditionalGetMiddleware.
+CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+
+
+class PublicReadApi(APIView):
+    """A read anyone may cache for a short while."""
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response["Cache-Control"] = CACHE_CONTROL
+        return response
 
 
 class SlugCursor(CursorPagination):
@@ -47,7 +61,7 @@ class _Status(serializers.Serializer[Any]):
     updated_at = serializers.DateTimeField(source="minute")
 
 
-class ServiceListApi(APIView):
+class ServiceListApi(PublicReadApi):
     pagination_class = SlugCursor
 
     class FilterSerializer(serializers.Serializer[Any]):
@@ -80,7 +94,7 @@ class ServiceListApi(APIView):
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
 
-class ServiceStatusApi(APIView):
+class ServiceStatusApi(PublicReadApi):
     class OutputSerializer(serializers.Serializer[Any]):
         slug = serializers.CharField()
         name = serializers.CharField()
@@ -101,16 +115,26 @@ class ServiceStatusApi(APIView):
         return Response(self.OutputSerializer(data).data)
 
 
-class ServiceSeriesApi(APIView):
+class ServiceSeriesApi(PublicReadApi):
     class FilterSerializer(serializers.Serializer[Any]):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
+        platform = serializers.ChoiceField(Platform.choices, required=False)
+        country = CountryField(required=False)
+        problem = serializers.ChoiceField(Problem.choices, required=False)
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            if "platform" in data and "country" in data:
+                raise serializers.ValidationError(
+                    {"country": "Filter by a platform or by a country, not both."}
+                )
+            return data
 
     class PointSerializer(serializers.Serializer[Any]):
         time = serializers.DateTimeField()
         reports = serializers.IntegerField()
-        expected = serializers.FloatField()
-        lower = serializers.FloatField()
-        upper = serializers.FloatField()
+        expected = serializers.FloatField(allow_null=True)
+        lower = serializers.FloatField(allow_null=True)
+        upper = serializers.FloatField(allow_null=True)
         partial = serializers.BooleanField()
 
     class OutputSerializer(serializers.Serializer[Any]):
@@ -129,11 +153,15 @@ class ServiceSeriesApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        range_name = filters.validated_data["range"]
+        query = filters.validated_data
+        range_name = query["range"]
         service = get_object_or_404(Service, slug=slug, is_active=True)
+        dimension = next((d for d in ("platform", "country") if d in query), None)
         series = selectors.series_with_band(
-            service_id=service.id, end=timezone.now(), range_name=range_name
-        )
+            service_id=service.id, end=timezone.now(), range_name=range_name,
+            segment=(dimension, query[dimension]) if dimension else None,
+            problem=query.get("problem"),
+        )  # fmt: skip
         last = len(series.times) - 1
         points = [
             {"time": t, "reports": c, "expected": e, "lower": lo, "upper": hi, "partial": i == last}
@@ -164,7 +192,7 @@ class _IncidentSerializer(serializers.ModelSerializer[Incident]):
         ]  # fmt: skip
 
 
-class IncidentListApi(APIView):
+class IncidentListApi(PublicReadApi):
     pagination_class = StartedCursor
 
     class FilterSerializer(serializers.Serializer[Any]):
@@ -195,7 +223,7 @@ class IncidentListApi(APIView):
         return paginator.get_paginated_response(_IncidentSerializer(page, many=True).data)
 
 
-class IncidentDetailApi(APIView):
+class IncidentDetailApi(PublicReadApi):
     @extend_schema(operation_id="incidents_retrieve", responses=_IncidentSerializer)
     def get(self, request: Request, pk: int) -> Response:
         incident = get_object_or_404(

@@ -108,11 +108,14 @@ def _unit(resolution: timedelta) -> str:
     return "per minute" if minutes == 1 else f"per {minutes} min" if minutes < 60 else "per hour"
 
 
-def sparkline_points(values: Sequence[float], *, width: int = 120, height: int = 24) -> str:
-    """An SVG polyline's points for a small inline sparkline (no script needed)."""
+def sparkline_points(
+    values: Sequence[float], *, width: int = 120, height: int = 24, top: float | None = None
+) -> str:
+    """An SVG polyline's points for a small inline sparkline (no script needed); `top` is the
+    value drawn at the top edge (default: the largest value, at least 1)."""
     if not values:
         return ""
-    top = max(max(values), 1)
+    top = top or max(max(values), 1)
     step = width / max(len(values) - 1, 1)
     return " ".join(
         f"{i * step:.1f},{height - 1 - (height - 2) * v / top:.1f}" for i, v in enumerate(values)

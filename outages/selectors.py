@@ -89,9 +89,9 @@ class BandSeries:
 
     times: list[datetime]
     counts: list[int]
-    expected: list[float]
-    lower: list[float]
-    upper: list[float]
+    expected: list[float | None]  # None: no baseline for this series (a problem type)
+    lower: list[float | None]
+    upper: list[float | None]
     resolution: timedelta
 
 
@@ -132,20 +132,32 @@ def series_with_band(
     range_name: str = "24h",
     baseline: Baseline | None = None,
     intervals: int | None = None,
+    segment: tuple[str, str] | None = None,
+    problem: str | None = None,
 ) -> BandSeries:
     """Problem reports per interval over the range ending now (the last one partial),
     zero-filled, with the baseline's expected count and typical band per interval.
-    `intervals` keeps only the range's last ones (the live refresh)."""
+    `intervals` keeps only the range's last ones (the live refresh). `segment` (("platform",
+    "ios") or ("country", "FR")) and `problem` narrow the reports; the band is then that
+    segment's own baseline (the prior when it has too few reports for one), and none at all
+    for a problem type, which has no baseline of its own."""
     span, resolution = RANGES[range_name]
     if intervals is not None:
         span = min(span, resolution * intervals)
     step = int(resolution.total_seconds())
     end = floor_to(end, resolution) + resolution
     start = end - span
+    narrowed = {segment[0]: segment[1]} if segment else {}
+    if problem:
+        narrowed["problem"] = problem
     rows = (
         MinuteBucket.objects.filter(
-            service_id=service_id, kind=Kind.PROBLEM, minute__gte=start, minute__lt=end
-        )
+            service_id=service_id,
+            kind=Kind.PROBLEM,
+            minute__gte=start,
+            minute__lt=end,
+            **narrowed,
+        )  # fmt: skip
         .values("minute")
         .annotate(total=Sum("count"))
         .values_list("minute", "total")
@@ -154,7 +166,8 @@ def series_with_band(
     counts = np.zeros(slots, dtype=np.int64)
     for minute, total in rows:
         counts[int((minute - start).total_seconds()) // step] += total
-    baseline = baseline or baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=end)
+    key = SeriesKey(service_id, *segment) if segment else SeriesKey(service_id, Dimension.ALL, "")
+    baseline = baseline if baseline is not None and not segment else baseline_of(key=key, at=end)
     minutes = start.timestamp() + 60.0 * np.arange(slots * step // 60)
     expected = baseline.expected(minutes)[0].reshape(slots, -1).sum(axis=1)
     per = step // 60
@@ -163,6 +176,10 @@ def series_with_band(
     alpha = baseline.dispersion[0, min(range(len(windows)), key=lambda i: abs(windows[i] - per))]
     sd = np.sqrt(expected * (1.0 + alpha * expected))
     times = [start + i * resolution for i in range(slots)]
+    if problem:
+        nothing: list[float | None] = [None] * slots
+        return BandSeries(times=times, counts=counts.tolist(), expected=nothing,
+                          lower=nothing, upper=nothing, resolution=resolution)  # fmt: skip
     return BandSeries(
         times=times,
         counts=counts.tolist(),
@@ -370,3 +387,9 @@ def incidents_open_in_country(*, country: str) -> list[Incident]:
         if (incident.dimension == Dimension.COUNTRY and incident.value == country)
         or any(row.get("country") == country for row in incident.countries)
     ]
+
+
+def service_with_status(*, slug: str) -> Service | None:
+    """An active service with its ServiceStatus row joined (absent until the detection pass
+    first writes it), in one query: what a badge shows, without reading any bucket."""
+    return Service.objects.filter(slug=slug, is_active=True).select_related("status").first()

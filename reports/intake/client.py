@@ -3,6 +3,8 @@ default country from an edge header or Accept-Language."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
@@ -12,14 +14,24 @@ from reports.intake.pipeline import Accepted, Client, report_intake
 
 
 def report_intake_from(
-    request: HttpRequest, *, data: object, service_slug: str, source: Source
+    request: HttpRequest,
+    *,
+    data: object,
+    service_slug: str,
+    source: Source,
+    origin: str | None = None,
 ) -> Accepted:
-    """Run intake for a report arriving by HTTP, at the current time (either door)."""
+    """Run intake for a report arriving by HTTP, at the current time (either door). `origin`,
+    when given, replaces the request's Origin header: the widget's report comes from our own
+    embed page, on behalf of the site that framed it."""
+    client = client_of(request)
+    if origin is not None:
+        client = replace(client, origin=_clean_origin(origin))
     return report_intake(
         data=data,
         service_slug=service_slug,
         source=source,
-        client=client_of(request),
+        client=client,
         now=timezone.now(),
         retry_after=settings.INTAKE_RETRY_AFTER_SECONDS,
     )

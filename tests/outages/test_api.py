@@ -135,3 +135,33 @@ def test_the_report_intake_is_not_open_to_other_sites_browsers(client, twitter):
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
     )  # fmt: skip
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_the_series_narrows_to_a_platform_country_or_problem(client, twitter):
+    minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
+    for platform, country, problem, count in (
+        ("web", "US", "login", 7),
+        ("ios", "FR", "posting", 2),
+    ):
+        MinuteBucket.objects.create(service=twitter, minute=minute, kind="problem",
+                                    platform=platform, problem=problem, country=country,
+                                    count=count)  # fmt: skip
+
+    def total(**query):  # type: ignore[no-untyped-def]
+        body = client.get("/api/v1/services/twitter/series", query).json()
+        return sum(p["reports"] for p in body["points"]), body["points"][0]["expected"]
+
+    assert total(platform="ios")[0] == 2
+    assert total(country="US")[0] == 7
+    reports, expected = total(problem="posting")
+    assert (reports, expected) == (2, None)  # no baseline for a problem type
+    both = client.get("/api/v1/services/twitter/series", {"platform": "ios", "country": "FR"})
+    assert both.status_code == 400 and both.json()["errors"][0]["field"] == "country"
+    assert client.get("/api/v1/services/twitter/series", {"country": "ZZ"}).status_code == 400
+
+
+def test_public_reads_are_cacheable_and_answer_304_when_unchanged(client, twitter):
+    first = client.get("/api/v1/services/twitter")
+    assert first["Cache-Control"] == "public, max-age=30, stale-while-revalidate=60"
+    again = client.get("/api/v1/services/twitter", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304

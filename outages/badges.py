@@ -1,0 +1,226 @@
+"""Status badges (SVG and a shields.io endpoint) and the service chart's data as a download.
+
+Function views, thin: a badge reads the service's ServiceStatus row (written by the detection
+pass every minute), never its buckets. Every answer here may be cached by anyone for a minute,
+carries an ETag (a hash of its body) and may be fetched from any site without credentials.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from datetime import UTC, datetime
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.html import format_html
+from django.views.decorators.http import require_safe
+
+from outages import selectors
+from outages.models import Service
+
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
+LABEL_MAX = 40
+
+# ServiceStatus.level -> (message, SVG colour, shields.io colour name)
+LEVELS = {
+    0: ("no problems", "#4c1", "brightgreen"),
+    1: ("possible problems", "#fe7d37", "orange"),
+    2: ("problems", "#e05d44", "red"),
+}
+NOT_FOUND = ("not found", "#9f9f9f", "lightgrey")
+THEMES = {  # label box, text, text shadow
+    "light": ("#555", "#fff", "#010101"),
+    "dark": ("#1f2328", "#fff", "#000"),
+}
+
+# Advance widths of Verdana at 11 px (what shields.io measures with), ASCII 32..126.
+_WIDTHS = (
+    3.87, 4.33, 5.05, 9.0, 7.0, 11.84, 7.99, 2.95, 4.99, 4.99, 7.0, 9.0, 4.0, 4.99, 4.0, 4.99,
+    7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 4.99, 4.99, 9.0, 9.0, 9.0, 6.0,
+    11.0, 7.52, 7.54, 7.68, 8.48, 6.96, 6.32, 8.53, 8.27, 4.63, 5.0, 7.62, 6.12, 9.27, 8.23, 8.66,
+    6.63, 8.66, 7.65, 7.52, 6.78, 8.05, 7.52, 10.87, 7.54, 6.77, 7.54, 4.99, 4.99, 4.99, 9.0, 7.0,
+    7.0, 6.61, 6.85, 5.73, 6.85, 6.55, 3.87, 6.85, 6.96, 3.02, 3.79, 6.51, 3.02, 10.7, 6.96, 6.68,
+    6.85, 6.85, 4.69, 5.73, 4.33, 6.96, 6.51, 9.0, 6.51, 6.51, 5.78, 6.98, 4.99, 6.98, 9.0,
+)  # fmt: skip
+CHAR_WIDTH = {chr(32 + i): width for i, width in enumerate(_WIDTHS)}
+OTHER_WIDTH = 7.0  # accented letters and the like
+WIDE_WIDTH = 11.0  # CJK and other wide characters
+PADDING = 10  # 5 px each side of a box's text
+
+
+def text_width(text: str) -> float:
+    """The text's width in px at 11 px Verdana, estimated character by character."""
+    return sum(CHAR_WIDTH.get(c, WIDE_WIDTH if ord(c) >= 0x1100 else OTHER_WIDTH) for c in text)
+
+
+def badge_svg_text(*, label: str, message: str, color: str, theme: str = "light") -> str:
+    """A "flat" badge: grey label box, coloured message box, rounded corners, a faint
+    gradient, and a title for screen readers. Texts are escaped here."""
+    label_fill, text_fill, shadow = THEMES[theme]
+    label_w = round(text_width(label)) + PADDING
+    message_w = round(text_width(message)) + PADDING
+    width = label_w + message_w
+    # Texts are drawn at 10x and scaled down, as shields.io does, for sub-pixel placement.
+    texts = format_html(
+        "{}{}",
+        *(
+            format_html(
+                '<text aria-hidden="true" x="{x}" y="150" fill="{shadow}" fill-opacity=".3" '
+                'transform="scale(.1)" textLength="{length}">{text}</text>'
+                '<text x="{x}" y="140" transform="scale(.1)" fill="{fill}" '
+                'textLength="{length}">{text}</text>',
+                x=round((left + box / 2) * 10),
+                length=(box - PADDING) * 10,
+                text=text,
+                shadow=shadow,
+                fill=text_fill,
+            )
+            for text, left, box in ((label, 0, label_w), (message, label_w, message_w))
+        ),
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="20" role="img" '
+        'aria-label="{title}"><title>{title}</title>'
+        '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" '
+        'stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>'
+        '<clipPath id="r"><rect width="{w}" height="20" rx="3" fill="#fff"/></clipPath>'
+        '<g clip-path="url(#r)"><rect width="{lw}" height="20" fill="{label_fill}"/>'
+        '<rect x="{lw}" width="{mw}" height="20" fill="{color}"/>'
+        '<rect width="{w}" height="20" fill="url(#s)"/></g>'
+        '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" '
+        'text-rendering="geometricPrecision" font-size="110">{texts}</g></svg>',
+        w=width, lw=label_w, mw=message_w, title=f"{label}: {message}", label_fill=label_fill,
+        color=color, texts=texts,
+    )  # fmt: skip
+
+
+def _label(request: HttpRequest, service: Service | None, slug: str) -> str:
+    label = request.GET.get("label", "").strip()[:LABEL_MAX]
+    return label or (service.name if service else slug)[:LABEL_MAX]
+
+
+def _message(service: Service | None) -> tuple[str, str, str]:
+    if service is None:
+        return NOT_FOUND
+    status = getattr(service, "status", None)  # no row until the detection pass writes one
+    return LEVELS.get(status.level if status else 0, LEVELS[2])
+
+
+def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Shared caching for everything here: a minute's max-age, an ETag, 304 on a match, and
+    readable from any origin (no credentials: nothing here depends on a cookie)."""
+    response["Cache-Control"] = CACHE_CONTROL
+    response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    if response.status_code != 200:
+        return response
+    answer = get_conditional_response(request, etag=response["ETag"], response=response)
+    answer["Access-Control-Allow-Origin"] = "*"  # a 304 keeps only the caching headers
+    return answer
+
+
+@require_safe
+def badge_svg(request: HttpRequest, slug: str) -> HttpResponse:
+    service = selectors.service_with_status(slug=slug)
+    message, color, _ = _message(service)
+    theme = request.GET.get("theme") or request.GET.get("style") or "light"
+    svg = badge_svg_text(
+        label=_label(request, service, slug),
+        message=message,
+        color=color,
+        theme=theme if theme in THEMES else "light",
+    )
+    response = HttpResponse(
+        svg, content_type="image/svg+xml; charset=utf-8", status=200 if service else 404
+    )
+    # Opened on its own, an SVG is a document: let it run nothing and load nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return _cacheable(request, response)
+
+
+@require_safe
+def badge_json(request: HttpRequest, slug: str) -> HttpResponse:
+    """shields.io's endpoint schema (https://shields.io/badges/endpoint-badge)."""
+    service = selectors.service_with_status(slug=slug)
+    message, _, color = _message(service)
+    payload: dict[str, object] = {
+        "schemaVersion": 1,
+        "label": _label(request, service, slug),
+        "message": message,
+        "color": color,
+    }
+    if service is None:
+        payload["isError"] = True
+    return _cacheable(request, JsonResponse(payload, status=200 if service else 404))
+
+
+# --- The service chart's data as a download ---------------------------------------------------
+
+SERIES_COLUMNS = ("time", "reports", "expected", "lower", "upper", "partial")
+
+
+def _series_rows(request: HttpRequest, slug: str) -> tuple[Service, str, list[dict[str, object]]]:
+    service = get_object_or_404(Service, slug=slug, is_active=True)
+    range_name = request.GET.get("range", "24h")
+    series = selectors.series_with_band(
+        service_id=service.id, end=timezone.now(), range_name=range_name
+    )
+    last = len(series.times) - 1
+    rows = [
+        dict(zip(SERIES_COLUMNS, (_iso(t), c, e, lo, hi, i == last), strict=True))
+        for i, (t, c, e, lo, hi) in enumerate(
+            zip(series.times, series.counts, series.expected, series.lower, series.upper,
+                strict=True)
+        )
+    ]  # fmt: skip
+    return service, range_name, rows
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _bad_range(request: HttpRequest) -> HttpResponse | None:
+    if request.GET.get("range", "24h") in selectors.RANGES:
+        return None
+    return HttpResponseBadRequest(
+        f"Unknown range; one of: {', '.join(selectors.RANGES)}", content_type="text/plain"
+    )
+
+
+@require_safe
+def series_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """Problem reports per interval over the range (zero-filled, the last one partial), with
+    the baseline's expected count and typical band."""
+    if bad := _bad_range(request):
+        return bad
+    service, range_name, rows = _series_rows(request, slug)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=SERIES_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**row, "partial": str(row["partial"]).lower()} for row in rows)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{service.slug}-{range_name}-problem-reports.csv"'
+    )
+    return _cacheable(request, response)
+
+
+@require_safe
+def series_json(request: HttpRequest, slug: str) -> HttpResponse:
+    if bad := _bad_range(request):
+        return bad
+    service, range_name, rows = _series_rows(request, slug)
+    resolution = selectors.RANGES[range_name][1]
+    payload = {
+        "service": service.slug,
+        "range": range_name,
+        "resolution_seconds": int(resolution.total_seconds()),
+        "columns": list(SERIES_COLUMNS),
+        "points": rows,
+    }
+    return _cacheable(request, JsonResponse(payload))

@@ -1,0 +1,87 @@
+"""The widget on another site: a host page on a second loopback origin includes widget.js; the
+widget renders in its iframe untouched by the host's CSS, and its report is thanked and stored
+with the host's origin. Nothing leaves 127.0.0.1 and no cookie is set."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from outages.models import ServiceStatus
+from reports.models import Report
+from tests.factories import ServiceFactory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A blog</title>
+<style>* {{ color: red !important; font-family: serif !important; }}
+iframe {{ }} button {{ display: none !important; }}</style></head>
+<body><h1>My blog</h1>
+<script async src="{server}/widget.js" data-service="twitter" data-theme="light"></script>
+<p>After the widget.</p></body></html>"""
+
+
+@pytest.fixture
+def host_site(live_server) -> Iterator[str]:
+    """Another origin (another port of 127.0.0.1) serving one page that embeds the widget."""
+    body = HOST_PAGE.format(server=live_server.url).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_the_widget_renders_isolated_and_reports_from_another_site(
+    open_tab, host_site, database_buffer
+):
+    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    ServiceStatus.objects.create(
+        service=twitter, minute=timezone.now(), level=1, expected=3.0, sparkline=[1, 4, 2, 9]
+    )
+    tab = open_tab()
+
+    tab.page.goto(f"{host_site}/blog", wait_until="networkidle")
+
+    iframe = tab.page.locator("iframe")
+    expect(iframe).to_have_attribute("title", "twitter status")
+    expect(iframe).to_have_attribute("loading", "lazy")
+    # Right after the script tag, before the host's next paragraph.
+    after_script = "() => document.querySelector('script[data-service]').nextElementSibling"
+    assert tab.page.evaluate(f"{after_script}.tagName") == "IFRAME"
+    widget = tab.page.frame_locator("iframe")
+    status = widget.locator(".status")
+    expect(status).to_contain_text("Possible problems")
+    expect(widget.locator("svg polyline")).to_be_visible()
+    name_colour = widget.locator(".name").evaluate("e => getComputedStyle(e).color")
+    assert name_colour != "rgb(255, 0, 0)"
+    assert tab.page.locator("h1").evaluate("e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
+
+    widget.get_by_role("button", name="Report a problem").click()
+
+    expect(widget.locator(".report-result")).to_have_text("Thank you: your report is counted.")
+    report = Report.objects.get()
+    assert (report.source, report.origin, report.service_id) == ("widget", host_site, twitter.id)
+    assert tab.page.context.cookies() == []
+    assert tab.offsite == []
+    assert tab.errors == []
