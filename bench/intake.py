@@ -17,7 +17,7 @@ from bench.loadgen import Load, merged, wrk
 
 INTAKE_PATH = "/api/v1/services/{slug}/reports"
 DRF_PATH = "/bench/drf/services/{slug}/reports"
-BARE_PATH = "/bench/bare"
+BARE_PATH = "/api/bench/bare"
 ROUNDS = 4
 
 

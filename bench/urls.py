@@ -6,7 +6,8 @@ from bench import views
 from config.urls import urlpatterns as product_urlpatterns
 
 urlpatterns = [
-    path("bench/bare", views.bare),
+    # Under /api/ like the intake, so both go through exactly the same middleware.
+    path("api/bench/bare", views.bare),
     path("bench/drf/services/<str:slug>/reports", views.DrfReportCreate.as_view()),
     *product_urlpatterns,
 ]

@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "common.middleware.PageLocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # ETag on every GET response (a hash of its body) and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
