@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django_countries import countries
 
 from outages import charts, selectors, summaries
+from outages.detection import Baseline
 from outages.models import Incident, Service
 from outages.vocabulary import Category
 from reports.forms import report_form_context
@@ -87,11 +88,8 @@ def _status_of(service: Service) -> dict[str, object]:
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     now = timezone.now()
-    range_name = request.GET.get("range", "24h")
-    if range_name not in selectors.RANGES:
-        range_name = "24h"
-    baseline = selectors.service_baseline(service_id=service.id, at=now)
-    status = selectors.service_status(service_id=service.id, now=now, baseline=baseline)
+    range_name = _range_of(request)
+    baseline, status = _baseline_and_status(service, now)
     series = selectors.series_with_band(
         service_id=service.id, end=now, range_name=range_name, baseline=baseline
     )
@@ -169,6 +167,20 @@ def _countries(counts: Counter[str], incident: Incident | None) -> list[dict[str
     ]
 
 
+def _range_of(request: HttpRequest) -> str:
+    """The chart range asked for; an unknown one falls back to the last 24 hours."""
+    range_name = request.GET.get("range", "24h")
+    return range_name if range_name in selectors.RANGES else "24h"
+
+
+def _baseline_and_status(
+    service: Service, now: datetime
+) -> tuple[Baseline, selectors.ServiceStatus]:
+    """The service's baseline (read once) and its status, shared by the page and live.json."""
+    baseline = selectors.service_baseline(service_id=service.id, at=now)
+    return baseline, selectors.service_status(service_id=service.id, now=now, baseline=baseline)
+
+
 def _table_rows(series: selectors.BandSeries) -> str:
     """The chart's data as table rows, built here: a day of minutes is 1,440 rows, which the
     template language (or escaping each cell) would take several times longer to render.
@@ -217,11 +229,8 @@ def service_live(request: HttpRequest, slug: str) -> HttpResponse:
     15 minutes' counts and the chart's last intervals. An unchanged body answers 304."""
     service = get_object_or_404(Service, slug=slug, is_active=True)
     now = timezone.now()
-    range_name = request.GET.get("range", "24h")
-    if range_name not in selectors.RANGES:
-        range_name = "24h"
-    baseline = selectors.service_baseline(service_id=service.id, at=now)
-    status = selectors.service_status(service_id=service.id, now=now, baseline=baseline)
+    range_name = _range_of(request)
+    baseline, status = _baseline_and_status(service, now)
     series = selectors.series_with_band(
         service_id=service.id,
         end=now,
