@@ -146,6 +146,14 @@ class Incident(models.Model):
         PUBLIC = "public", "Public"
         # Raised by too few reporters, one network or one embedding origin: for moderators.
         SUSPICIOUS = "suspicious", "Suspicious"
+        # Withdrawn by a moderator (dismissed, or raised only by a voided burst): off the
+        # public pages, kept for the record.
+        RETRACTED = "retracted", "Retracted"
+
+    class Review(models.TextChoices):
+        UNREVIEWED = "unreviewed", "Not reviewed"
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
 
     class Scope(models.TextChoices):
         ONE = "one", "One country"
@@ -179,6 +187,9 @@ class Incident(models.Model):
     # "platform:ios" or "country:FR" when nearly all the excess is there ("iOS app only").
     only = models.CharField(max_length=20, blank=True)
     diversity = models.JSONField(default=dict)  # reporters, networks, top shares at the check
+    review = models.CharField(max_length=12, choices=Review.choices, default=Review.UNREVIEWED)
+    public_note = models.TextField(blank=True)  # a moderator's note, shown on the public pages
+    retracted_at = models.DateTimeField(null=True, blank=True)
     cascade = models.ForeignKey(
         Cascade, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
@@ -211,6 +222,7 @@ class IncidentEvent(models.Model):
         OPEN = "open", "Opened"
         LEVEL = "level", "Level rose"
         CLOSE = "close", "Closed"
+        RETRACT = "retract", "Retracted"  # a moderator withdrew an announced incident
 
     key = models.CharField(max_length=80, unique=True)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import factory
+from django.utils import timezone
 
-from outages.models import Service
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import Incident, Service
 from reports.rows import ReportRow
 
 
@@ -16,6 +18,23 @@ class ServiceFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"service-{n}")
     name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """A public service-wide incident that started 30 minutes ago and is still open."""
+
+    class Meta:
+        model = Incident
+
+    service = factory.SubFactory(ServiceFactory)
+    level = 2
+    started_at = factory.LazyFunction(
+        lambda: floor_to_minute(timezone.now()) - timedelta(minutes=30)
+    )
+    detected_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=2))
+    peak_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=21))
+    visibility = Incident.Visibility.PUBLIC
+    scope = Incident.Scope.INTERNATIONAL
 
 
 def report_row(*, service_id: int, received_at: datetime, **overrides: object) -> ReportRow:

@@ -365,3 +365,30 @@ def _cascade_link(incident: Incident) -> None:
     )
     Incident.objects.filter(pk__in=[incident.pk, *(o.pk for o in others)]).update(cascade=cascade)
     incident.cascade = cascade
+
+
+def incident_retract(incident: Incident, *, at: datetime) -> None:
+    """Withdraw an incident from the public pages (a moderator dismissed it, or it was raised
+    only by a voided burst). If it had been announced, a retraction is recorded in the outbox
+    once, so that those alerted hear it was withdrawn."""
+    announced = OutboxEvent.objects.filter(incident=incident).exists()
+    incident.visibility = Incident.Visibility.RETRACTED
+    incident.retracted_at = at
+    incident.save(update_fields=["visibility", "retracted_at", "updated_at"])
+    if announced:
+        OutboxEvent.objects.get_or_create(
+            key=f"incident:{incident.pk}:retract",
+            defaults={
+                "incident": incident,
+                "kind": OutboxEvent.Kind.RETRACT,
+                "level": incident.level,
+                "at": at,
+            },
+        )
+
+
+def incident_restore(incident: Incident) -> None:
+    """Undo a retraction (its burst's void was undone): public again, no new announcement."""
+    incident.visibility = Incident.Visibility.PUBLIC
+    incident.retracted_at = None
+    incident.save(update_fields=["visibility", "retracted_at", "updated_at"])
