@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_countries",
     "outages",
     "reports",
+    "moderation",
 ]
 
 MIDDLEWARE = [
