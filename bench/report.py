@@ -45,13 +45,13 @@ def rows(r: dict[str, Any]) -> list[Row]:
     ]  # fmt: skip
 
 
-def _intake_rows(r: dict[str, Any]) -> list[Row]:
-    pair, extras, nomw = r["intake"], r["intake_extras"], r["no_middleware"]
+def intake_rows(r: dict[str, Any]) -> list[Row]:
+    """Bar 1 and its CPU figures (all that BENCH_ONLY=intake measures)."""
+    pair = r["intake"]
     bare, intake = pair.bare, pair.intake
     ratio, p99_ratio = intake.ok_per_second / bare.ok_per_second, intake.p99_ms / bare.p99_ms
     rounds = " ".join(f"{x:.2f}" for x in pair.round_ratios)
     web = bare.cpu_us_per_request["web"], intake.cpu_us_per_request["web"]
-    mw_cost = web[0] - nomw.bare.cpu_us_per_request["web"]
     intake_cpu = web[1] + intake.cpu_us_per_request["redis"]
     redis = r["redis"]
     return [
@@ -72,6 +72,14 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
         Row("  Redis CPU per report (AOF always)", f"{intake.cpu_us_per_request['redis']:.0f} us"),
         Row("  CPU cost, bare / intake (web + Redis)", f"{web[0]:.0f} / {intake_cpu:.0f} us",
             "less skewed by others", f"{web[0] / intake_cpu:.2f}"),
+    ]  # fmt: skip
+
+
+def _intake_rows(r: dict[str, Any]) -> list[Row]:
+    extras, nomw, bare = r["intake_extras"], r["no_middleware"], r["intake"].bare
+    mw_cost = bare.cpu_us_per_request["web"] - nomw.bare.cpu_us_per_request["web"]
+    return [
+        *intake_rows(r),
         Row("  intake, Redis fsync every second", _rps(extras.fsync_everysec), "vs bare",
             f"{extras.fsync_everysec.ok_per_second / bare.ok_per_second:.2f}"),
         Row("  sync 2 workers: bare / intake", f"{_rps(r['sync'].bare)} / {_rps(r['sync'].intake)}",

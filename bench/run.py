@@ -134,6 +134,8 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         results["intake"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS, redis=redis, stream=STREAM
         )
+        if os.environ.get("BENCH_ONLY") == "intake":  # bar 1 alone, for quick iterations
+            return results
         results["intake_extras"] = intake.extras(
             server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis
         )
@@ -201,6 +203,9 @@ def main() -> int:
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     if os.environ.get("BENCH_ONLY") == "pages":
         print(report.table(pages.rows(results["pages"])))
+        return 0
+    if os.environ.get("BENCH_ONLY") == "intake":
+        print(report.table(report.intake_rows(results)))
         return 0
     rows = report.rows(results) + pages.rows(results["pages"])
     if "detection" in results:

@@ -163,6 +163,7 @@ def bench_database(name: str) -> Iterator[str]:
 # (docs/scaling.md §4); the bare view gets the same server.
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "16"))
+MAX_REQUESTS = os.environ.get("BENCH_MAX_REQUESTS", "10000")
 # How gunicorn reaches the bench's Redis: "unix" (its socket) or "tcp" (loopback).
 REDIS_TRANSPORT = os.environ.get("BENCH_REDIS", "unix")
 
@@ -178,7 +179,7 @@ def gunicorn(
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
         "--worker-class", "gthread" if threads > 1 else "sync", "--threads", str(threads),
         "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
-        "--max-requests", "10000", "--max-requests-jitter", "1000", "--graceful-timeout", "20",
+        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "1000", "--graceful-timeout", "20",
     ]  # fmt: skip
     with process(name, argv, env=env, logs=logs) as proc:
         wait_for_port(proc, port)

@@ -3,6 +3,7 @@ default country from an edge header or Accept-Language."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from django.conf import settings
@@ -37,21 +38,27 @@ def report_intake_from(
     )
 
 
+# Headers are read from request.META by their CGI names: the first use of request.headers
+# builds a parsed copy of every header, a cost the intake (the hottest path) does not need.
+
+
 def client_of(request: HttpRequest) -> Client:
+    meta = request.META
     return Client(
         address=_address(request),
-        user_agent=request.headers.get("User-Agent", "")[:400],
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:400],
         default_country=default_country(request),
-        origin=_clean_origin(request.headers.get("Origin", "")),
+        origin=_clean_origin(meta.get("HTTP_ORIGIN", "")),
     )
 
 
 def default_country(request: HttpRequest) -> str:
     """The edge's country header if set, else the region of the first Accept-Language tag."""
-    edge = request.headers.get(settings.COUNTRY_HEADER, "").strip().upper()
+    meta = request.META
+    edge = meta.get(_meta_key(settings.COUNTRY_HEADER), "").strip().upper()
     if len(edge) == 2 and edge.isalpha():
         return edge
-    for tag in request.headers.get("Accept-Language", "").split(","):
+    for tag in meta.get("HTTP_ACCEPT_LANGUAGE", "").split(","):
         parts = tag.split(";")[0].strip().replace("_", "-").split("-")
         if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
             return parts[-1].upper()
@@ -61,10 +68,15 @@ def default_country(request: HttpRequest) -> str:
 def _address(request: HttpRequest) -> str:
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h]
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+@functools.cache
+def _meta_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 def _clean_origin(origin: str) -> str:
