@@ -68,6 +68,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     reason = exc.default_code if isinstance(exc.default_code, str) else "error"
     body = problem_body(status=exc.status_code, reason=reason, detail=detail, errors=errors)
     response = Response(body, status=exc.status_code, content_type=CONTENT_TYPE)
+    auth_header = getattr(exc, "auth_header", None)  # set by DRF for a 401
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
     wait = getattr(exc, "wait", None)
     if wait is not None:
         response["Retry-After"] = str(int(wait) + 1)
