@@ -12,11 +12,12 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from common.api_errors import problem_response
+from common.api_errors import CONTENT_TYPE, problem_response
+from common.api_schema import PROBLEM
 from outages.vocabulary import Kind, Platform, Problem, Source
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected, RejectReason
@@ -56,25 +57,15 @@ def _json_body(request: HttpRequest) -> object:
         raise Rejected(RejectReason.MALFORMED_BODY, "The body is not valid JSON.") from None
 
 
-_problem = inline_serializer(
-    "Problem",
-    {
-        "type": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.IntegerField(),
-        "detail": serializers.CharField(),
-        "errors": inline_serializer(
-            "FieldError",
-            {"field": serializers.CharField(), "reason": serializers.CharField()},
-            many=True,
-            required=False,
-        ),
-    },
-)
+_problem = PROBLEM
 
 
 class ReportCreateDoc(APIView):
-    """Documents report_create for the OpenAPI schema; the URL is served by report_create."""
+    """Documents report_create for the OpenAPI schema; the URL is served by report_create,
+    which takes no API key and has its own rate limits (the 429 below)."""
+
+    authentication_classes: list[type] = []
+    throttle_classes: list[type] = []
 
     class InputSerializer(serializers.Serializer[object]):
         id = serializers.UUIDField(
@@ -102,7 +93,7 @@ class ReportCreateDoc(APIView):
         responses={
             202: OutputSerializer,
             **{
-                code: OpenApiResponse(_problem, description=why)
+                (code, CONTENT_TYPE): OpenApiResponse(_problem, description=why)
                 for code, why in [
                     (400, "Malformed body or invalid field"),
                     (404, "Unknown service"),
