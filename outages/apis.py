@@ -6,10 +6,12 @@ selector, serializes. Errors are problem details (common.api_errors). Lists are 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from outages import selectors
+from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, Service
 from outages.vocabulary import Category, Platform, Problem
 
@@ -115,6 +118,15 @@ class ServiceStatusApi(PublicReadApi):
         return Response(self.OutputSerializer(data).data)
 
 
+class _SeriesPoint(serializers.Serializer[Any]):
+    time = serializers.DateTimeField()
+    reports = serializers.IntegerField()
+    expected = serializers.FloatField(allow_null=True)
+    lower = serializers.FloatField(allow_null=True)
+    upper = serializers.FloatField(allow_null=True)
+    partial = serializers.BooleanField()
+
+
 class ServiceSeriesApi(PublicReadApi):
     class FilterSerializer(serializers.Serializer[Any]):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
@@ -129,19 +141,11 @@ class ServiceSeriesApi(PublicReadApi):
                 )
             return data
 
-    class PointSerializer(serializers.Serializer[Any]):
-        time = serializers.DateTimeField()
-        reports = serializers.IntegerField()
-        expected = serializers.FloatField(allow_null=True)
-        lower = serializers.FloatField(allow_null=True)
-        upper = serializers.FloatField(allow_null=True)
-        partial = serializers.BooleanField()
-
     class OutputSerializer(serializers.Serializer[Any]):
         slug = serializers.CharField()
         range = serializers.CharField()
         resolution_seconds = serializers.IntegerField()
-        points = serializers.ListField(child=serializers.DictField())
+        points = _SeriesPoint(many=True)
 
     @extend_schema(
         operation_id="services_series",
@@ -174,9 +178,75 @@ class ServiceSeriesApi(PublicReadApi):
             "slug": service.slug,
             "range": range_name,
             "resolution_seconds": int(series.resolution.total_seconds()),
-            "points": self.PointSerializer(points, many=True).data,
+            "points": _SeriesPoint(points, many=True).data,
         }
         return Response(data)
+
+
+class _Share(serializers.Serializer[Any]):
+    key = serializers.CharField(allow_null=True, help_text="null: country unknown")
+    label = serializers.CharField()
+    reports = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Of all problem reports in the range, 0 to 1")
+
+
+class ServiceBreakdownsApi(PublicReadApi):
+    class FilterSerializer(serializers.Serializer[Any]):
+        range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        slug = serializers.CharField()
+        range = serializers.CharField()
+        since = serializers.DateTimeField()
+        until = serializers.DateTimeField()
+        total = serializers.IntegerField()
+        platform = _Share(many=True)
+        problem = _Share(many=True)
+        country = _Share(many=True)
+
+    @extend_schema(
+        operation_id="services_breakdowns",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        description="Problem reports over the range by platform, by problem type and by "
+        "country, most reported first, each with its share of the total.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        range_name = filters.validated_data["range"]
+        service = get_object_or_404(Service, slug=slug, is_active=True)
+        now = timezone.now()
+        since = floor_to_minute(now) - selectors.RANGES[range_name][0]
+        found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
+        total = sum(found["platform"].values())
+        data = {
+            "slug": service.slug,
+            "range": range_name,
+            "since": since,
+            "until": floor_to_minute(now) + MINUTE,
+            "total": total,
+            **{
+                dimension: _shares(dimension, found[dimension], total)
+                for dimension in ("platform", "problem", "country")
+            },
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+def _shares(dimension: str, counts: Counter[str], total: int) -> list[dict[str, Any]]:
+    labels = {"platform": Platform, "problem": Problem}.get(dimension)
+    rows = []
+    for key, reports in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if dimension == "country":
+            known = key != "??"
+            label = countries.name(key) if known else "Unknown"
+        else:
+            known = True
+            label = labels(key).label if key in labels.values else key  # type: ignore[union-attr]
+        rows.append({"key": key if known else None, "label": str(label or key),
+                     "reports": reports, "share": round(reports / total, 4)})  # fmt: skip
+    return rows
 
 
 class _IncidentSerializer(serializers.ModelSerializer[Incident]):
