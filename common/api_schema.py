@@ -54,13 +54,14 @@ class ProblemAutoSchema(AutoSchema):
             return None
         problem = {CONTENT_TYPE: {"schema": self.resolve_serializer(PROBLEM, "response").ref}}
         places = {p["in"] for p in operation.get("parameters", [])}
+        names = {p["name"] for p in operation.get("parameters", [])}
         errors: list[tuple[int, str]] = []
         if "query" in places or "requestBody" in operation:
             errors.append((400, "An invalid parameter: `errors` names each field and why."))
         if self.view.get_authenticators():
             errors.append((401, "An API key was sent, but it is unknown or revoked."))
-        if "path" in places:
-            errors.append((404, "No such resource."))
+        if "path" in places or "cursor" in names:
+            errors.append((404, "No such resource (or no such page: an invalid cursor)."))
         errors.append((406, "The Accept header asks for a type this operation cannot answer."))
         if self.view.get_throttles():
             errors.append((429, "Too many requests: see Retry-After."))

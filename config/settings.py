@@ -236,7 +236,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Path parameters say what the URL patterns accept, so clients (and fuzzers) stay on them.
     "PATH_CONVERTER_OVERRIDES": {
-        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "twitter"},
         "str": {"type": "string", "pattern": "^[^/]+$"},
         "int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     },

@@ -65,3 +65,5 @@ urlpatterns = [
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
 ]
+
+handler404 = "common.api_errors.not_found"

@@ -15,11 +15,11 @@ from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.pagination import StrictCursorPagination
 from outages import selectors
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, Service
@@ -31,8 +31,36 @@ LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
 
 
+class QueryFilters(serializers.Serializer[Any]):
+    """A read's query parameters, strictly: an unknown parameter (a typo such as `platfrom`)
+    or an empty value (`?status=`) is refused with the parameter named, never ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        known = {*self.fields, *self.context.get("paging", ())}
+        errors = {name: ["Unknown parameter."] for name in data if name not in known}
+        empty = [name for name in self.fields if name in data and data.get(name) == ""]
+        errors.update({name: ["Empty: give a value or leave the parameter out."] for name in empty})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 class PublicReadApi(APIView):
-    """A read anyone may cache for a short while."""
+    """A read anyone may cache for a short while. Its query is validated before the handler
+    runs (FilterSerializer, plus the cursor and limit of a paginated list): self.query."""
+
+    FilterSerializer: type[QueryFilters] = QueryFilters
+    query: dict[str, Any]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        paginator = getattr(self, "pagination_class", None)
+        paging = (
+            {paginator.cursor_query_param, paginator.page_size_query_param} if paginator else set()
+        )
+        filters = self.FilterSerializer(data=request.query_params, context={"paging": paging})
+        filters.is_valid(raise_exception=True)
+        self.query = filters.validated_data
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -41,18 +69,12 @@ class PublicReadApi(APIView):
         return response
 
 
-class SlugCursor(CursorPagination):
+class SlugCursor(StrictCursorPagination):
     ordering = "slug"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "limit"
 
 
-class StartedCursor(CursorPagination):
+class StartedCursor(StrictCursorPagination):
     ordering = "-started_at"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "limit"
 
 
 class _Status(serializers.Serializer[Any]):
@@ -67,7 +89,7 @@ class _Status(serializers.Serializer[Any]):
 class ServiceListApi(PublicReadApi):
     pagination_class = SlugCursor
 
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         search = serializers.CharField(required=False, max_length=100)
         category = serializers.ChoiceField(Category.choices, required=False)
 
@@ -82,17 +104,16 @@ class ServiceListApi(PublicReadApi):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
+        paginator = self.pagination_class()
         if query.get("search"):
-            found = selectors.services_search(query=query["search"], limit=50)
+            limit = paginator.get_page_size(request)  # refuses a bad limit here too
+            found = selectors.services_search(query=query["search"], limit=limit)
             return Response({"next": None, "previous": None,
                              "results": self.OutputSerializer(found, many=True).data})  # fmt: skip
         services = Service.objects.filter(is_active=True)
         if query.get("category"):
             services = services.filter(category=query["category"])
-        paginator = self.pagination_class()
         page = paginator.paginate_queryset(services, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
@@ -128,7 +149,7 @@ class _SeriesPoint(serializers.Serializer[Any]):
 
 
 class ServiceSeriesApi(PublicReadApi):
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
         platform = serializers.ChoiceField(Platform.choices, required=False)
         country = CountryField(required=False)
@@ -155,9 +176,7 @@ class ServiceSeriesApi(PublicReadApi):
         "value and typical band; the last interval is still filling (partial).",
     )
     def get(self, request: Request, slug: str) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
         range_name = query["range"]
         service = get_object_or_404(Service, slug=slug, is_active=True)
         dimension = next((d for d in ("platform", "country") if d in query), None)
@@ -191,7 +210,7 @@ class _Share(serializers.Serializer[Any]):
 
 
 class ServiceBreakdownsApi(PublicReadApi):
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
 
     class OutputSerializer(serializers.Serializer[Any]):
@@ -212,9 +231,7 @@ class ServiceBreakdownsApi(PublicReadApi):
         "country, most reported first, each with its share of the total.",
     )
     def get(self, request: Request, slug: str) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        range_name = filters.validated_data["range"]
+        range_name = self.query["range"]
         service = get_object_or_404(Service, slug=slug, is_active=True)
         now = timezone.now()
         since = floor_to_minute(now) - selectors.RANGES[range_name][0]
@@ -265,7 +282,7 @@ class _IncidentSerializer(serializers.ModelSerializer[Incident]):
 class IncidentListApi(PublicReadApi):
     pagination_class = StartedCursor
 
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         service = serializers.SlugField(required=False)
         status = serializers.ChoiceField(Incident.Status.choices, required=False)
         scope = serializers.ChoiceField(Incident.Scope.choices, required=False)
@@ -276,9 +293,7 @@ class IncidentListApi(PublicReadApi):
         responses=_IncidentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
         incidents = Incident.objects.filter(visibility=Incident.Visibility.PUBLIC).select_related(
             "service"
         )

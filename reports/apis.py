@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from common.api_errors import CONTENT_TYPE, problem_response
@@ -29,13 +30,16 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
         data = _json_body(request)
         accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.API)
     except Rejected as rejection:
-        return problem_response(
+        response = problem_response(
             status=rejection.status,
             reason=rejection.reason,
             detail=rejection.detail,
             errors=[(e.field, e.reason) for e in rejection.errors],
             retry_after=rejection.retry_after,
         )
+        if rejection.status == 405:
+            response["Allow"] = "POST"
+        return response
     status = "counted" if accepted.counted else "already_counted"
     # The body JsonResponse would write, without its encoder: a UUID and a fixed word.
     body = f'{{"id": "{accepted.request.id}", "status": "{status}"}}'
@@ -66,6 +70,7 @@ class ReportCreateDoc(APIView):
 
     authentication_classes: list[type] = []
     throttle_classes: list[type] = []
+    parser_classes = [JSONParser]  # the only body report_create reads
 
     class InputSerializer(serializers.Serializer[object]):
         id = serializers.UUIDField(
