@@ -8,12 +8,15 @@ The schema itself passes openapi-spec-validator.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -43,9 +46,13 @@ def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
+def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
     """One service with reports, a status and an incident; no throttling in the way."""
     monkeypatch.setattr(HashedAnonThrottle, "THROTTLE_RATES", {"anon": "100000/min"})
+    # The WSGI handler closes the connection after each request (outside the test's
+    # transaction, on PostgreSQL); Django's test client unhooks this the same way.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
     service = ServiceFactory(slug=SLUG, name="Twitter", category="social")
     ServiceFactory(slug="bank", name="Bank", category="finance")
     now = floor_to_minute(timezone.now())
@@ -56,6 +63,9 @@ def world(monkeypatch: pytest.MonkeyPatch, db: None) -> None:
     ServiceStatus.objects.create(service=service, minute=now, level=2, recent=12, expected=1.5,
                                  deviation=8.0)  # fmt: skip
     IncidentFactory(service=service)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.mark.django_db
