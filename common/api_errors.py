@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -68,7 +69,17 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     reason = exc.default_code if isinstance(exc.default_code, str) else "error"
     body = problem_body(status=exc.status_code, reason=reason, detail=detail, errors=errors)
     response = Response(body, status=exc.status_code, content_type=CONTENT_TYPE)
+    auth_header = getattr(exc, "auth_header", None)  # set by DRF for a 401
+    if auth_header:
+        response["WWW-Authenticate"] = auth_header
     wait = getattr(exc, "wait", None)
     if wait is not None:
         response["Retry-After"] = str(int(wait) + 1)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 handler: an /api/ URL that matches no route is a problem too, not an HTML page."""
+    if request.path.startswith("/api/"):
+        return problem_response(status=404, reason="not_found", detail="No such resource.")
+    return page_not_found(request, exception)

@@ -13,6 +13,7 @@ class HashedAnonThrottle(AnonRateThrottle):
     """DRF's anonymous throttle, its cache key built from a keyed hash of the address."""
 
     def get_ident(self, request: Request) -> str:
-        address = super().get_ident(request)
+        # None when the server gives no address (a unix socket, say): one shared bucket.
+        address = super().get_ident(request) or ""
         key = settings.SECRET_KEY.encode()[:64]
         return hashlib.blake2b(address.encode(), key=key, digest_size=16).hexdigest()

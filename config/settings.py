@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "outages",
     "reports",
     "moderation",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -205,12 +206,16 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.api_schema.ProblemAutoSchema",
     "EXCEPTION_HANDLER": "common.api_errors.problem_exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    # A partner's API key (optional): its own, higher rate instead of the anonymous one.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
-    "DEFAULT_THROTTLE_CLASSES": ["common.throttles.HashedAnonThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "common.throttles.HashedAnonThrottle",
+        "partners.throttles.ApiKeyThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="600/min")},
 }
 # Public reads may be fetched from any site, without credentials (no cookies travel). Not the
@@ -229,6 +234,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Path parameters say what the URL patterns accept, so clients (and fuzzers) stay on them.
+    "PATH_CONVERTER_OVERRIDES": {
+        "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "twitter"},
+        "str": {"type": "string", "pattern": "^[^/]+$"},
+        "int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+    },
 }
 
 # --- Logging: never an IP address (no access log carries the client address) ----------------

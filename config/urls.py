@@ -43,6 +43,11 @@ urlpatterns = [
         outages_apis.ServiceSeriesApi.as_view(),
         name="api_service_series",
     ),
+    path(
+        "api/v1/services/<slug:slug>/breakdowns",
+        outages_apis.ServiceBreakdownsApi.as_view(),
+        name="api_service_breakdowns",
+    ),
     path("api/v1/incidents", outages_apis.IncidentListApi.as_view(), name="api_incidents"),
     path(
         "api/v1/incidents/<int:pk>",
@@ -60,3 +65,5 @@ urlpatterns = [
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
 ]
+
+handler404 = "common.api_errors.not_found"

@@ -6,19 +6,22 @@ selector, serializes. Errors are problem details (common.api_errors). Lists are 
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from common.pagination import StrictCursorPagination
 from outages import selectors
+from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, Service
 from outages.vocabulary import Category, Platform, Problem
 
@@ -28,8 +31,36 @@ LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
 
 
+class QueryFilters(serializers.Serializer[Any]):
+    """A read's query parameters, strictly: an unknown parameter (a typo such as `platfrom`)
+    or an empty value (`?status=`) is refused with the parameter named, never ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        known = {*self.fields, *self.context.get("paging", ())}
+        errors = {name: ["Unknown parameter."] for name in data if name not in known}
+        empty = [name for name in self.fields if name in data and data.get(name) == ""]
+        errors.update({name: ["Empty: give a value or leave the parameter out."] for name in empty})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 class PublicReadApi(APIView):
-    """A read anyone may cache for a short while."""
+    """A read anyone may cache for a short while. Its query is validated before the handler
+    runs (FilterSerializer, plus the cursor and limit of a paginated list): self.query."""
+
+    FilterSerializer: type[QueryFilters] = QueryFilters
+    query: dict[str, Any]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        paginator = getattr(self, "pagination_class", None)
+        paging = (
+            {paginator.cursor_query_param, paginator.page_size_query_param} if paginator else set()
+        )
+        filters = self.FilterSerializer(data=request.query_params, context={"paging": paging})
+        filters.is_valid(raise_exception=True)
+        self.query = filters.validated_data
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -38,18 +69,12 @@ class PublicReadApi(APIView):
         return response
 
 
-class SlugCursor(CursorPagination):
+class SlugCursor(StrictCursorPagination):
     ordering = "slug"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "limit"
 
 
-class StartedCursor(CursorPagination):
+class StartedCursor(StrictCursorPagination):
     ordering = "-started_at"
-    page_size = 50
-    max_page_size = 200
-    page_size_query_param = "limit"
 
 
 class _Status(serializers.Serializer[Any]):
@@ -64,7 +89,7 @@ class _Status(serializers.Serializer[Any]):
 class ServiceListApi(PublicReadApi):
     pagination_class = SlugCursor
 
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         search = serializers.CharField(required=False, max_length=100)
         category = serializers.ChoiceField(Category.choices, required=False)
 
@@ -79,17 +104,16 @@ class ServiceListApi(PublicReadApi):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
+        paginator = self.pagination_class()
         if query.get("search"):
-            found = selectors.services_search(query=query["search"], limit=50)
+            limit = paginator.get_page_size(request)  # refuses a bad limit here too
+            found = selectors.services_search(query=query["search"], limit=limit)
             return Response({"next": None, "previous": None,
                              "results": self.OutputSerializer(found, many=True).data})  # fmt: skip
         services = Service.objects.filter(is_active=True)
         if query.get("category"):
             services = services.filter(category=query["category"])
-        paginator = self.pagination_class()
         page = paginator.paginate_queryset(services, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
 
@@ -115,8 +139,17 @@ class ServiceStatusApi(PublicReadApi):
         return Response(self.OutputSerializer(data).data)
 
 
+class _SeriesPoint(serializers.Serializer[Any]):
+    time = serializers.DateTimeField()
+    reports = serializers.IntegerField()
+    expected = serializers.FloatField(allow_null=True)
+    lower = serializers.FloatField(allow_null=True)
+    upper = serializers.FloatField(allow_null=True)
+    partial = serializers.BooleanField()
+
+
 class ServiceSeriesApi(PublicReadApi):
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
         platform = serializers.ChoiceField(Platform.choices, required=False)
         country = CountryField(required=False)
@@ -129,19 +162,11 @@ class ServiceSeriesApi(PublicReadApi):
                 )
             return data
 
-    class PointSerializer(serializers.Serializer[Any]):
-        time = serializers.DateTimeField()
-        reports = serializers.IntegerField()
-        expected = serializers.FloatField(allow_null=True)
-        lower = serializers.FloatField(allow_null=True)
-        upper = serializers.FloatField(allow_null=True)
-        partial = serializers.BooleanField()
-
     class OutputSerializer(serializers.Serializer[Any]):
         slug = serializers.CharField()
         range = serializers.CharField()
         resolution_seconds = serializers.IntegerField()
-        points = serializers.ListField(child=serializers.DictField())
+        points = _SeriesPoint(many=True)
 
     @extend_schema(
         operation_id="services_series",
@@ -151,9 +176,7 @@ class ServiceSeriesApi(PublicReadApi):
         "value and typical band; the last interval is still filling (partial).",
     )
     def get(self, request: Request, slug: str) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
         range_name = query["range"]
         service = get_object_or_404(Service, slug=slug, is_active=True)
         dimension = next((d for d in ("platform", "country") if d in query), None)
@@ -174,9 +197,73 @@ class ServiceSeriesApi(PublicReadApi):
             "slug": service.slug,
             "range": range_name,
             "resolution_seconds": int(series.resolution.total_seconds()),
-            "points": self.PointSerializer(points, many=True).data,
+            "points": _SeriesPoint(points, many=True).data,
         }
         return Response(data)
+
+
+class _Share(serializers.Serializer[Any]):
+    key = serializers.CharField(allow_null=True, help_text="null: country unknown")
+    label = serializers.CharField()
+    reports = serializers.IntegerField()
+    share = serializers.FloatField(help_text="Of all problem reports in the range, 0 to 1")
+
+
+class ServiceBreakdownsApi(PublicReadApi):
+    class FilterSerializer(QueryFilters):
+        range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
+
+    class OutputSerializer(serializers.Serializer[Any]):
+        slug = serializers.CharField()
+        range = serializers.CharField()
+        since = serializers.DateTimeField()
+        until = serializers.DateTimeField()
+        total = serializers.IntegerField()
+        platform = _Share(many=True)
+        problem = _Share(many=True)
+        country = _Share(many=True)
+
+    @extend_schema(
+        operation_id="services_breakdowns",
+        parameters=[FilterSerializer],
+        responses=OutputSerializer,
+        description="Problem reports over the range by platform, by problem type and by "
+        "country, most reported first, each with its share of the total.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        range_name = self.query["range"]
+        service = get_object_or_404(Service, slug=slug, is_active=True)
+        now = timezone.now()
+        since = floor_to_minute(now) - selectors.RANGES[range_name][0]
+        found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
+        total = sum(found["platform"].values())
+        data = {
+            "slug": service.slug,
+            "range": range_name,
+            "since": since,
+            "until": floor_to_minute(now) + MINUTE,
+            "total": total,
+            **{
+                dimension: _shares(dimension, found[dimension], total)
+                for dimension in ("platform", "problem", "country")
+            },
+        }
+        return Response(self.OutputSerializer(data).data)
+
+
+def _shares(dimension: str, counts: Counter[str], total: int) -> list[dict[str, Any]]:
+    labels = {"platform": Platform, "problem": Problem}.get(dimension)
+    rows = []
+    for key, reports in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if dimension == "country":
+            known = key != "??"
+            label = countries.name(key) if known else "Unknown"
+        else:
+            known = True
+            label = labels(key).label if key in labels.values else key  # type: ignore[union-attr]
+        rows.append({"key": key if known else None, "label": str(label or key),
+                     "reports": reports, "share": round(reports / total, 4)})  # fmt: skip
+    return rows
 
 
 class _IncidentSerializer(serializers.ModelSerializer[Incident]):
@@ -195,7 +282,7 @@ class _IncidentSerializer(serializers.ModelSerializer[Incident]):
 class IncidentListApi(PublicReadApi):
     pagination_class = StartedCursor
 
-    class FilterSerializer(serializers.Serializer[Any]):
+    class FilterSerializer(QueryFilters):
         service = serializers.SlugField(required=False)
         status = serializers.ChoiceField(Incident.Status.choices, required=False)
         scope = serializers.ChoiceField(Incident.Scope.choices, required=False)
@@ -206,9 +293,7 @@ class IncidentListApi(PublicReadApi):
         responses=_IncidentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        query = filters.validated_data
+        query = self.query
         incidents = Incident.objects.filter(visibility=Incident.Visibility.PUBLIC).select_related(
             "service"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from datetime import UTC, datetime
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -24,6 +25,9 @@ from outages.models import Service
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 LABEL_MAX = 40
+# Characters XML 1.0 forbids even escaped (control characters, lone surrogates): one in a
+# label would make the whole SVG unreadable, so they are dropped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # ServiceStatus.level -> (message, SVG colour, shields.io colour name)
 LEVELS = {
@@ -60,6 +64,7 @@ def text_width(text: str) -> float:
 def badge_svg_text(*, label: str, message: str, color: str, theme: str = "light") -> str:
     """A "flat" badge: grey label box, coloured message box, rounded corners, a faint
     gradient, and a title for screen readers. Texts are escaped here."""
+    label, message = _NOT_XML.sub("", label), _NOT_XML.sub("", message)
     label_fill, text_fill, shadow = THEMES[theme]
     label_w = round(text_width(label)) + PADDING
     message_w = round(text_width(message)) + PADDING

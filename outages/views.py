@@ -22,7 +22,6 @@ from outages.vocabulary import Category
 from reports.forms import report_form_context
 
 HOME_CACHE_SECONDS = 20
-BREAKDOWN_CACHE_SECONDS = 30
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -97,14 +96,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     shaded = [(i.started_at, i.ended_at, i.level) for i in incidents]
     figure = charts.band_chart(series, title=f"{service.name}: problem reports", incidents=shaded)
     since = status.since or now.replace(second=0, microsecond=0) - timedelta(hours=24)
-    # The heaviest read of the page (a day of a busy service's buckets): cached briefly.
-    found = cache.get_or_set(
-        f"breakdown:{service.id}:{since:%Y%m%d%H%M}",
-        lambda: selectors.breakdown(
-            service_id=service.id, since=since, until=now + timedelta(minutes=1)
-        ),
-        BREAKDOWN_CACHE_SECONDS,
-    )
+    found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
     context = {
         "service": service,
         "status": status,

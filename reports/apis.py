@@ -12,11 +12,13 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
-from common.api_errors import problem_response
+from common.api_errors import CONTENT_TYPE, problem_response
+from common.api_schema import PROBLEM
 from outages.vocabulary import Kind, Platform, Problem, Source
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected, RejectReason
@@ -28,13 +30,16 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
         data = _json_body(request)
         accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.API)
     except Rejected as rejection:
-        return problem_response(
+        response = problem_response(
             status=rejection.status,
             reason=rejection.reason,
             detail=rejection.detail,
             errors=[(e.field, e.reason) for e in rejection.errors],
             retry_after=rejection.retry_after,
         )
+        if rejection.status == 405:
+            response["Allow"] = "POST"
+        return response
     status = "counted" if accepted.counted else "already_counted"
     # The body JsonResponse would write, without its encoder: a UUID and a fixed word.
     body = f'{{"id": "{accepted.request.id}", "status": "{status}"}}'
@@ -56,25 +61,16 @@ def _json_body(request: HttpRequest) -> object:
         raise Rejected(RejectReason.MALFORMED_BODY, "The body is not valid JSON.") from None
 
 
-_problem = inline_serializer(
-    "Problem",
-    {
-        "type": serializers.CharField(),
-        "title": serializers.CharField(),
-        "status": serializers.IntegerField(),
-        "detail": serializers.CharField(),
-        "errors": inline_serializer(
-            "FieldError",
-            {"field": serializers.CharField(), "reason": serializers.CharField()},
-            many=True,
-            required=False,
-        ),
-    },
-)
+_problem = PROBLEM
 
 
 class ReportCreateDoc(APIView):
-    """Documents report_create for the OpenAPI schema; the URL is served by report_create."""
+    """Documents report_create for the OpenAPI schema; the URL is served by report_create,
+    which takes no API key and has its own rate limits (the 429 below)."""
+
+    authentication_classes: list[type] = []
+    throttle_classes: list[type] = []
+    parser_classes = [JSONParser]  # the only body report_create reads
 
     class InputSerializer(serializers.Serializer[object]):
         id = serializers.UUIDField(
@@ -102,7 +98,7 @@ class ReportCreateDoc(APIView):
         responses={
             202: OutputSerializer,
             **{
-                code: OpenApiResponse(_problem, description=why)
+                (code, CONTENT_TYPE): OpenApiResponse(_problem, description=why)
                 for code, why in [
                     (400, "Malformed body or invalid field"),
                     (404, "Unknown service"),

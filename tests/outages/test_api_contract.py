@@ -1,0 +1,140 @@
+"""The public API against its own served OpenAPI schema.
+
+Schemathesis generates requests (valid and invalid) for every operation of /api/schema/ and
+sends them in process: no 5xx, every response conforms to the schema (status, content type,
+headers, body), and every error is problem details whose `status` is the HTTP status.
+The schema itself passes openapi-spec-validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from django.test import Client
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from openapi_spec_validator import validate
+
+from common.throttles import HashedAnonThrottle
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import MinuteBucket, ServiceStatus
+from partners.services import apikey_create
+from tests.factories import IncidentFactory, ServiceFactory
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+PROBLEM = "application/problem+json"
+SLUG = "twitter"
+
+
+def problem_details(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every error response is RFC 9457 problem details with the right status."""
+    if response.status_code < 400:
+        return None
+    content_type = (response.headers.get("content-type") or [""])[0]
+    assert content_type.split(";")[0] == PROBLEM, (response.status_code, content_type)
+    body = response.json()
+    assert body["status"] == response.status_code, body
+    assert body["type"].startswith("urn:problem:") and body["title"] and body["detail"], body
+    return True
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
+    """One service with reports, a status and an incident; no throttling in the way."""
+    monkeypatch.setattr(HashedAnonThrottle, "THROTTLE_RATES", {"anon": "100000/min"})
+    # The WSGI handler closes the connection after each request (outside the test's
+    # transaction, on PostgreSQL); Django's test client unhooks this the same way.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    service = ServiceFactory(slug=SLUG, name="Twitter", category="social")
+    ServiceFactory(slug="bank", name="Bank", category="finance")
+    now = floor_to_minute(timezone.now())
+    for ago, platform, country in [(3, "web", "US"), (20, "ios", ""), (200, "android", "FR")]:
+        MinuteBucket.objects.create(service=service, minute=now - timedelta(minutes=ago),
+                                    kind="problem", platform=platform, problem="login",
+                                    country=country, count=4)  # fmt: skip
+    ServiceStatus.objects.create(service=service, minute=now, level=2, recent=12, expected=1.5,
+                                 deviation=8.0)  # fmt: skip
+    IncidentFactory(service=service)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_api_keeps_its_contract(case: Any, world: None) -> None:
+    if case.query and {"platform", "country"} <= set(case.query):
+        # A platform or a country, not both: OpenAPI 3.0 cannot say so of two parameters.
+        # (404 first when the generated slug matches no route.)
+        response = case.call()
+        assert response.status_code in (400, 404)
+        problem_details(None, response, case)
+        return
+    case.call_and_validate(additional_checks=[problem_details])
+
+
+def test_the_served_schema_is_valid_openapi(client: Client) -> None:
+    served = client.get("/api/schema/", {"format": "json"}).json()
+    validate(served)
+    assert served["openapi"].startswith("3.")
+
+
+@pytest.mark.django_db
+def test_a_partner_key_keeps_the_contract_too(client: Client) -> None:
+    """The generated requests are anonymous; a keyed request answers the same shapes."""
+    ServiceFactory(slug=SLUG)
+    _, raw = apikey_create(name="Partner", contact_email="p@example.com")
+    keyed = client.get(f"/api/v1/services/{SLUG}", headers={"authorization": f"Bearer {raw}"})
+    anonymous = client.get(f"/api/v1/services/{SLUG}")
+    assert keyed.status_code == anonymous.status_code == 200
+    assert keyed.json() == anonymous.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/services?platfrom=web", "platfrom"),  # a typo is not silently ignored
+        ("/api/v1/incidents?status=", "status"),  # nor is an empty value
+        ("/api/v1/services?limit=0", "limit"),
+        ("/api/v1/services?limit=abc", "limit"),
+        ("/api/v1/services?limit=201", "limit"),
+        ("/api/v1/services?search=tw&limit=-1", "limit"),
+        ("/api/v1/services/twitter?cursor=x", "cursor"),  # not a list: no cursor
+    ],
+)
+def test_a_bad_query_parameter_is_a_400_naming_it(client: Client, url: str, field: str) -> None:
+    ServiceFactory(slug=SLUG)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_an_api_url_that_matches_no_route_is_a_problem_and_a_page_stays_a_page(
+    client: Client,
+) -> None:
+    api = client.get("/api/v1/services/not%20a%20slug")
+    assert api.status_code == 404 and api["Content-Type"] == PROBLEM
+    assert api.json()["status"] == 404
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_the_report_intake_says_which_method_it_allows(client: Client) -> None:
+    response = client.get(f"/api/v1/services/{SLUG}/reports")
+    assert response.status_code == 405 and response["Allow"] == "POST"
