@@ -59,4 +59,5 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
+    path("moderation/bursts/", include("reports.bursts.urls")),
 ]
