@@ -20,8 +20,9 @@ share, a /24 network a tiny one). The window is a burst when all of these hold:
 
 Consecutive or overlapping burst windows of one key merge into one burst, whose start and end
 are tightened to the key's first and last report inside them. When bursts of several kinds
-cover the same reports (one machine: one fingerprint, network and user agent), the largest is
-kept, and on a tie the most specific kind (fingerprint, then network, agent, origin).
+cover the same reports (one machine: one fingerprint, network and user agent), the most
+specific is kept (fingerprint, then network, agent, origin): voiding it removes the flood and
+the fewest bystanders. A burst is dropped when OVERLAP of its reports are in one kept before.
 """
 
 from __future__ import annotations
@@ -205,9 +206,9 @@ def _runs(groups: np.ndarray, starts: np.ndarray) -> list[tuple[int, int, int]]:
 def _distinct(
     bursts: list[Burst], service: np.ndarray, minute: np.ndarray, keys: Mapping[str, np.ndarray]
 ) -> list[Burst]:
-    """Drop a burst whose reports mostly belong to a larger (or equal, more specific) one."""
+    """Drop a burst whose reports mostly belong to a more specific one; largest first."""
     rank = {kind: i for i, kind in enumerate(KINDS)}
-    ordered = sorted(bursts, key=lambda b: (-b.size, rank[b.kind], b.service, b.start))
+    ordered = sorted(bursts, key=lambda b: (rank[b.kind], -b.size, b.service, b.start))
     kept: list[Burst] = []
     for burst in ordered:
         rivals = [
@@ -220,7 +221,7 @@ def _distinct(
                    for k in rivals):  # fmt: skip
                 continue
         kept.append(burst)
-    return kept
+    return sorted(kept, key=lambda b: (-b.size, rank[b.kind], b.service, b.start))
 
 
 def _members(
