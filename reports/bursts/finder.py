@@ -74,10 +74,45 @@ def key_codes(values: Sequence[str] | np.ndarray, *, empty_is_absent: bool = Tru
     return codes, uniques
 
 
+@dataclass(frozen=True)
+class _Strata:
+    """Reports grouped by the population a key's share is measured in: a service's reports,
+    or (for user agents) those of one service and platform."""
+
+    index: np.ndarray  # per report
+    service: np.ndarray  # per stratum: its service's position in `services`
+    per_window: np.ndarray  # (strata, windows) reports
+    totals: np.ndarray  # (strata,) reports over the whole period
+    by_minute: np.ndarray  # sorted stratum * _SHIFT + minute, to count any range
+
+    @classmethod
+    def of(cls, index: np.ndarray, service: np.ndarray, rel: np.ndarray, bins: np.ndarray,
+           nbins: int) -> _Strata:  # fmt: skip
+        width = nbins + WINDOW_BINS
+        per_bin = np.bincount(index * width + bins, minlength=len(service) * width)
+        per_bin = per_bin.reshape(len(service), width).astype(np.int64)
+        return cls(index, service, _window_sums(per_bin), per_bin.sum(axis=1),
+                   np.sort(index * _SHIFT + rel))  # fmt: skip
+
+    def count(self, stratum: int, start: int, end: int) -> int:
+        base = stratum * _SHIFT
+        lo, hi = np.searchsorted(self.by_minute, [base + start, base + end])
+        return int(hi - lo)
+
+
 def find_bursts(
-    *, service: np.ndarray, minute: np.ndarray, keys: Mapping[str, np.ndarray]
+    *,
+    service: np.ndarray,
+    minute: np.ndarray,
+    keys: Mapping[str, np.ndarray],
+    platform: np.ndarray | None = None,
 ) -> list[Burst]:
-    """Bursts of every kind given in `keys` ({kind: codes}), largest first."""
+    """Bursts of every kind given in `keys` ({kind: codes}), largest first.
+
+    With `platform` (codes per report), a user agent's share is measured among the reports of
+    its service and platform: an outage of one app lifts all of that app's user agents
+    together, which is not one user agent flooding a service.
+    """
     service = np.asarray(service, dtype=np.int64)
     minute = np.asarray(minute, dtype=np.int64)
     if not len(service):
@@ -88,20 +123,20 @@ def find_bursts(
     nbins = int(bins.max()) + 1
     services, service_index = np.unique(service, return_inverse=True)
     service_index = service_index.astype(np.int64)
-    # Reports per service per window (dense: services x windows).
-    per_bin = np.zeros((len(services), nbins + WINDOW_BINS), dtype=np.int64)
-    np.add.at(per_bin, (service_index, bins), 1)
-    per_window = _window_sums(per_bin)
-    service_totals = per_bin.sum(axis=1)
-    by_service = np.sort(service_index * _SHIFT + rel)
+    whole = _Strata.of(service_index, np.arange(len(services)), rel, bins, nbins)
+    by_platform = whole
+    if platform is not None:
+        platform = np.asarray(platform, dtype=np.int64)
+        pairs, index = np.unique(service_index * (int(platform.max()) + 1) + platform,
+                                 return_inverse=True)  # fmt: skip
+        owner = pairs // (int(platform.max()) + 1)
+        by_platform = _Strata.of(index.astype(np.int64), owner, rel, bins, nbins)
     found: list[Burst] = []
     for kind in KINDS:
         if kind in keys:
+            strata = by_platform if kind == "agent" else whole
             codes = np.asarray(keys[kind], dtype=np.int64)
-            found += _bursts_of_kind(
-                kind, codes, service_index, rel, bins, per_window, service_totals, by_service,
-                services, origin,
-            )  # fmt: skip
+            found += _bursts_of_kind(kind, codes, strata, whole, rel, bins, services, origin)
     return _distinct(found, service, minute, keys)
 
 
@@ -116,61 +151,60 @@ def _window_sums(per_bin: np.ndarray) -> np.ndarray:
 def _bursts_of_kind(
     kind: str,
     codes: np.ndarray,
-    service_index: np.ndarray,
+    strata: _Strata,
+    whole: _Strata,
     rel: np.ndarray,
     bins: np.ndarray,
-    per_window: np.ndarray,
-    service_totals: np.ndarray,
-    by_service: np.ndarray,
     services: np.ndarray,
     origin: int,
 ) -> list[Burst]:
     present = codes >= 0
-    # One group per (service, key); only groups with MIN_SIZE reports overall can burst.
-    pair = service_index[present] * (int(codes.max(initial=0)) + 1) + codes[present]
+    divisor = int(codes.max(initial=0)) + 1
+    # One group per (stratum, key); only groups with MIN_SIZE reports overall can burst.
+    pair = strata.index[present] * divisor + codes[present]
     groups, group_of, group_size = np.unique(pair, return_inverse=True, return_counts=True)
     big = group_size >= MIN_SIZE
     if not big.any():
         return []
     keep = big[group_of]
-    group_of = group_of[keep].astype(np.int64)
+    # Renumber the big groups 0..G-1, then count their reports per bin (dense, by chunks of
+    # groups to bound memory) and per window, and test every window at once.
+    renumber = np.cumsum(big) - 1
+    group_of = renumber[group_of[keep]].astype(np.int64)
+    groups, group_size = groups[big], group_size[big]
     kept_rel = rel[present][keep]
-    kept_bins = bins[present][keep]
-    # Reports per (group, bin), then per (group, window) by adding each bin to the windows
-    # that contain it.
-    cell, cell_count = np.unique(group_of * _SHIFT + kept_bins, return_counts=True)
-    cell_group, cell_bin = cell // _SHIFT, cell % _SHIFT
-    # (Window starts are offset by WINDOW_BINS in the composite key to stay non-negative.)
-    starts = np.concatenate([cell_bin + WINDOW_BINS - s for s in range(WINDOW_BINS)])
-    window_cell, counts = _sum_by(
-        np.tile(cell_group, WINDOW_BINS) * _SHIFT + starts, np.tile(cell_count, WINDOW_BINS)
-    )
-    w_group, w_start = window_cell // _SHIFT, window_cell % _SHIFT - WINDOW_BINS
-    valid = (w_start >= 0) & (counts >= MIN_SIZE)
-    w_group, w_start, c = w_group[valid], w_start[valid], counts[valid].astype(float)
-    divisor = int(codes.max(initial=0)) + 1
-    w_service = (groups[w_group] // divisor).astype(np.int64)
-    n = per_window[w_service, w_start].astype(float)
-    usual = (group_size[w_group] - c) / np.maximum(service_totals[w_service] - n, 1.0)
-    expected = n * usual
-    z = (c - expected) / np.sqrt(expected + (DISPERSION * expected) ** 2 + 1.0)
-    hit = (c >= MIN_SHARE * n) & (c >= MIN_LIFT * expected) & (z >= MIN_Z)
-    if not hit.any():
+    width = strata.per_window.shape[1]
+    per_bin = np.bincount(group_of * width + bins[present][keep], minlength=len(groups) * width)
+    per_bin = per_bin.reshape(len(groups), width)
+    hits_group, hits_start = [], []
+    chunk = max(1, 4_000_000 // width)
+    for first in range(0, len(groups), chunk):
+        rows = slice(first, first + chunk)
+        c = _window_sums(per_bin[rows]).astype(float)
+        stratum = (groups[rows] // divisor).astype(np.int64)
+        n = strata.per_window[stratum].astype(float)
+        usual = (group_size[rows, None] - c) / np.maximum(strata.totals[stratum, None] - n, 1.0)
+        expected = n * usual
+        z = (c - expected) / np.sqrt(expected + (DISPERSION * expected) ** 2 + 1.0)
+        hit = (c >= MIN_SIZE) & (c >= MIN_SHARE * n) & (c >= MIN_LIFT * expected) & (z >= MIN_Z)
+        g, w = np.nonzero(hit)
+        hits_group.append(g + first)
+        hits_start.append(w)
+    w_group, w_start = np.concatenate(hits_group), np.concatenate(hits_start)
+    if not len(w_group):
         return []
     # The sorted (group, minute) of every kept report, to tighten and size merged windows.
     by_group = np.sort(group_of * _SHIFT + kept_rel)
     bursts = []
-    for g, first, last in _runs(w_group[hit], w_start[hit]):
+    for g, first, last in _runs(w_group, w_start):
         lo, hi = first * BIN_MINUTES, (last + WINDOW_BINS) * BIN_MINUTES
-        mine = by_group[np.searchsorted(by_group, g * _SHIFT + lo) : np.searchsorted(
-            by_group, g * _SHIFT + hi)] - g * _SHIFT  # fmt: skip
+        a, b = np.searchsorted(by_group, [g * _SHIFT + lo, g * _SHIFT + hi])
+        mine = by_group[a:b] - g * _SHIFT
         start, end = int(mine[0]), int(mine[-1]) + 1
-        s = int(groups[g] // divisor)
-        total = int(
-            np.searchsorted(by_service, s * _SHIFT + end)
-            - np.searchsorted(by_service, s * _SHIFT + start)
-        )
-        share_elsewhere = (group_size[g] - len(mine)) / max(service_totals[s] - total, 1)
+        stratum = int(groups[g] // divisor)
+        s = int(strata.service[stratum])
+        among = strata.count(stratum, start, end)
+        usual_share = (group_size[g] - len(mine)) / max(strata.totals[stratum] - among, 1)
         bursts.append(
             Burst(
                 service=int(services[s]),
@@ -179,16 +213,11 @@ def _bursts_of_kind(
                 start=origin + start,
                 end=origin + end,
                 size=len(mine),
-                total=total,
-                expected=round(float(total * share_elsewhere), 2),
+                total=whole.count(s, start, end),
+                expected=round(float(among * usual_share), 2),
             )  # fmt: skip
         )
     return bursts
-
-
-def _sum_by(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    unique, inverse = np.unique(ids, return_inverse=True)
-    return unique, np.bincount(inverse, weights=weights).astype(np.int64)
 
 
 def _runs(groups: np.ndarray, starts: np.ndarray) -> list[tuple[int, int, int]]:

@@ -129,3 +129,9 @@ def test_bad_void_input_is_refused_naming_the_field_and_changes_nothing(moderato
     assert "Not voided" in response.content.decode()
     assert bucket_total() == total
     assert not BurstVoid.objects.exists()
+
+
+def test_an_empty_period_lists_nothing(moderator_client):
+    ServiceFactory()
+    page = moderator_client.get("/moderation/bursts/?hours=6").content.decode()
+    assert "No suspicious burst in this period." in page
