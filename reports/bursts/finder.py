@@ -160,18 +160,23 @@ def _bursts_of_kind(
 ) -> list[Burst]:
     present = codes >= 0
     divisor = int(codes.max(initial=0)) + 1
-    # One group per (stratum, key); only groups with MIN_SIZE reports overall can burst.
+    # One group per (stratum, key); only groups with MIN_SIZE reports overall can burst. A
+    # sort finds them (most keys have a handful of reports), then each report is looked up
+    # among those few groups.
     pair = strata.index[present] * divisor + codes[present]
-    groups, group_of, group_size = np.unique(pair, return_inverse=True, return_counts=True)
-    big = group_size >= MIN_SIZE
+    ordered = np.sort(pair)
+    edges = np.flatnonzero(np.diff(ordered)) + 1
+    starts_at = np.concatenate([[0], edges])
+    sizes = np.diff(np.concatenate([starts_at, [len(ordered)]]))
+    big = sizes >= MIN_SIZE
     if not big.any():
         return []
-    keep = big[group_of]
-    # Renumber the big groups 0..G-1, then count their reports per bin (dense, by chunks of
-    # groups to bound memory) and per window, and test every window at once.
-    renumber = np.cumsum(big) - 1
-    group_of = renumber[group_of[keep]].astype(np.int64)
-    groups, group_size = groups[big], group_size[big]
+    groups, group_size = ordered[starts_at[big]], sizes[big]
+    slot = np.minimum(np.searchsorted(groups, pair), len(groups) - 1)
+    keep = groups[slot] == pair
+    group_of = slot[keep].astype(np.int64)
+    # Count the big groups' reports per bin (dense, by chunks of groups to bound memory)
+    # and per window, and test every window at once.
     kept_rel = rel[present][keep]
     width = strata.per_window.shape[1]
     per_bin = np.bincount(group_of * width + bins[present][keep], minlength=len(groups) * width)

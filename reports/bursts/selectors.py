@@ -4,23 +4,33 @@ suspicious bursts listed for moderators with their voids."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 
 from outages.models import Service
 from outages.vocabulary import Platform
-from reports.bursts.finder import KINDS, Burst, find_bursts, key_codes
+from reports.bursts.finder import (
+    BIN_MINUTES,
+    KINDS,
+    MIN_SIZE,
+    WINDOW_BINS,
+    Burst,
+    find_bursts,
+    key_codes,
+)
 from reports.models import BurstKind, BurstVoid, Report
 
 
 @dataclass(frozen=True)
 class ReportArrays:
     """Counted, unvoided reports as parallel arrays: service, minute (since the epoch),
-    platform code, and each key kind's codes (-1 where absent). On PostgreSQL a code stands
-    for a 32-bit hash of the key, computed by the database so that only integers cross the
-    wire; `burst_keys` turns the few that burst back into keys."""
+    platform code, and each key kind's codes (-1 where absent). On PostgreSQL a code is a
+    hash of the key (32 bits; 24 for origins, which are few per service), computed by the
+    database so that only integers cross the wire; `burst_keys` turns the few that burst
+    back into keys."""
 
     service: np.ndarray
     minute: np.ndarray
@@ -64,16 +74,29 @@ def _hash32(column: str) -> str:
     return f"(CASE WHEN {column} = '' THEN 0 ELSE hashtextextended({column}, 0) & {_LOW} END)"
 
 
-# Three int8 per report, each the concatenation of two 32-bit halves: (service, platform
-# and minute since `since`), (network, agent), (fingerprint, origin). Aggregated into one
-# bytea each (int8send: 8 big-endian bytes), they cross the wire as three values that numpy
-# reads as they are; a million rows of COPY cost several times more.
+# Per report two int8, each packing several fields: (service 19 bits, platform 4, minute
+# since `since` 16, origin hash 24) and (network hash 32, agent hash 32), plus a third, the
+# fingerprint's hash, only when fingerprints can burst at all (fingerprints_can_burst).
+# Aggregated into one bytea each (int8send: 8 big-endian bytes), they cross the wire as a few
+# values that numpy reads as they are: a million rows of COPY cost several times more.
 _PACKED = (
-    "(service_id::int8 << 32) | (coalesce(array_position(%s::text[], platform), 0)::int8 << 24)"
-    " | (floor(date_part('epoch', received_at) / 60)::int8 - %s)",
+    "(service_id::int8 << 44) | (coalesce(array_position(%s::text[], platform), 0)::int8 << 40)"
+    " | ((floor(date_part('epoch', received_at) / 60)::int8 - %s) << 24)"
+    f" | ({_hash32('origin')} & {0xFFFFFF})",
     f"({_hash32('network')} << 32) | {_hash32('agent')}",
-    f"({_hash32('fingerprint')} << 32) | {_hash32('origin')}",
+    f"{_hash32('fingerprint')}",
 )
+MAX_PERIOD = timedelta(days=45)  # 16 bits of minutes
+
+
+def fingerprints_can_burst() -> bool:
+    """Whether one reporter can send MIN_SIZE counted reports to a service within one of the
+    finder's windows. Intake counts a fingerprint's report (a problem, or a "works for me")
+    once per dedupe window, so with the default 15 minutes a fingerprint counts at most a few
+    times in 30 minutes and is not worth reading."""
+    window = BIN_MINUTES * WINDOW_BINS
+    dedupe = max(settings.INTAKE_DEDUPE_WINDOW.total_seconds() / 60, 1 / 60)
+    return 2 * (window // dedupe + 1) >= MIN_SIZE
 
 
 def report_arrays(*, since: datetime, until: datetime) -> ReportArrays:
@@ -92,7 +115,8 @@ def report_arrays(*, since: datetime, until: datetime) -> ReportArrays:
     codes: dict[str, np.ndarray] = {}
     uniques: dict[str, np.ndarray] = {}
     for kind, values in zip(KINDS, columns[3:], strict=True):
-        codes[kind], uniques[kind] = key_codes(values)
+        if kind != "fingerprint" or fingerprints_can_burst():
+            codes[kind], uniques[kind] = key_codes(values)
     return ReportArrays(
         service=np.asarray(columns[0], dtype=np.int64),
         minute=np.asarray(columns[1], dtype=np.int64),
@@ -103,30 +127,33 @@ def report_arrays(*, since: datetime, until: datetime) -> ReportArrays:
 
 
 def _hashed_arrays(since: datetime, until: datetime) -> ReportArrays:
-    """PostgreSQL: the reports' numbers packed in three bytea values (see _PACKED)."""
-    aggregates = ", ".join(f"string_agg(int8send({packed}), '')" for packed in _PACKED)
+    """PostgreSQL: the reports' numbers packed in a few bytea values (see _PACKED)."""
+    if until - since > MAX_PERIOD:
+        raise ValueError(f"a period of at most {MAX_PERIOD}")
+    packed = _PACKED if fingerprints_can_burst() else _PACKED[:2]
+    aggregates = ", ".join(f"string_agg(int8send({p}), '')" for p in packed)
     sql = f"SELECT {aggregates} FROM {Report._meta.db_table}{_WHERE}"  # noqa: S608
     first = int(since.timestamp() // 60)
     with connection.cursor() as cursor:
         cursor.execute(sql, [list(Platform.values), first, since, until])
         row = cursor.fetchone()
-    where, net_agent, fp_origin = (
-        np.frombuffer(bytes(value or b""), dtype=">i8").astype(np.int64) for value in row
-    )
-    codes, uniques = {}, {}
-    for kind, packed, shift in (
-        ("network", net_agent, 32), ("agent", net_agent, 0),
-        ("fingerprint", fp_origin, 32), ("origin", fp_origin, 0),
-    ):  # fmt: skip
-        hashes = (packed >> shift) & _LOW
-        codes[kind] = np.where(hashes != 0, hashes, -1)  # 0: no key (no embedding origin)
-        uniques[kind] = np.zeros(0, dtype=np.int64)  # the codes are the hashes
+    columns = [np.frombuffer(bytes(value or b""), dtype=">i8").astype(np.int64) for value in row]
+    where, net_agent = columns[0], columns[1]
+    hashes = {
+        "network": (net_agent >> 32) & _LOW,
+        "agent": net_agent & _LOW,
+        "origin": where & 0xFFFFFF,
+    }
+    if len(columns) > 2:
+        hashes["fingerprint"] = columns[2]
+    # The codes are the hashes themselves; 0 stands for no key (no embedding origin).
+    codes = {kind: np.where(h != 0, h, -1) for kind, h in hashes.items()}
     return ReportArrays(
-        service=where >> 32,
-        minute=first + (where & 0xFFFFFF),
-        platform=(where >> 24) & 0xFF,
+        service=where >> 44,
+        minute=first + ((where >> 24) & 0xFFFF),
+        platform=(where >> 40) & 0xF,
         codes=codes,
-        uniques=uniques,
+        uniques={},
         hashed=True,
     )
 
@@ -142,9 +169,10 @@ def burst_keys(arrays: ReportArrays, bursts: list[Burst]) -> list[str]:
     for i, b in enumerate(bursts):
         parts.append(
             f"(SELECT {i}, {b.kind} FROM {table} WHERE service_id = %s AND received_at >= %s"  # noqa: S608
-            f" AND received_at < %s AND {_hash32(b.kind)} = %s LIMIT 1)"
+            f" AND received_at < %s AND {_hash32(b.kind)} & %s = %s LIMIT 1)"
         )
-        params += [b.service, _at(b.start), _at(b.end), b.code]
+        mask = 0xFFFFFF if b.kind == "origin" else _LOW
+        params += [b.service, _at(b.start), _at(b.end), mask, b.code]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         found = dict(cursor.fetchall())

@@ -137,3 +137,28 @@ def test_every_burst_is_consistent_and_order_does_not_matter(seed, n, size, minu
     assert sorted(shuffled, key=repr) == sorted(bursts, key=repr)
     if size >= 3 * MIN_SIZE and minutes <= 20:
         assert any(b.kind == "network" and b.code == 299_998 for b in bursts)
+
+
+def test_an_app_outage_lifts_its_user_agents_together_and_is_no_burst():
+    rng = np.random.default_rng(6)
+    data = organic(rng, 40_000)
+    data["platform"] = np.zeros(len(data["service"]), dtype=np.int64)  # web
+    # App users (platform 1) with their own user agents, at all times...
+    apps = organic(rng, 15_000)
+    apps["agent"] = 5_000 + np.minimum(rng.zipf(1.6, 15_000), 50)
+    apps["platform"] = np.ones(15_000, dtype=np.int64)
+    # ...and an outage of the app on service 3: six times its reports for an hour.
+    outage = organic(rng, 1_500, services=1)
+    outage["service"][:] = 3
+    outage["minute"] = rng.integers(800, 860, 1_500)
+    outage["agent"] = 5_000 + np.minimum(rng.zipf(1.6, 1_500), 50)
+    outage["platform"] = np.ones(1_500, dtype=np.int64)
+    data = {k: np.concatenate([data[k], apps[k], outage[k]]) for k in data}
+    keys = {k: data[k] for k in ("fingerprint", "network", "agent", "origin")}
+    by_platform = find_bursts(
+        service=data["service"], minute=data["minute"], keys=keys, platform=data["platform"]
+    )
+    assert by_platform == []
+    # Measured against the whole service instead, the app's top user agent looks like one.
+    whole = find_bursts(service=data["service"], minute=data["minute"], keys=keys)
+    assert [(b.service, b.kind) for b in whole][:1] == [(3, "agent")]
