@@ -79,7 +79,7 @@ def outage_rows(n: int, *, service_ids: list[int], now: datetime) -> list[Report
             problem="" if works else problems[i], country=countries[i], subdivision="",
             source="api", origin="", received_at=now - timedelta(seconds=rnd.uniform(0, 120)),
             fingerprint=f"{rnd.getrandbits(128):032x}", network=f"{rnd.getrandbits(128):032x}",
-            counted=rnd.random() < 0.9,
+            agent=f"{rnd.getrandbits(6):032x}", counted=rnd.random() < 0.9,
         ))  # fmt: skip
     return rows
 

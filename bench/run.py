@@ -5,6 +5,8 @@
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
+6. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
+   own database `outages_bench_bursts`; alone with BENCH_ONLY=bursts).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -28,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import detection, pages, report, servers  # noqa: E402
+from bench import bursts, detection, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -175,6 +177,8 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         return results
     step("detection: passes over 10,000 services, in their own database")
     results["detection"] = detection.measure()
+    step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
+    results["bursts"] = bursts.measure()
     return results
 
 
@@ -198,6 +202,10 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: sys.exit(128 + signum))
     started = time.monotonic()
+    if os.environ.get("BENCH_ONLY") == "bursts":  # bar 6 alone: needs PostgreSQL only
+        step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
+        print(report.table(bursts.rows(bursts.measure())))
+        return 0
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
@@ -210,6 +218,8 @@ def main() -> int:
     rows = report.rows(results) + pages.rows(results["pages"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
+    if "bursts" in results:
+        rows += bursts.rows(results["bursts"])
     print(report.table(rows))
     path = report.save(results, rows)
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")

@@ -64,6 +64,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
+    path("moderation/bursts/", include("reports.bursts.urls")),
 ]
 
 handler404 = "common.api_errors.not_found"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from outages.models import Service
 from outages.vocabulary import Kind, Platform, Problem, Source
@@ -27,12 +29,22 @@ class Report(models.Model):
     # person's or one network's reports for a day and cannot be reversed once the salt is gone.
     fingerprint = models.CharField(max_length=32)
     network = models.CharField(max_length=32)
+    # Keyed hash (same daily salt) of the User-Agent header: groups one script's or one
+    # browser build's reports for bursts; the raw header is never stored.
+    agent = models.CharField(max_length=32, blank=True, default="")
     # False for a repeat within the dedupe window: kept for its details, never counted.
     counted = models.BooleanField(default=True)
+    # Set while a moderator's void of a suspicious burst removes it from every series.
+    void = models.ForeignKey(
+        "BurstVoid", null=True, blank=True, on_delete=models.RESTRICT, related_name="reports",
+        db_index=False,
+    )  # fmt: skip
 
     class Meta:
         indexes = [
             models.Index(fields=["service", "received_at"], name="report_service_time"),
+            # Only voided reports are indexed: undo finds them without scanning the rest.
+            models.Index(fields=["void"], name="report_void", condition=Q(void__isnull=False)),
         ]
 
 
@@ -50,3 +62,56 @@ class IntakeKey(models.Model):
     key = models.CharField(max_length=120, primary_key=True)
     count = models.PositiveIntegerField()
     expires_at = models.DateTimeField(db_index=True)
+
+
+class BurstKind(models.TextChoices):
+    """The keys a burst is grouped by (reports.bursts.finder.KINDS), and their Report fields."""
+
+    FINGERPRINT = "fingerprint", "One reporter"
+    NETWORK = "network", "One network"
+    AGENT = "agent", "One user agent"
+    ORIGIN = "origin", "One embedding site"
+
+
+class BurstVoid(models.Model):
+    """A moderator's void of a suspicious burst: the criteria (service, key, window), the
+    counted reports it took out of the series (Report.void), and what it did to incidents.
+    Undone, it stays for the record; a new void of the same criteria is a new row."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=BurstKind.choices)
+    key = models.CharField(max_length=200)
+    start = models.DateTimeField()
+    end = models.DateTimeField()  # exclusive
+    size = models.PositiveIntegerField(default=0)  # counted reports voided
+    total = models.PositiveIntegerField(default=0)  # the service's counted reports in the window
+    # Incidents this void retracted: [{"id", "visibility" before, "at"}], restored on undo.
+    retracted = models.JSONField(default=list, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    voided_at = models.DateTimeField()
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-voided_at", "-id"]
+        permissions = [("void_burst", "Can void a suspicious burst of reports and undo it")]
+        constraints = [
+            # One active void per criteria: voiding twice (two clicks, two moderators) is one.
+            models.UniqueConstraint(
+                fields=["service", "kind", "key", "start", "end"],
+                condition=Q(undone_at__isnull=True),
+                name="burst_void_active_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.service_id} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_at is None

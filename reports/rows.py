@@ -22,6 +22,7 @@ class ReportRow:
     received_at: datetime
     fingerprint: str
     network: str
+    agent: str = ""  # keyed hash of the User-Agent
     counted: bool = True
 
     def content_digest(self) -> str:
@@ -49,21 +50,25 @@ class ReportRow:
 # so no escaping is needed.
 COLUMNS = (
     "id", "service_id", "kind", "platform", "problem", "country", "subdivision", "source",
-    "origin", "received_at", "fingerprint", "network",
+    "origin", "received_at", "fingerprint", "network", "agent",
 )  # fmt: skip
+# Entries written before `agent` existed have one field less; they read as agent "".
+LEGACY_FIELDS = len(COLUMNS) - 1
 
 
 def encode(row: ReportRow) -> str:
     return "\t".join((
         str(row.id), str(row.service_id), row.kind, row.platform, row.problem, row.country,
         row.subdivision, row.source, row.origin, row.received_at.isoformat(), row.fingerprint,
-        row.network,
+        row.network, row.agent,
     ))  # fmt: skip
 
 
 def decode(line: str | bytes, *, counted: bool) -> ReportRow:
     text = line.decode() if isinstance(line, bytes) else line
     values = text.split("\t")
+    if len(values) == LEGACY_FIELDS:
+        values.append("")
     if len(values) != len(COLUMNS):
         raise ValueError(f"expected {len(COLUMNS)} fields, got {len(values)}")
     received_at = datetime.fromisoformat(values[9])
@@ -71,5 +76,5 @@ def decode(line: str | bytes, *, counted: bool) -> ReportRow:
         raise ValueError("received_at without a time zone")
     return ReportRow(
         uuid.UUID(values[0]), int(values[1]), *values[2:9], received_at.astimezone(UTC),
-        values[10], values[11], counted=counted,
+        values[10], values[11], values[12], counted=counted,
     )  # fmt: skip

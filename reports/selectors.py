@@ -14,8 +14,9 @@ def report_diversity(service_id: int, since: datetime, until: datetime) -> Diver
     """Who sent a service's counted reports in [since, until): distinct fingerprints and
     networks, and the largest share of one network and of one embedding origin."""
     reports = Report.objects.filter(
-        service_id=service_id, received_at__gte=since, received_at__lt=until, counted=True
-    )
+        service_id=service_id, received_at__gte=since, received_at__lt=until, counted=True,
+        void__isnull=True,
+    )  # fmt: skip
     summary = reports.aggregate(
         reports=Count("id"),
         reporters=Count("fingerprint", distinct=True),

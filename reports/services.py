@@ -18,7 +18,7 @@ from common.bulk import copy_to_staging, insert_new
 from outages.detection.timebuckets import floor_to_minute
 from outages.services.buckets import BucketKey, bucket_increment, bucket_increment_sql
 from reports.models import Report
-from reports.rows import COLUMNS, ReportRow, decode
+from reports.rows import COLUMNS, LEGACY_FIELDS, ReportRow, decode
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _values(row: ReportRow) -> tuple[object, ...]:
     return (
         row.id, row.service_id, row.kind, row.platform, row.problem, row.country,
         row.subdivision, row.source, row.origin, row.received_at, row.fingerprint, row.network,
-        row.counted,
+        row.agent, row.counted,
     )  # fmt: skip
 
 
@@ -132,7 +132,9 @@ def report_store_entries(*, entries: Sequence[Mapping[bytes, bytes]]) -> int:
     """
     if connection.vendor != "postgresql":
         return report_store_batch(rows=[_decoded(fields) for fields in entries])
-    data = b"".join(f[b"r"] + (b"\tt\n" if f[b"c"] == b"1" else b"\tf\n") for f in entries)
+    data = b"".join(
+        _current(f[b"r"]) + (b"\tt\n" if f[b"c"] == b"1" else b"\tf\n") for f in entries
+    )
     columns = ", ".join(_COLUMNS)
     with transaction.atomic():
         staging = copy_to_staging(table=Report._meta.db_table, columns=_COLUMNS, data=data)
@@ -145,6 +147,11 @@ def report_store_entries(*, entries: Sequence[Mapping[bytes, bytes]]) -> int:
                 " SELECT count(*) FROM inserted"
             )
             return int(cursor.fetchone()[0])
+
+
+def _current(line: bytes) -> bytes:
+    """An entry of the previous format (no agent column) with an empty agent."""
+    return line + b"\t" if line.count(b"\t") == LEGACY_FIELDS - 1 else line
 
 
 def _decoded(fields: Mapping[bytes, bytes]) -> ReportRow:

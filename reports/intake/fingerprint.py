@@ -1,4 +1,5 @@
-"""Anonymous reporter and network fingerprints, keyed with a salt that rotates every UTC day.
+"""Anonymous reporter, network and user-agent fingerprints, keyed with a salt that rotates
+every UTC day.
 
 The raw address is used only here, in memory, and never leaves this module. Salts older than
 48 hours are destroyed (salt_rotate), after which no fingerprint can be linked to an address.
@@ -23,6 +24,7 @@ _salts: dict[date, bytes] = {}
 class Fingerprints:
     reporter: str
     network: str
+    agent: str
 
 
 def fingerprints_for(*, address: str, user_agent: str, now: datetime) -> Fingerprints:
@@ -30,6 +32,7 @@ def fingerprints_for(*, address: str, user_agent: str, now: datetime) -> Fingerp
     return Fingerprints(
         reporter=_keyed_hash(salt, f"{address}\n{user_agent}"),
         network=_keyed_hash(salt, network_prefix(address)),
+        agent=_keyed_hash(salt, user_agent),
     )
 
 

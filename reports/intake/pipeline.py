@@ -65,6 +65,7 @@ def report_intake(
             problem=request.problem, country=request.country, subdivision=request.subdivision,
             source=request.source, origin=request.origin, received_at=now,
             fingerprint=fingerprints.reporter, network=fingerprints.network,
+            agent=fingerprints.agent,
         )  # fmt: skip
         outcome = _buffer(row, now=now)
     except DatabaseError as error:

@@ -1,0 +1,137 @@
+"""The moderators' burst list: who may see it and act, a bounded number of queries however many
+bursts it lists, and void / undo through its CSRF-protected forms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.utils import timezone
+
+from moderation.models import AuditEntry
+from outages.detection.timebuckets import MINUTE, floor_to_minute
+from reports.models import BurstVoid, Report
+from reports.services import report_store_batch
+from tests.factories import ServiceFactory, report_row
+from tests.reports.helpers import bucket_total
+
+pytestmark = pytest.mark.django_db
+
+
+def user(name: str, *, allowed: bool):  # type: ignore[no-untyped-def]
+    account = get_user_model().objects.create_user(name, password="x")
+    if allowed:
+        account.user_permissions.add(Permission.objects.get(codename="void_burst"))
+    return account
+
+
+@pytest.fixture
+def moderator_client() -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user("mod", allowed=True))
+    return client
+
+
+def brigades(count: int) -> None:
+    """`count` services, each with organic reports and one network's burst."""
+    start = floor_to_minute(timezone.now()) - timedelta(hours=2)
+    rows = []
+    for n in range(count):
+        service = ServiceFactory(slug=f"svc-{n}")
+        rows += [
+            report_row(service_id=service.id, received_at=start + i * MINUTE) for i in range(100)
+        ]
+        rows += [
+            report_row(service_id=service.id, network=f"{n:032x}",
+                       received_at=start + (50 + i % 10) * MINUTE)
+            for i in range(40)
+        ]  # fmt: skip
+    report_store_batch(rows=rows)
+
+
+def csrf_of(client: Client) -> str:
+    page = client.get("/moderation/bursts/").content.decode()
+    return page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+
+def test_anonymous_visitors_are_sent_to_log_in_and_others_refused(client):
+    for url, method in (("/moderation/bursts/", "get"), ("/moderation/bursts/void", "post"),
+                        ("/moderation/bursts/1/undo", "post")):  # fmt: skip
+        response = getattr(client, method)(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+        client.force_login(user(f"reader-{method}-{len(url)}", allowed=False))
+        assert getattr(client, method)(url).status_code == 403
+        client.logout()
+
+
+def test_the_list_shows_each_burst_with_size_and_share_in_bounded_queries(
+    moderator_client, django_assert_max_num_queries
+):
+    brigades(2)
+    with django_assert_max_num_queries(8):
+        small = moderator_client.get("/moderation/bursts/")
+    brigades_more = 12
+    brigades(brigades_more)  # svc-0 and svc-1 get more reports; ten more services
+    with django_assert_max_num_queries(8):
+        large = moderator_client.get("/moderation/bursts/")
+    assert small.status_code == large.status_code == 200
+    page = large.content.decode()
+    assert page.count('name="kind" value="network"') >= brigades_more
+    assert "Svc 5" in page and "40 / " in page
+
+
+def test_a_moderator_voids_and_undoes_a_burst_through_the_forms(moderator_client):
+    brigades(1)
+    total = bucket_total()
+    token = csrf_of(moderator_client)
+    page = moderator_client.get("/moderation/bursts/").content.decode()
+    form = page.split('action="/moderation/bursts/void"')[1].split("</form>")[0]
+    fields = {
+        name: form.split(f'name="{name}" value="')[1].split('"')[0]
+        for name in ("service", "kind", "key", "start", "end")
+    }
+    assert moderator_client.post("/moderation/bursts/void", fields).status_code == 403  # no CSRF
+    response = moderator_client.post(
+        "/moderation/bursts/void", {**fields, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    void = BurstVoid.objects.get()
+    assert void.size == 40
+    assert bucket_total() == total - 40
+    listed = moderator_client.get("/moderation/bursts/").content.decode()
+    assert f'action="/moderation/bursts/{void.pk}/undo"' in listed
+    response = moderator_client.post(
+        f"/moderation/bursts/{void.pk}/undo", {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert bucket_total() == total
+    assert not Report.objects.filter(void__isnull=False).exists()
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        "burst.void", "burst.undo"
+    ]  # fmt: skip
+
+
+def test_bad_void_input_is_refused_naming_the_field_and_changes_nothing(moderator_client):
+    brigades(1)
+    token = csrf_of(moderator_client)
+    total = bucket_total()
+    response = moderator_client.post(
+        "/moderation/bursts/void",
+        {"csrfmiddlewaretoken": token, "service": ServiceFactory().pk, "kind": "network",
+         "key": "x", "start": "2026-11-18T10:00:00+00:00", "end": "yesterday"},
+        follow=True,
+    )  # fmt: skip
+    assert "end" in response.content.decode()
+    assert "Not voided" in response.content.decode()
+    assert bucket_total() == total
+    assert not BurstVoid.objects.exists()
+
+
+def test_an_empty_period_lists_nothing(moderator_client):
+    ServiceFactory()
+    page = moderator_client.get("/moderation/bursts/?hours=6").content.decode()
+    assert "No suspicious burst in this period." in page

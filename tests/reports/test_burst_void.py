@@ -1,0 +1,239 @@
+"""Voiding a burst removes exactly its reports from every bucket and incident figure, retracts
+an incident the burst alone raised, and undo gives everything back exactly."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from moderation.models import AuditEntry
+from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages.models import Incident, IncidentEvent, MinuteBucket
+from outages.services.baselines import baselines_fit
+from outages.services.buckets import BucketKey, bucket_increment
+from outages.services.detection import detection_pass
+from outages.services.incidents import Diversity
+from reports.bursts.services import BurstInvalid, burst_void, burst_void_undo
+from reports.models import BurstVoid, Report
+from reports.services import report_store_batch
+from tests.factories import ServiceFactory, report_row
+
+pytestmark = pytest.mark.django_db
+
+HISTORY_END = datetime(2026, 11, 18, 19, 0, tzinfo=UTC)  # a Wednesday evening
+WINDOW_START = HISTORY_END  # the last hour holds real reports
+BURST_START = WINDOW_START + 20 * MINUTE
+BURST_END = BURST_START + 15 * MINUTE
+NOW = WINDOW_START + 60 * MINUTE
+BRIGADE = "b" * 32  # the brigade's hashed network
+
+
+def diverse(service_id: int, since: datetime, until: datetime) -> Diversity:
+    return Diversity(reports=500, reporters=480, networks=400, top_network_share=0.01,
+                     top_origin_share=0.0)  # fmt: skip
+
+
+@pytest.fixture
+def moderator():  # type: ignore[no-untyped-def]
+    return get_user_model().objects.create_user("mod", password="x")
+
+
+@pytest.fixture
+def service():  # type: ignore[no-untyped-def]
+    """Seven days of about two reports a minute in the buckets, and its fitted baseline."""
+    service = ServiceFactory(slug="chirp")
+    rng = np.random.default_rng(3)
+    start = HISTORY_END - timedelta(days=7)
+    increments = {}
+    for platform, country, rate in (("web", "US", 1.2), ("ios", "US", 0.5), ("web", "FR", 0.5)):
+        counts = rng.poisson(rate, 7 * 1440)
+        for i in np.flatnonzero(counts):
+            key = BucketKey(service.id, start + int(i) * MINUTE, "problem", platform, "login",
+                            country)  # fmt: skip
+            increments[key] = int(counts[i])
+    with transaction.atomic():
+        bucket_increment(increments=increments)
+    baselines_fit(now=HISTORY_END)
+    return service
+
+
+def organic(service_id: int, *, per_minute: float, start: datetime, minutes: int, seed: int):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m in range(minutes):
+        for _ in range(rng.poisson(per_minute)):
+            platform, country = [("web", "US"), ("ios", "US"), ("web", "FR")][rng.integers(3)]
+            rows.append(report_row(
+                service_id=service_id, platform=platform, country=country,
+                received_at=start + m * MINUTE + timedelta(seconds=float(rng.uniform(0, 59))),
+            ))  # fmt: skip
+    return rows
+
+
+def brigade(service_id: int, *, per_minute: int, seed: int = 9):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m in range(int((BURST_END - BURST_START) // MINUTE)):
+        for _ in range(per_minute):
+            rows.append(report_row(
+                service_id=service_id, network=BRIGADE,
+                platform=["web", "ios"][rng.integers(2)], country=["US", "FR"][rng.integers(2)],
+                received_at=BURST_START + m * MINUTE + timedelta(seconds=float(rng.uniform(0, 59))),
+            ))  # fmt: skip
+    # One repeat within the dedupe window: stored, never counted, never voided.
+    rows.append(report_row(service_id=service_id, network=BRIGADE, counted=False,
+                           received_at=BURST_START + MINUTE))  # fmt: skip
+    return rows
+
+
+def detect(service_id: int) -> None:
+    for i in range(60):
+        minute = WINDOW_START + i * MINUTE
+        detection_pass(now=minute + MINUTE + timedelta(seconds=5), diversity=diverse)
+
+
+def buckets() -> dict[tuple, int]:
+    return {
+        (m.service_id, m.minute, m.kind, m.platform, m.problem, m.country): m.count
+        for m in MinuteBucket.objects.filter(minute__gte=WINDOW_START)
+    }
+
+
+def voided_per_bucket(void: BurstVoid) -> Counter:
+    return Counter(
+        (r.service_id, floor_to_minute(r.received_at), r.kind, r.platform, r.problem, r.country)
+        for r in Report.objects.filter(void=void)
+    )
+
+
+def void_brigade(service, moderator):  # type: ignore[no-untyped-def]
+    return burst_void(service=service, kind="network", key=BRIGADE, start=BURST_START,
+                      end=BURST_END, actor=moderator, now=NOW)  # fmt: skip
+
+
+def test_a_burst_only_incident_is_voided_retracted_and_restored_exactly(service, moderator):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60,
+                                    seed=1))  # fmt: skip
+    report_store_batch(rows=brigade(service.id, per_minute=30))
+    detect(service.id)
+    incident = Incident.objects.get(service=service)
+    assert incident.visibility == Incident.Visibility.PUBLIC
+    announced = IncidentEvent.objects.filter(incident=incident).count()
+    assert announced >= 1
+    total_before = incident.total
+    before = buckets()
+
+    void = void_brigade(service, moderator)
+
+    assert void.size == 15 * 30  # counted reports only: the uncounted repeat is not voided
+    per_bucket = voided_per_bucket(void)
+    after = buckets()
+    assert set(after) == set(before)
+    for key, count in before.items():
+        assert after[key] == count - per_bucket.get(key, 0), key
+    assert sum(per_bucket.values()) == void.size
+    assert_buckets_match_raw_reports_excluding_voided()
+    incident.refresh_from_db()
+    assert incident.total == total_before - void.size
+    assert incident.visibility == Incident.Visibility.RETRACTED
+    events = IncidentEvent.objects.filter(incident=incident)
+    assert events.count() == announced + 1
+    assert events.filter(kind=IncidentEvent.Kind.RETRACT).count() == 1
+    assert void.retracted and void.retracted[0]["id"] == incident.pk
+
+    burst_void_undo(void=void, actor=moderator, now=NOW)
+
+    assert buckets() == before
+    incident.refresh_from_db()
+    assert incident.visibility == Incident.Visibility.PUBLIC
+    assert incident.total == total_before
+    assert not Report.objects.filter(void__isnull=False).exists()
+    assert_buckets_match_raw_reports_excluding_voided()
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", "actor__username"))
+    assert actions == [("burst.void", "mod"), ("burst.undo", "mod")]
+
+
+def test_an_organic_incident_stands_and_only_its_figures_drop(service, moderator):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=20,
+                                    seed=1))  # fmt: skip
+    # A real outage: many reporters, from the burst's start to the end of the hour.
+    report_store_batch(rows=organic(service.id, per_minute=40, start=BURST_START, minutes=40,
+                                    seed=2))  # fmt: skip
+    report_store_batch(rows=brigade(service.id, per_minute=10))
+    detect(service.id)
+    incident = Incident.objects.get(service=service)
+    total_before, peak_before = incident.total, incident.peak_count
+
+    void = void_brigade(service, moderator)
+
+    incident.refresh_from_db()
+    assert incident.visibility == Incident.Visibility.PUBLIC
+    assert incident.total == total_before - void.size == total_before - 150
+    assert incident.peak_count <= peak_before
+    assert not void.retracted
+    assert not IncidentEvent.objects.filter(kind=IncidentEvent.Kind.RETRACT).exists()
+
+    burst_void_undo(void=void, actor=moderator, now=NOW)
+    incident.refresh_from_db()
+    assert (incident.total, incident.peak_count) == (total_before, peak_before)
+
+
+def test_voiding_twice_and_undoing_twice_change_nothing_more(service, moderator):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=organic(service.id, per_minute=2, start=WINDOW_START, minutes=60,
+                                    seed=4))  # fmt: skip
+    report_store_batch(rows=brigade(service.id, per_minute=5))
+    original = buckets()
+    first = void_brigade(service, moderator)
+    voided = buckets()
+    second = void_brigade(service, moderator)
+    assert second.pk == first.pk
+    assert buckets() == voided
+    assert BurstVoid.objects.count() == 1
+    burst_void_undo(void=first, actor=moderator, now=NOW)
+    burst_void_undo(void=first, actor=moderator, now=NOW)
+    assert buckets() == original
+    assert AuditEntry.objects.count() == 2  # one void, one undo
+    # Voided again after the undo: a new void, the same exact effect.
+    third = void_brigade(service, moderator)
+    assert third.pk != first.pk
+    assert buckets() == voided
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"kind": "colour"}, "kind"),
+        ({"key": ""}, "key"),
+        ({"end": BURST_START}, "end"),
+        ({"end": BURST_START + timedelta(days=3)}, "end"),
+    ],
+)
+def test_bad_criteria_are_refused_naming_the_field_and_change_nothing(
+    service, moderator, change, field
+):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=brigade(service.id, per_minute=5))
+    before = buckets()
+    criteria = {"service": service, "kind": "network", "key": BRIGADE, "start": BURST_START,
+                "end": BURST_END, **change}  # fmt: skip
+    with pytest.raises(BurstInvalid) as raised:
+        burst_void(**criteria, actor=moderator, now=NOW)
+    assert raised.value.field == field
+    assert buckets() == before
+    assert not BurstVoid.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def assert_buckets_match_raw_reports_excluding_voided() -> None:
+    expected = Counter(
+        (r.service_id, floor_to_minute(r.received_at), r.kind, r.platform, r.problem, r.country)
+        for r in Report.objects.filter(
+            counted=True, void__isnull=True, received_at__gte=WINDOW_START
+        )
+    )
+    actual = {k: v for k, v in buckets().items() if v}
+    assert actual == dict(expected)
