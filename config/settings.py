@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The hot public reads (status, badge, embed, series) answered from the cache, 304 included.
+    "outages.edge.EdgeCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.PageLocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",

@@ -6,6 +6,7 @@ from common import metrics
 from outages import apis as outages_apis
 from outages import badges, feeds
 from outages import views as outages_views
+from outages.edge import edge_read
 from outages.embed import views as embed_views
 from reports import apis as reports_apis
 from reports import views as reports_views
@@ -35,12 +36,12 @@ urlpatterns = [
     path("api/v1/services", outages_apis.ServiceListApi.as_view(), name="api_services"),
     path(
         "api/v1/services/<slug:slug>",
-        outages_apis.ServiceStatusApi.as_view(),
+        edge_read()(outages_apis.ServiceStatusApi.as_view()),
         name="api_service_status",
     ),
     path(
         "api/v1/services/<slug:slug>/series",
-        outages_apis.ServiceSeriesApi.as_view(),
+        edge_read(per_minute=True)(outages_apis.ServiceSeriesApi.as_view()),
         name="api_service_series",
     ),
     path("api/v1/incidents", outages_apis.IncidentListApi.as_view(), name="api_incidents"),
@@ -57,6 +58,7 @@ urlpatterns = [
     path("widget.js", embed_views.widget_js, name="widget_js"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed_page"),
     path("embed/<slug:slug>/report", embed_views.embed_report, name="embed_report"),
+    path("embed/<slug:slug>/token", embed_views.embed_token, name="embed_token"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
