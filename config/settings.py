@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from common.static_headers import static_file_headers
 from config.env import BASE_DIR, env, env_required, env_secret
 
 DEPLOYMENT = env.str("DEPLOYMENT", default="embedded")
@@ -51,11 +52,14 @@ INSTALLED_APPS = [
     "reports",
     "moderation",
     "partners",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The hot public reads (status, badge, embed, series) answered from the cache, 304 included.
+    "outages.edge.EdgeCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.PageLocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -66,7 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "common.framing.FrameAncestorsMiddleware",  # CSP frame-ancestors: only the embed views
+    # Content-Security-Policy (django-csp), frame-ancestors * only for the embed views.
+    "common.framing.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -190,6 +195,7 @@ STORAGES = {
 }
 # The embedded default serves static files straight from the finders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 LANGUAGE_CODE = "en"
 # Chosen per request from the language cookie (set by the header's switcher) or Accept-Language.
@@ -200,7 +206,24 @@ USE_I18N = True
 USE_TZ = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Local scripts only (no inline script, no eval); plotly.js injects <style> elements, hence
+# 'unsafe-inline' for styles. common.framing opens frame-ancestors to * on the embed views.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
@@ -223,7 +246,8 @@ REST_FRAMEWORK = {
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = (
-    r"^/(api/v1/(?!services/[^/]+/reports)|badge/|widget\.js|s/[^/]+/(live\.json|series\.))"
+    r"^/(api/v1/(?!services/[^/]+/reports)|api/schema/|badge/|widget\.js|embed/[^/]+/$"
+    r"|s/[^/]+/(live\.json|series\.|feed\.)|incidents/feed\.)"
 )
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 SPECTACULAR_SETTINGS = {

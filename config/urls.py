@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common import metrics
 from outages import apis as outages_apis
 from outages import badges, feeds
 from outages import views as outages_views
+from outages.edge import edge_read
 from outages.embed import views as embed_views
 from reports import apis as reports_apis
 from reports import views as reports_views
@@ -35,12 +36,12 @@ urlpatterns = [
     path("api/v1/services", outages_apis.ServiceListApi.as_view(), name="api_services"),
     path(
         "api/v1/services/<slug:slug>",
-        outages_apis.ServiceStatusApi.as_view(),
+        edge_read()(outages_apis.ServiceStatusApi.as_view()),
         name="api_service_status",
     ),
     path(
         "api/v1/services/<slug:slug>/series",
-        outages_apis.ServiceSeriesApi.as_view(),
+        edge_read(per_minute=True)(outages_apis.ServiceSeriesApi.as_view()),
         name="api_service_series",
     ),
     path(
@@ -55,12 +56,14 @@ urlpatterns = [
         name="api_incident_detail",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    # The split view serves Swagger UI's init script as a file: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("widget.js", embed_views.widget_js, name="widget_js"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed_page"),
     path("embed/<slug:slug>/report", embed_views.embed_report, name="embed_report"),
+    path("embed/<slug:slug>/token", embed_views.embed_token, name="embed_token"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),

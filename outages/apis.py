@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_countries import countries
@@ -23,6 +24,7 @@ from common.pagination import StrictCursorPagination
 from outages import selectors
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, Service
+from outages.status_cache import status_summary
 from outages.vocabulary import Category, Platform, Problem
 
 LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
@@ -126,16 +128,15 @@ class ServiceStatusApi(PublicReadApi):
 
     @extend_schema(operation_id="services_status", responses=OutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        service = get_object_or_404(
-            Service.objects.select_related("status"), slug=slug, is_active=True
-        )
-        row = getattr(service, "status", None)
+        summary = status_summary(slug=slug)  # the cache: no query when warm
+        if summary is None:
+            raise Http404
         status = None
-        if row is not None:
-            status = {"level": row.level, "status": LEVELS[row.level], "recent": row.recent,
-                      "expected": row.expected, "deviation": row.deviation,
-                      "minute": row.minute}  # fmt: skip
-        data = {"slug": service.slug, "name": service.name, "status": status}
+        if summary.minute is not None:
+            status = {"level": summary.level, "status": LEVELS[summary.level],
+                      "recent": summary.recent, "expected": summary.expected,
+                      "deviation": summary.deviation, "minute": summary.minute}  # fmt: skip
+        data = {"slug": summary.slug, "name": summary.name, "status": status}
         return Response(self.OutputSerializer(data).data)
 
 
@@ -178,10 +179,12 @@ class ServiceSeriesApi(PublicReadApi):
     def get(self, request: Request, slug: str) -> Response:
         query = self.query
         range_name = query["range"]
-        service = get_object_or_404(Service, slug=slug, is_active=True)
+        service = status_summary(slug=slug)
+        if service is None:
+            raise Http404
         dimension = next((d for d in ("platform", "country") if d in query), None)
         series = selectors.series_with_band(
-            service_id=service.id, end=timezone.now(), range_name=range_name,
+            service_id=service.service_id, end=timezone.now(), range_name=range_name,
             segment=(dimension, query[dimension]) if dimension else None,
             problem=query.get("problem"),
         )  # fmt: skip

@@ -1,8 +1,10 @@
 """Status badges (SVG and a shields.io endpoint) and the service chart's data as a download.
 
-Function views, thin: a badge reads the service's ServiceStatus row (written by the detection
-pass every minute), never its buckets. Every answer here may be cached by anyone for a minute,
-carries an ETag (a hash of its body) and may be fetched from any site without credentials.
+Function views, thin: a badge reads the service's status summary from the cache
+(outages/status_cache.py, refreshed by the detection pass every minute), never its buckets, and
+every view here is an edge read (outages/edge.py): answered from the cache, 304 included, with
+no query when warm. Every answer may be cached by anyone for a minute, carries an ETag (a hash
+of its body) and may be fetched from any site without credentials.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ import io
 import re
 from datetime import UTC, datetime
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
 from outages import selectors
-from outages.models import Service
+from outages.edge import edge_read
+from outages.status_cache import StatusSummary, status_summary
 
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 LABEL_MAX = 40
@@ -103,16 +105,15 @@ def badge_svg_text(*, label: str, message: str, color: str, theme: str = "light"
     )  # fmt: skip
 
 
-def _label(request: HttpRequest, service: Service | None, slug: str) -> str:
+def _label(request: HttpRequest, service: StatusSummary | None, slug: str) -> str:
     label = request.GET.get("label", "").strip()[:LABEL_MAX]
     return label or (service.name if service else slug)[:LABEL_MAX]
 
 
-def _message(service: Service | None) -> tuple[str, str, str]:
+def _message(service: StatusSummary | None) -> tuple[str, str, str]:
     if service is None:
         return NOT_FOUND
-    status = getattr(service, "status", None)  # no row until the detection pass writes one
-    return LEVELS.get(status.level if status else 0, LEVELS[2])
+    return LEVELS.get(service.level, LEVELS[2])
 
 
 def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -128,9 +129,10 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return answer
 
 
+@edge_read()
 @require_safe
 def badge_svg(request: HttpRequest, slug: str) -> HttpResponse:
-    service = selectors.service_with_status(slug=slug)
+    service = status_summary(slug=slug)
     message, color, _ = _message(service)
     theme = request.GET.get("theme") or request.GET.get("style") or "light"
     svg = badge_svg_text(
@@ -147,10 +149,11 @@ def badge_svg(request: HttpRequest, slug: str) -> HttpResponse:
     return _cacheable(request, response)
 
 
+@edge_read()
 @require_safe
 def badge_json(request: HttpRequest, slug: str) -> HttpResponse:
     """shields.io's endpoint schema (https://shields.io/badges/endpoint-badge)."""
-    service = selectors.service_with_status(slug=slug)
+    service = status_summary(slug=slug)
     message, _, color = _message(service)
     payload: dict[str, object] = {
         "schemaVersion": 1,
@@ -168,11 +171,15 @@ def badge_json(request: HttpRequest, slug: str) -> HttpResponse:
 SERIES_COLUMNS = ("time", "reports", "expected", "lower", "upper", "partial")
 
 
-def _series_rows(request: HttpRequest, slug: str) -> tuple[Service, str, list[dict[str, object]]]:
-    service = get_object_or_404(Service, slug=slug, is_active=True)
+def _series_rows(
+    request: HttpRequest, slug: str
+) -> tuple[StatusSummary, str, list[dict[str, object]]]:
+    service = status_summary(slug=slug)
+    if service is None:
+        raise Http404
     range_name = request.GET.get("range", "24h")
     series = selectors.series_with_band(
-        service_id=service.id, end=timezone.now(), range_name=range_name
+        service_id=service.service_id, end=timezone.now(), range_name=range_name
     )
     last = len(series.times) - 1
     rows = [
@@ -197,6 +204,7 @@ def _bad_range(request: HttpRequest) -> HttpResponse | None:
     )
 
 
+@edge_read(per_minute=True)
 @require_safe
 def series_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """Problem reports per interval over the range (zero-filled, the last one partial), with
@@ -215,6 +223,7 @@ def series_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return _cacheable(request, response)
 
 
+@edge_read(per_minute=True)
 @require_safe
 def series_json(request: HttpRequest, slug: str) -> HttpResponse:
     if bad := _bad_range(request):

@@ -1,7 +1,9 @@
-"""The widget's three routes: the loader script, the iframe page and its report POST.
+"""The widget's routes: the loader script, the iframe page, its report token and report POST.
 
 None of them reads or writes the session or the CSRF cookie, so no response sets a cookie:
-the report is protected by the page's signed single-use token (tokens.py) instead.
+the report is protected by a signed single-use token (tokens.py) instead, which the page asks
+for when the button is clicked. So the page itself is the same for every visitor: an edge read
+(outages/edge.py), served from the cache with no query.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from common.api_errors import problem_response
 from outages.charts import sparkline_points
+from outages.edge import edge_read
 from outages.embed.tokens import TokenRejected, embed_token_issue, embed_token_redeem
-from outages.models import Service, ServiceStatus
+from outages.status_cache import StatusSummary, status_summary
 from outages.vocabulary import Source
 from reports.apis import _json_body as json_body
 from reports.intake.client import report_intake_from
@@ -50,6 +54,7 @@ def _widget_source() -> bytes:
     return Path(found if isinstance(found, str) else "").read_bytes()
 
 
+@edge_read()
 @xframe_options_exempt  # any site may frame it (common.framing: frame-ancestors *)
 @require_GET
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -57,25 +62,43 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
     theme = request.GET.get("theme") if request.GET.get("theme") in THEMES else "auto"
     compact = request.GET.get("compact") in {"1", "true", "yes"}
     with translation.override(lang):
-        service = Service.objects.filter(slug=slug, is_active=True).first()
+        service = status_summary(slug=slug)  # the cache: no query when warm
         if service is None:
             html = render_to_string("embed/unknown.html", {"lang": lang, "theme": theme})
-            return _no_store(HttpResponse(html, status=404))
-        status = ServiceStatus.objects.filter(service=service).first()
-        origin = embedding_origin(request)
+            return _public(HttpResponse(html, status=404))
         context = {
             "service": service,
-            "level": status.level if status else 0,
-            "recent": status.recent if status else 0,
-            "spark": _sparkline(status),
+            "level": service.level,
+            "recent": service.recent,
+            "spark": _sparkline(service),
             "lang": lang,
             "theme": theme,
             "compact": compact,
-            "token": embed_token_issue(slug=service.slug, origin=origin),
+            "token_url": reverse("embed_token", args=[service.slug]),
             "report_url": reverse("embed_report", args=[service.slug]),
-            "page_url": request.build_absolute_uri(reverse("service_detail", args=[slug])),
+            # Relative: inside the frame it resolves against our own origin.
+            "page_url": reverse("service_detail", args=[slug]),
         }
-        return _no_store(HttpResponse(render_to_string("embed/embed.html", context)))
+        return _public(HttpResponse(render_to_string("embed/embed.html", context)))
+
+
+@csrf_exempt  # nothing to protect: a token only allows one report, sent with it
+def embed_token(request: HttpRequest, slug: str) -> HttpResponse:
+    """A fresh single-use report token for the widget's button (POST, never cached). The
+    page passes the embedding site's origin it was given (see embedding_origin)."""
+    try:
+        data = json_body(request)
+    except Rejected as rejection:
+        return problem_response(
+            status=rejection.status, reason=rejection.reason, detail=rejection.detail
+        )
+    if status_summary(slug=slug) is None:
+        return problem_response(status=404, reason="not_found", detail="No such service.")
+    given = data.get("origin", "") if isinstance(data, dict) else ""
+    origin = embedding_origin(request, given=given if isinstance(given, str) else "")
+    response = JsonResponse({"token": embed_token_issue(slug=slug, origin=origin)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @xframe_options_exempt
@@ -108,15 +131,15 @@ def embed_report(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse({"counted": accepted.counted}, status=202)
 
 
-def embedding_origin(request: HttpRequest) -> str:
-    """The site framing the embed page: `?origin=` (set by widget.js from location.origin),
-    else the Referer's origin when it is not our own; "" when neither is a valid http(s)
-    origin."""
-    given = http_origin(request.GET.get("origin", ""))
-    if given:
-        return given
-    referer = http_origin(request.headers.get("Referer", ""), path_allowed=True)
+def embedding_origin(request: HttpRequest, *, given: str = "") -> str:
+    """The site framing the embed page, as the page says it (the `?origin=` widget.js set from
+    location.origin, else its document.referrer), else the Referer's origin; never our own,
+    and "" when none is a valid http(s) origin."""
     own = f"{request.scheme}://{request.get_host()}"
+    origin = http_origin(given, path_allowed=True)
+    if origin and origin != own:
+        return origin
+    referer = http_origin(request.headers.get("Referer", ""), path_allowed=True)
     return referer if referer != own else ""
 
 
@@ -137,12 +160,12 @@ def http_origin(value: str, *, path_allowed: bool = False) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
-def _sparkline(status: ServiceStatus | None) -> dict[str, object]:
+def _sparkline(status: StatusSummary) -> dict[str, object]:
     """The polyline of the 24 h of quarter-hour counts, and the typical band behind it: the
     baseline's expected count per quarter (status.expected is for the last 15 minutes)
     +/- two Poisson standard deviations."""
-    values = list(status.sparkline) if status else []
-    expected = status.expected if status else 0.0
+    values = list(status.sparkline)
+    expected = status.expected
     upper = expected + 2 * math.sqrt(expected)
     lower = max(expected - 2 * math.sqrt(expected), 0.0)
     top = max([*values, upper, 1])
@@ -161,7 +184,6 @@ def _sparkline(status: ServiceStatus | None) -> dict[str, object]:
     }
 
 
-def _no_store(response: HttpResponse) -> HttpResponse:
-    # Each render issues a fresh single-use token: never serve one from a cache.
-    response["Cache-Control"] = "no-store"
+def _public(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300)
     return response

@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import numpy as np
+from django.db import transaction
 from django.db.models import Max
 
 from outages.models import Incident, ServiceStatus
 from outages.services.series import SeriesKey
+from outages.status_cache import status_summaries_refresh
 
 QUARTER = 900  # seconds
 SPARK = 96  # quarters: 24 hours
@@ -84,6 +86,9 @@ def statuses_store(
         update_fields=["minute", "level", "recent", "expected", "deviation", "sparkline",
                        "sparkline_end"],
     )  # fmt: skip
+    if rows:  # the hot reads' cached summaries, once the rows are visible to them
+        changed = [row.service_id for row in rows]
+        transaction.on_commit(lambda: status_summaries_refresh(service_ids=changed))
 
 
 def _quarters(values: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

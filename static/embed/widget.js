@@ -1,9 +1,24 @@
 // <script async src="https://OUR-HOST/widget.js" data-service="slug" data-theme="auto|light|dark"
 //   data-compact="1" data-lang="en|fr"></script>
 // Puts the service's status widget (an iframe of /embed/<slug>/) right after the script tag:
-// the host page's CSS cannot reach into it. No dependencies, no cookies.
+// the host page's CSS cannot reach into it. No dependencies, no cookies. The frame's height
+// follows its content, as the embed page reports it by postMessage (from our origin only);
+// a page that writes its own <iframe src=".../embed/<slug>/"> gets that too by including
+// this script without data-service.
 (function () {
   "use strict";
+  var ours = document.currentScript ? new URL(document.currentScript.src).origin : "";
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (event.origin !== ours || !data || data.type !== "outages-widget:height" ||
+        !(data.height > 0)) { return; }
+    var frames = document.getElementsByTagName("iframe");
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === event.source) {
+        frames[i].height = String(Math.min(Math.ceil(data.height), 2000));
+      }
+    }
+  });
   var scripts = document.currentScript
     ? [document.currentScript]
     : document.querySelectorAll("script[data-service]:not([data-outages-widget])");

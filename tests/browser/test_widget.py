@@ -1,6 +1,7 @@
 """The widget on another site: a host page on a second loopback origin includes widget.js; the
-widget renders in its iframe untouched by the host's CSS, and its report is thanked and stored
-with the host's origin. Nothing leaves 127.0.0.1 and no cookie is set."""
+widget renders in its iframe untouched by the host's CSS, the frame's height follows its
+content (postMessage from our origin only), and its report is thanked and stored with the
+host's origin. Nothing leaves 127.0.0.1 and no cookie is set."""
 
 from __future__ import annotations
 
@@ -25,15 +26,22 @@ iframe {{ }} button {{ display: none !important; }}</style></head>
 <body><h1>My blog</h1>
 <script async src="{server}/widget.js" data-service="twitter" data-theme="light"></script>
 <p>After the widget.</p></body></html>"""
+# A publisher's own iframe, resized by widget.js included without data-service.
+PLAIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Plain</title></head>
+<body><iframe src="{server}/embed/twitter/?compact=1" width="300" height="300"
+title="Twitter status" style="border:0"></iframe>
+<script async src="{server}/widget.js"></script></body></html>"""
 
 
 @pytest.fixture
 def host_site(live_server) -> Iterator[str]:
     """Another origin (another port of 127.0.0.1) serving one page that embeds the widget."""
-    body = HOST_PAGE.format(server=live_server.url).encode()
+    pages = {"/blog": HOST_PAGE, "/plain": PLAIN_PAGE}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = pages.get(self.path, HOST_PAGE).format(server=live_server.url).encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -77,11 +85,42 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
     assert name_colour != "rgb(255, 0, 0)"
     assert tab.page.locator("h1").evaluate("e => getComputedStyle(e).color") == "rgb(255, 0, 0)"
 
+    # The frame is as tall as its content (not widget.js's first guess of 150 px), and follows
+    # it when the report's answer replaces the button.
+    content_height = "e => Math.ceil(e.getBoundingClientRect().height)"
+    height = widget.locator(".widget").evaluate(content_height)
+    expect(iframe).to_have_attribute("height", str(height))
+    assert height != 150
+    # A message from any other window (here the host page itself) is ignored.
+    tab.page.evaluate("window.postMessage({type: 'outages-widget:height', height: 999}, '*')")
+    tab.page.wait_for_timeout(200)
+    expect(iframe).to_have_attribute("height", str(height))
+
     widget.get_by_role("button", name="Report a problem").click()
 
     expect(widget.locator(".report-result")).to_have_text("Thank you: your report is counted.")
+    grown = widget.locator(".widget").evaluate(content_height)
+    assert grown != height
+    expect(iframe).to_have_attribute("height", str(grown))
+    box = iframe.bounding_box()
+    assert box is not None and abs(box["height"] - grown) <= 1
     report = Report.objects.get()
     assert (report.source, report.origin, report.service_id) == ("widget", host_site, twitter.id)
     assert tab.page.context.cookies() == []
     assert tab.offsite == []
     assert tab.errors == []
+
+
+def test_a_plain_iframe_follows_its_content_with_widget_js_on_the_page(open_tab, host_site):
+    ServiceFactory(slug="twitter", name="Twitter")
+    tab = open_tab()
+
+    tab.page.goto(f"{host_site}/plain", wait_until="networkidle")
+
+    iframe = tab.page.locator("iframe")
+    widget = tab.page.frame_locator("iframe")
+    expect(widget.locator(".status")).to_contain_text("No problems")
+    height = widget.locator(".widget").evaluate("e => Math.ceil(e.getBoundingClientRect().height)")
+    expect(iframe).to_have_attribute("height", str(height))
+    assert height < 100  # compact: one line, not the publisher's 300 px
+    assert tab.errors == [] and tab.offsite == []

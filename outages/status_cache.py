@@ -1,0 +1,118 @@
+"""Each service's status summary in the cache (Redis in production), so that the hottest reads
+(status JSON, badge, embed page, series downloads) never query the database per request.
+
+The detection pass refreshes the summaries whose ServiceStatus row it changed, right after its
+transaction commits; a read that finds none (a cold cache, a quiet service whose summary
+expired) builds it from the database once and stores it. Saving a Service or a ServiceStatus
+anywhere else (the admin, a test) forgets its summary. An unknown or inactive slug is
+remembered as MISSING for a short while, so a flood of 404s costs no query either.
+
+`version` identifies a summary's content: the edge cache (outages/edge.py) keeps a rendered
+answer only as long as the summary it was rendered from is the current one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from outages.models import Service, ServiceStatus
+
+KEY = "status:"
+MISSING = "missing"
+# Without a cache shared by the processes (the embedded default's per-process memory), another
+# process's refresh never arrives here: a summary then lives one detection minute.
+TTL = 600 if settings.REDIS_URL else 60
+MISSING_TTL = 60
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    service_id: int
+    slug: str
+    name: str
+    level: int = 0  # 0 no problems, 1 possible problems, 2 problems
+    recent: int = 0  # problem reports in the last 15 minutes
+    expected: float = 0.0  # what the baseline expects over them
+    deviation: float = 0.0
+    minute: datetime | None = None  # None: the detection pass has not written it yet
+    sparkline: tuple[int, ...] = ()
+    version: str = field(default="", compare=False)
+
+    @classmethod
+    def of(cls, service: Service, status: ServiceStatus | None) -> StatusSummary:
+        fields = {"service_id": service.id, "slug": service.slug, "name": service.name}
+        if status is not None:
+            fields |= {
+                "level": status.level, "recent": status.recent, "expected": status.expected,
+                "deviation": status.deviation, "minute": status.minute,
+                "sparkline": tuple(status.sparkline),
+            }  # fmt: skip
+        summary = cls(**fields)
+        digest = hashlib.blake2b(repr(summary).encode(), digest_size=8).hexdigest()
+        return cls(**fields, version=digest)
+
+
+def status_summary(*, slug: str) -> StatusSummary | None:
+    """The active service's summary, None if there is no such active service."""
+    found = cache.get(KEY + slug)
+    if found is None:
+        found = _summary_load(slug)
+        _store({slug: found})
+    return None if found == MISSING else found
+
+
+def summary_version(found: object) -> str | None:
+    """The version of what status_summary's cache key holds (None: nothing cached)."""
+    if found == MISSING:
+        return MISSING
+    return getattr(found, "version", None)
+
+
+def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
+    """Store the current summaries of these services (one query)."""
+    services = Service.objects.filter(id__in=list(service_ids)).select_related("status")
+    _store(
+        {
+            s.slug: StatusSummary.of(s, getattr(s, "status", None)) if s.is_active else MISSING
+            for s in services
+        }
+    )
+
+
+def status_summary_forget(*, slug: str) -> None:
+    cache.delete(KEY + slug)
+
+
+def _summary_load(slug: str) -> StatusSummary | str:
+    service = Service.objects.filter(slug=slug, is_active=True).select_related("status").first()
+    if service is None:
+        return MISSING
+    return StatusSummary.of(service, getattr(service, "status", None))
+
+
+def _store(summaries: dict[str, StatusSummary | str]) -> None:
+    found = {KEY + slug: s for slug, s in summaries.items() if s != MISSING}
+    missing = {KEY + slug: s for slug, s in summaries.items() if s == MISSING}
+    if found:
+        cache.set_many(found, TTL)
+    if missing:
+        cache.set_many(missing, MISSING_TTL)
+
+
+@receiver([post_save, post_delete], sender=Service)
+def _service_changed(sender: type, instance: Service, **kwargs: object) -> None:
+    status_summary_forget(slug=instance.slug)
+
+
+@receiver([post_save, post_delete], sender=ServiceStatus)
+def _status_changed(sender: type, instance: ServiceStatus, **kwargs: object) -> None:
+    for slug in Service.objects.filter(id=instance.service_id).values_list("slug", flat=True):
+        status_summary_forget(slug=slug)
