@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from comments import views as comments_views
 from common import metrics
 from outages import apis as outages_apis
 from outages import badges, feeds
@@ -59,4 +60,11 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
+    path("s/<slug:slug>/comments/", comments_views.comment_post, name="comment_post"),
+    path(
+        "s/<slug:slug>/comments/<int:pk>/flag/",
+        comments_views.comment_flag,
+        name="comment_flag",
+    ),
+    path("moderation/comments/", comments_views.comment_queue, name="comment_queue"),
 ]
