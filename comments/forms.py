@@ -31,7 +31,10 @@ class CommentForm(forms.Form):
     email = forms.EmailField(
         label=_("E-mail"), help_text=_("Never shown: only the moderators see it.")
     )
-    text = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}))
+    # Stored exactly as written (not even stripped).
+    text = forms.CharField(
+        label=_("Comment"), strip=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     # The honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
     website = forms.CharField(required=False, label=_("Leave this empty"))
     started = forms.CharField(widget=forms.HiddenInput)
