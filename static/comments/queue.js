@@ -55,4 +55,5 @@
     }
     event.preventDefault();
   });
+  form.dataset.shortcuts = "ready";
 })();

@@ -51,6 +51,7 @@ def test_a_comment_is_posted_held_approved_with_the_keyboard_and_shown(open_tab,
     row = queue.locator("tr[data-comment]")
     expect(row).to_have_count(1)
     expect(row.locator(".comment-text")).to_have_text(TEXT)
+    expect(queue.locator("#queue-form[data-shortcuts=ready]")).to_have_count(1)
     queue.keyboard.press("j")
     queue.screenshot(path=ARTIFACTS / "comment-queue.png", full_page=True)
     expect(row).to_have_class("state-pending current")
