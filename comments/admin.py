@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from comments import services
 from comments.models import Comment
+from comments.views import moderated_message
 
 READ_ONLY = (
     "service", "name", "email", "text", "state", "created_at", "spam_score", "spam_reasons",
@@ -49,12 +50,7 @@ class CommentAdmin(admin.ModelAdmin):
         done = services.comments_moderate(
             actor=request.user, ids=ids, action=action, now=timezone.now()
         )
-        self.message_user(
-            request,
-            ngettext("%(n)d comment: %(action)s.", "%(n)d comments: %(action)s.", done)
-            % {"n": done, "action": action},
-            messages.SUCCESS,
-        )
+        self.message_user(request, moderated_message(action, done), messages.SUCCESS)
 
     @admin.action(description=_("Approve the selected comments"), permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:

@@ -143,12 +143,13 @@ def _queue_act(request: HttpRequest) -> None:
     done = services.comments_moderate(
         actor=request.user, ids=ids, action=action, now=timezone.now()
     )
-    messages.success(
-        request,
-        {
-            "approve": ngettext("%(n)d comment approved.", "%(n)d comments approved.", done),
-            "reject": ngettext("%(n)d comment rejected.", "%(n)d comments rejected.", done),
-            "delete": ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", done),
-        }[action]
-        % {"n": done},
-    )
+    messages.success(request, moderated_message(action, done))
+
+
+def moderated_message(action: str, done: int) -> str:
+    """What the queue and the admin say after an action."""
+    return {
+        "approve": ngettext("%(n)d comment approved.", "%(n)d comments approved.", done),
+        "reject": ngettext("%(n)d comment rejected.", "%(n)d comments rejected.", done),
+        "delete": ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", done),
+    }[action] % {"n": done}

@@ -239,3 +239,12 @@ def test_the_comment_page_renders_in_french(client, service):
     response = post(client, form_data("twitter", email="x"), HTTP_ACCEPT_LANGUAGE="fr")
 
     assert '<html lang="fr">' in response.content.decode()
+
+
+def test_the_comments_section_speaks_french(client, service):
+    make_comment(service, state="approved")
+
+    page = client.get("/s/twitter/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert "Commentaires" in page and "Publier le commentaire" in page
+    assert "Propos abusifs" in page  # a flag reason
