@@ -35,7 +35,8 @@ class Score:
 def normalise(text: str) -> str:
     """The text as compared for repetition: case, accents, spacing and punctuation folded."""
     folded = unicodedata.normalize("NFKD", text).casefold()
-    return " ".join(_WORD.findall(folded))
+    bare = "".join(c for c in folded if not unicodedata.combining(c))  # accents off
+    return " ".join(_WORD.findall(bare))
 
 
 def links_in(text: str) -> int:

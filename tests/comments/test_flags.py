@@ -3,12 +3,15 @@ flags hide the comment until a moderator reviews it."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment, CommentFlag
-from comments.services import comments_moderate
+from comments.services import comment_flag, comments_moderate
 from moderation.models import AuditEntry
 from tests.comments.helpers import make_comment
 from tests.factories import ServiceFactory
@@ -125,3 +128,37 @@ def test_approving_a_flagged_comment_closes_its_flags(service, settings):
     assert (comment.state, comment.open_flags) == ("approved", 0)
     assert not CommentFlag.objects.filter(reviewed=False).exists()
     assert Comment.objects.get().state == "approved"
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_flags_count_each_fingerprint_once(settings):
+    settings.COMMENTS_FLAGS_TO_HIDE = 3
+    service = ServiceFactory(slug="twitter")
+    comment = make_comment(service, state="approved")
+    start = threading.Barrier(8)
+    results: list[bool] = []
+
+    def flag_from(n: int) -> None:
+        try:
+            start.wait()
+            results.append(
+                comment_flag(comment_id=comment.pk, service=service, fingerprint=f"fp{n % 4}",
+                             reason="spam", now=timezone.now())
+            )  # fmt: skip
+        except Comment.DoesNotExist:  # hidden by the third flag before this one got in
+            results.append(False)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=flag_from, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    comment.refresh_from_db()
+    assert comment.open_flags == CommentFlag.objects.count() == results.count(True)
+    assert comment.open_flags == 3  # the fourth reader came after it was hidden
+    assert comment.state == "flagged"
+    assert AuditEntry.objects.filter(action="comment.hide_flagged").count() == 1
