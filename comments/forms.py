@@ -48,8 +48,13 @@ class CommentForm(forms.Form):
         self.fields["website"].widget.attrs.update(
             {"tabindex": "-1", "autocomplete": "off"}
         )  # fmt: skip
-        # A fresh start time on every rendering, the form re-shown with errors included.
+        # Re-shown with errors, the form keeps its start time (the reader is not "too fast"
+        # for fixing a typo); otherwise it gets a fresh one.
         self.started_token = form_started_token(slug=slug, now=now)
+        if self.is_bound:
+            seconds = self._started_seconds(self.data.get("started", ""))
+            if seconds is not None and seconds <= settings.COMMENTS_FORM_MAX_AGE:
+                self.started_token = self.data["started"]
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
@@ -81,17 +86,23 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(_("Leave this field empty."), code="honeypot")
         return ""
 
-    def clean_started(self) -> float:
+    def _started_seconds(self, token: object) -> float | None:
+        """Seconds since this page handed out the form, or None for a token it did not sign."""
         try:
-            started = signing.loads(self.cleaned_data["started"], salt=_SALT)
+            started = signing.loads(str(token), salt=_SALT)
             if started["s"] != self.slug:
-                raise ValueError
-            seconds = self.now.timestamp() - float(started["t"])
+                return None
+            return self.now.timestamp() - float(started["t"])
         except (signing.BadSignature, ValueError, KeyError, TypeError):
+            return None
+
+    def clean_started(self) -> float:
+        seconds = self._started_seconds(self.cleaned_data["started"])
+        if seconds is None:
             raise forms.ValidationError(
                 _("This form was not handed out by this page: please post again."),
                 code="token",
-            ) from None
+            )
         if seconds < settings.COMMENTS_MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 _("That was very fast: please read your comment over and post it again."),

@@ -248,3 +248,12 @@ def test_the_comments_section_speaks_french(client, service):
 
     assert "Commentaires" in page and "Publier le commentaire" in page
     assert "Propos abusifs" in page  # a flag reason
+
+
+def test_a_form_shown_again_with_errors_keeps_its_start_time(client, service, settings):
+    settings.COMMENTS_FORM_MAX_AGE = 60
+    kept = form_data("twitter", email="typo")
+    expired = form_data("twitter", email="typo", waited=120)
+
+    assert post(client, kept).context["comment_form"].started_token == kept["started"]
+    assert post(client, expired).context["comment_form"].started_token != expired["started"]
