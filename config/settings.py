@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "moderation",
     "partners",
     "csp",
+    "comments",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +279,14 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
+
+# --- Comments (pre-moderated; see comments/) -------------------------------------------------
+COMMENTS_FLAGS_TO_HIDE = env.int("COMMENTS_FLAGS_TO_HIDE", default=3)  # readers' flags
+COMMENTS_MIN_FILL_SECONDS = env.int("COMMENTS_MIN_FILL_SECONDS", default=3)  # faster: a bot
+COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=24 * 3600)  # seconds
+COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)
+COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=2000)
+# At most N comments per window from one fingerprint (every state counts).
+COMMENTS_RATE = (env.int("COMMENTS_RATE", default=5), 3600)
+COMMENTS_ON_PAGE = env.int("COMMENTS_ON_PAGE", default=50)
+COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)

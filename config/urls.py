@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from comments import views as comments_views
 from common import metrics
 from outages import apis as outages_apis
 from outages import badges, feeds
@@ -68,6 +69,13 @@ urlpatterns = [
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
     path("moderation/bursts/", include("reports.bursts.urls")),
+    path("s/<slug:slug>/comments/", comments_views.comment_post, name="comment_post"),
+    path(
+        "s/<slug:slug>/comments/<int:pk>/flag/",
+        comments_views.comment_flag,
+        name="comment_flag",
+    ),
+    path("moderation/comments/", comments_views.comment_queue, name="comment_queue"),
 ]
 
 handler404 = "common.api_errors.not_found"

@@ -15,6 +15,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
 from django_countries import countries
 
+from comments.views import comments_section_context
 from outages import charts, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
@@ -114,6 +115,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "incidents": incidents,
         **report_form_context(request, service),
+        **comments_section_context(request, service, incidents),
     }
     return render(request, "outages/service.html", context)
 
