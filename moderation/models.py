@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -28,3 +29,32 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.target_repr}"
+
+
+class ModerationRights(models.Model):
+    """Holds the moderation permissions that no table of ours owns (no rows, no table):
+    `moderation.review_incident` and `moderation.merge_service`. Roles are built from these
+    and the models' own permissions (moderation.roles)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [
+            ("review_incident", "Can confirm or dismiss an incident and edit its public note"),
+            ("merge_service", "Can merge a duplicate service into another"),
+        ]
+
+
+class ServiceLogo(models.Model):
+    """A service's logo, by address (an https image URL): kept beside the service so that a
+    logo needs no image library and no uploads to store."""
+
+    service = models.OneToOneField("outages.Service", on_delete=models.CASCADE, related_name="logo")
+    url = models.URLField(max_length=500)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        if not self.url.startswith("https://"):
+            raise ValidationError({"url": "A logo must be served over https."})
