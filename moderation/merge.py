@@ -47,7 +47,7 @@ def service_merge(*, actor: Any, keep: Service, duplicate: Service) -> dict[str,
                           "aliases": _aliases(duplicate)},
         }  # fmt: skip
         moved: dict[str, int] = {}
-        for relation in Service._meta.related_objects:
+        for relation in _relations():
             model, field = relation.related_model, relation.field.name
             mover = _MOVERS.get(model, _move_rows)
             count = mover(model, field, keep, duplicate)
@@ -58,6 +58,16 @@ def service_merge(*, actor: Any, keep: Service, duplicate: Service) -> dict[str,
         audit_record(actor=actor, action="service.merge", target=keep, before=before,
                      after={"aliases": _aliases(keep), "moved": moved})  # fmt: skip
     return moved
+
+
+def _relations() -> list[models.ForeignObjectRel]:
+    """Every foreign key to Service, those without a reverse accessor (related_name="+")
+    included, from any installed app."""
+    return [
+        field
+        for field in Service._meta.get_fields(include_hidden=True)
+        if isinstance(field, models.ForeignObjectRel) and (field.one_to_many or field.one_to_one)
+    ]
 
 
 def _aliases(service: Service) -> list[str]:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from outages.models import Incident, Service
+
 
 class AuditEntry(models.Model):
     """One moderator action: who did what to which object, when, and the object's state before
@@ -31,25 +33,32 @@ class AuditEntry(models.Model):
         return f"{self.actor_name} {self.action} {self.target_repr}"
 
 
-class ModerationRights(models.Model):
-    """Holds the moderation permissions that no table of ours owns (no rows, no table):
-    `moderation.review_incident` and `moderation.merge_service`. Roles are built from these
-    and the models' own permissions (moderation.roles)."""
+class IncidentModeration(Incident):
+    """Carries `moderation.review_incident` (confirm, dismiss, public note): a proxy, so no
+    table and no migration of the outages app."""
 
     class Meta:
-        managed = False
+        proxy = True
         default_permissions = ()
         permissions = [
-            ("review_incident", "Can confirm or dismiss an incident and edit its public note"),
-            ("merge_service", "Can merge a duplicate service into another"),
+            ("review_incident", "Can confirm or dismiss an incident and edit its public note")
         ]
+
+
+class ServiceModeration(Service):
+    """Carries `moderation.merge_service`: a proxy, like IncidentModeration."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        permissions = [("merge_service", "Can merge a duplicate service into another")]
 
 
 class ServiceLogo(models.Model):
     """A service's logo, by address (an https image URL): kept beside the service so that a
     logo needs no image library and no uploads to store."""
 
-    service = models.OneToOneField("outages.Service", on_delete=models.CASCADE, related_name="logo")
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="logo")
     url = models.URLField(max_length=500)
 
     def __str__(self) -> str:
