@@ -25,6 +25,7 @@ COPY config ./config
 COPY common ./common
 COPY outages ./outages
 COPY reports ./reports
+COPY moderation ./moderation
 COPY templates ./templates
 COPY static ./static
 
