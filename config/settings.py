@@ -269,5 +269,7 @@ AXES_CLIENT_IP_CALLABLE = "moderation.security.hashed_client_address"
 # production; the embedded default lets a dev superuser in with a password alone).
 ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=PRODUCTION)
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Outages admin")
+# No one reads another account's TOTP secret in the admin (`roles totp-add` prints it once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Raw reports are deleted this many days after they were received (their minute buckets stay).
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)

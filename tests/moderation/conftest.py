@@ -11,6 +11,13 @@ from moderation.roles import ADMINISTRATORS, MODERATORS, roles_sync
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings) -> None:
+    """Accounts are made by the dozen here: a fast hasher (the production one is tested by
+    Django itself)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def member(username: str, group: str | None, **fields: object) -> User:
     roles_sync()
     user = User.objects.create_user(username, password=PASSWORD, is_staff=True, **fields)
