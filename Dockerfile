@@ -26,6 +26,7 @@ COPY common ./common
 COPY outages ./outages
 COPY reports ./reports
 COPY comments ./comments
+COPY moderation ./moderation
 COPY templates ./templates
 COPY static ./static
 

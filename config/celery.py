@@ -33,6 +33,13 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute="*"),
             "options": {"expires": 50},
         },
+        # Privacy: delete raw reports past REPORT_RETENTION_DAYS (buckets stay), old salts and
+        # old admin login records (docs/privacy.md).
+        "privacy-retention": {
+            "task": "moderation.privacy_retention",
+            "schedule": crontab(minute=41),
+            "options": {"expires": 3000},
+        },
         # Refit every series' baseline (weekly profile, level, noise) from 30 days of buckets.
         "baselines-fit": {
             "task": "outages.baselines_fit_tick",

@@ -35,7 +35,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "moderation.apps.ModerationAdminConfig",  # django.contrib.admin with two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "partners",
     "csp",
     "comments",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp), frame-ancestors * only for the embed views.
     "common.framing.ContentSecurityPolicyMiddleware",
+    "common.framing.FrameAncestorsMiddleware",  # CSP frame-ancestors: only the embed views
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -227,6 +233,12 @@ CONTENT_SECURITY_POLICY = {
 }
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+# Cookies only over https in production (SECURE_COOKIES=0 to test production over plain http).
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 
 REST_FRAMEWORK = {
@@ -290,3 +302,23 @@ COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=2000)
 COMMENTS_RATE = (env.int("COMMENTS_RATE", default=5), 3600)
 COMMENTS_ON_PAGE = env.int("COMMENTS_ON_PAGE", default=50)
 COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)
+# --- Admin security and privacy (docs/privacy.md, docs/operations.md) ------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username and address pair
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock out one username from one address after N failures, for a cool-off time. Axes sees a
+# keyed hash of the address (daily salt) shaped as an IPv6 address, never the address itself.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "moderation.security.hashed_client_address"
+# Superusers and Administrators must verify a TOTP device to use the admin (default in
+# production; the embedded default lets a dev superuser in with a password alone).
+ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Outages admin")
+# No one reads another account's TOTP secret in the admin (`roles totp-add` prints it once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Raw reports are deleted this many days after they were received (their minute buckets stay).
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)

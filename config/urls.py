@@ -61,6 +61,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("moderation/", include("moderation.urls")),
     path("widget.js", embed_views.widget_js, name="widget_js"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed_page"),
     path("embed/<slug:slug>/report", embed_views.embed_report, name="embed_report"),

@@ -1,6 +1,26 @@
-from django.contrib import admin
+"""The moderation panel in the Django admin: services (aliases, logo, merge), incidents
+(confirm, dismiss, public note) and the audit log, read-only. Every change goes through a
+service function or is audited here, inside the admin's own transaction."""
 
-from moderation.models import AuditEntry
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from moderation.audit import audit_record
+from moderation.merge import service_merge
+from moderation.models import AuditEntry, ServiceLogo
+from moderation.services import incident_confirm, incident_dismiss, incident_note_set
+from outages.models import Incident, Service, ServiceAlias
 
 
 @admin.register(AuditEntry)
@@ -20,3 +40,160 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+class ServiceAliasInline(admin.TabularInline):
+    model = ServiceAlias
+    extra = 1
+
+
+class ServiceLogoInline(admin.StackedInline):
+    model = ServiceLogo
+    max_num = 1
+    extra = 0
+
+
+def _service_state(service: Service | None) -> dict[str, Any]:
+    if service is None or service.pk is None:
+        return {}
+    logo = ServiceLogo.objects.filter(service=service).values_list("url", flat=True).first()
+    return {
+        "slug": service.slug,
+        "name": service.name,
+        "category": service.category,
+        "url": service.url,
+        "is_active": service.is_active,
+        "aliases": sorted(service.aliases.values_list("alias", flat=True)),
+        "logo": logo or "",
+    }
+
+
+class MergeForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Service.objects.all(),
+        label="Merge into",
+        help_text="The service that stays; this one is deleted once everything has moved.",
+    )
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "category", "is_active")
+    list_filter = ("category", "is_active")
+    search_fields = ("name", "slug", "aliases__alias")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ServiceAliasInline, ServiceLogoInline]
+    actions = ["merge_action"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        form.audit_before = _service_state(Service.objects.filter(pk=obj.pk).first())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        after = _service_state(form.instance)
+        if after != form.audit_before:
+            audit_record(actor=request.user, action="service.change" if change else "service.add",
+                         target=form.instance, before=form.audit_before, after=after)  # fmt: skip
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            audit_record(actor=request.user, action="service.delete", target=obj,
+                         before=_service_state(obj), after={})  # fmt: skip
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            for service in queryset:
+                self.delete_model(request, service)
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("moderation.merge_service")
+
+    @admin.action(description="Merge the selected service into another…", permissions=["merge"])
+    def merge_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one duplicate to merge.", messages.ERROR)
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:outages_service_merge", args=[queryset.get().pk])
+        )
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        merge = self.admin_site.admin_view(self.merge_view)
+        return [path("<int:pk>/merge/", merge, name="outages_service_merge"), *super().get_urls()]
+
+    def merge_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        duplicate = get_object_or_404(Service, pk=pk)
+        form = MergeForm(request.POST or None)
+        form.fields["keep"].queryset = Service.objects.exclude(pk=pk)
+        if request.method == "POST" and form.is_valid():
+            keep = form.cleaned_data["keep"]
+            try:
+                moved = service_merge(actor=request.user, keep=keep, duplicate=duplicate)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Merged {duplicate.name} into {keep.name}: {moved}.")
+                return HttpResponseRedirect(reverse("admin:outages_service_change", args=[keep.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge {duplicate.name} into another service",
+            "opts": self.model._meta,
+            "duplicate": duplicate,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/outages/service/merge.html", context)
+
+
+# --- Incidents ------------------------------------------------------------------------------
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Moderators confirm or dismiss an incident and write its public note; its figures come
+    from the detection pass and are read-only here."""
+
+    list_display = ("__str__", "level", "status", "visibility", "review", "total")
+    list_filter = ("review", "visibility", "status", "level")
+    search_fields = ("service__name", "service__slug")
+    list_select_related = ("service",)
+    date_hierarchy = "started_at"
+    fields = ("service", "level", "status", "visibility", "review", "started_at", "ended_at",
+              "peak_at", "peak_count", "total", "expected_total", "scope", "diversity",
+              "retracted_at", "public_note")  # fmt: skip
+    actions = ["confirm_action", "dismiss_action"]
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return [name for name in self.fields if name != "public_note"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False  # incidents are opened by detection only
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return self.has_review_permission(request)
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("moderation.review_incident")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        incident_note_set(actor=request.user, incident=obj, note=obj.public_note)
+
+    @admin.action(description="Confirm the selected incidents", permissions=["review"])
+    def confirm_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        for incident in queryset:
+            incident_confirm(actor=request.user, incident=incident)
+        self.message_user(request, f"Confirmed {len(queryset)} incident(s).")
+
+    @admin.action(description="Dismiss the selected incidents (retract them)",
+                  permissions=["review"])  # fmt: skip
+    def dismiss_action(self, request, queryset):  # type: ignore[no-untyped-def]
+        now = timezone.now()
+        for incident in queryset:
+            incident_dismiss(actor=request.user, incident=incident, at=now)
+        self.message_user(request, f"Dismissed {len(queryset)} incident(s).")

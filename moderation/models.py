@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from outages.models import Incident, Service
 
 
 class AuditEntry(models.Model):
@@ -28,3 +31,39 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.target_repr}"
+
+
+class IncidentModeration(Incident):
+    """Carries `moderation.review_incident` (confirm, dismiss, public note): a proxy, so no
+    table and no migration of the outages app."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        permissions = [
+            ("review_incident", "Can confirm or dismiss an incident and edit its public note")
+        ]
+
+
+class ServiceModeration(Service):
+    """Carries `moderation.merge_service`: a proxy, like IncidentModeration."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ()
+        permissions = [("merge_service", "Can merge a duplicate service into another")]
+
+
+class ServiceLogo(models.Model):
+    """A service's logo, by address (an https image URL): kept beside the service so that a
+    logo needs no image library and no uploads to store."""
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="logo")
+    url = models.URLField(max_length=500)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        if not self.url.startswith("https://"):
+            raise ValidationError({"url": "A logo must be served over https."})

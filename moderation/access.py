@@ -1,0 +1,33 @@
+"""Who may open a moderation page: staff with the page's permission and, for administrators
+when it is required, a verified second factor. Anonymous visitors go to the admin's login."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from moderation.sites import otp_satisfied
+
+View = Callable[..., HttpResponse]
+
+
+def moderator_required(permission: str) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated or not otp_satisfied(user):
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate

@@ -1,0 +1,24 @@
+"""Login throttling without raw addresses: what django-axes stores as the "IP address" of an
+attempt is a keyed hash of it (the day's fingerprint salt), written as an IPv6 address in the
+unique-local range fd00::/8 because axes keeps it in an IP address column. Once the day's salt
+is destroyed (after 48 hours) nobody can tell which address it was."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from reports.intake.client import client_of
+from reports.intake.fingerprint import salt_for_day
+
+
+def hashed_client_address(request: HttpRequest) -> str:
+    address = client_of(request).address
+    salt = salt_for_day(timezone.now().date())
+    keyed = hashlib.blake2b(b"login\n" + address.encode(), key=salt, digest_size=16)
+    digest = bytearray(keyed.digest())
+    digest[0] = 0xFD  # unique-local: never a routable address
+    return str(ipaddress.IPv6Address(bytes(digest)))

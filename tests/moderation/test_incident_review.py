@@ -1,0 +1,128 @@
+"""Moderators confirm or dismiss an incident and write its public note, from the admin or the
+focused page; each action is audited in its transaction, and a dismissal retracts the incident
+with a retraction event for alert delivery."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from moderation.models import AuditEntry
+from moderation.services import incident_confirm, incident_dismiss, incident_note_set
+from outages.models import Incident, IncidentEvent
+from tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def announced():
+    incident = IncidentFactory(service__slug="twitter", service__name="Twitter")
+    IncidentEvent.objects.create(
+        key=f"incident:{incident.pk}:open", incident=incident, kind="open", level=2,
+        at=incident.detected_at,
+    )  # fmt: skip
+    return incident
+
+
+def test_dismissal_retracts_records_the_event_and_the_audit(moderator, announced):
+    incident_dismiss(actor=moderator, incident=announced, at=timezone.now())
+
+    announced.refresh_from_db()
+    assert announced.review == Incident.Review.DISMISSED
+    assert announced.visibility == Incident.Visibility.RETRACTED
+    assert IncidentEvent.objects.filter(incident=announced, kind="retract").count() == 1
+    entry = AuditEntry.objects.get()
+    assert (entry.actor_name, entry.action) == ("mod", "incident.dismiss")
+    assert entry.before["visibility"] == "public"
+    assert entry.after == {"review": "dismissed", "visibility": "retracted", "public_note": ""}
+
+
+def test_confirming_a_dismissed_incident_publishes_it_again(moderator, announced):
+    incident_dismiss(actor=moderator, incident=announced, at=timezone.now())
+    incident_confirm(actor=moderator, incident=announced)
+
+    announced.refresh_from_db()
+    assert (announced.review, announced.visibility) == ("confirmed", "public")
+    assert announced.retracted_at is None
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["incident.dismiss", "incident.confirm"]
+
+
+def test_a_too_long_note_is_refused_and_changes_nothing(moderator, announced):
+    with pytest.raises(ValidationError) as error:
+        incident_note_set(actor=moderator, incident=announced, note="x" * 2001)
+
+    assert "public_note" in error.value.message_dict
+    announced.refresh_from_db()
+    assert announced.public_note == ""
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_public_note_shows_on_the_service_and_incident_pages(client, moderator, announced):
+    incident_note_set(actor=moderator, incident=announced, note="Login <b>fixed</b> at 02:10.")
+    incident_confirm(actor=moderator, incident=announced)
+
+    for path in ("/s/twitter/", f"/incidents/{announced.pk}/"):
+        page = client.get(path).content.decode()
+        assert "Login &lt;b&gt;fixed&lt;/b&gt; at 02:10." in page, path
+        assert "Confirmed by our moderators." in page, path
+
+
+def test_a_dismissed_incident_leaves_the_public_pages(client, moderator, announced):
+    incident_dismiss(actor=moderator, incident=announced, at=timezone.now())
+
+    assert client.get(f"/incidents/{announced.pk}/").status_code == 404
+    assert f"/incidents/{announced.pk}/" not in client.get("/s/twitter/").content.decode()
+
+
+def test_the_focused_page_saves_the_note_and_the_verdict_together(moderator_client, announced):
+    url = f"/moderation/incidents/{announced.pk}/"
+    assert moderator_client.get(url).status_code == 200
+
+    response = moderator_client.post(url, {"action": "dismiss", "public_note": "A prank."})
+
+    assert response.status_code == 302
+    announced.refresh_from_db()
+    assert (announced.review, announced.public_note) == ("dismissed", "A prank.")
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert actions == {"incident.note", "incident.dismiss"}
+    assert "incident.dismiss" in moderator_client.get(url).content.decode()
+
+
+def test_the_focused_page_refuses_bad_input_and_changes_nothing(moderator_client, announced):
+    url = f"/moderation/incidents/{announced.pk}/"
+    for data in ({"action": "explode"}, {"action": "note", "public_note": "x" * 2001}):
+        response = moderator_client.post(url, data)
+        assert response.status_code == 400
+    announced.refresh_from_db()
+    assert (announced.review, announced.public_note) == ("unreviewed", "")
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_queue_lists_unreviewed_incidents_only(moderator_client, moderator, announced):
+    other = IncidentFactory(service__slug="github")
+    incident_confirm(actor=moderator, incident=other)
+
+    page = moderator_client.get("/moderation/incidents/").content.decode()
+
+    assert f"/moderation/incidents/{announced.pk}/" in page
+    assert f"/moderation/incidents/{other.pk}/" not in page
+
+
+def test_admin_actions_and_note_edit_are_audited(moderator_client, announced):
+    changelist = "/admin/outages/incident/"
+    response = moderator_client.post(
+        changelist, {"action": "confirm_action", "_selected_action": [announced.pk]}
+    )
+    assert response.status_code == 302
+    response = moderator_client.post(
+        f"/admin/outages/incident/{announced.pk}/change/", {"public_note": "Upstream DNS."}
+    )
+    assert response.status_code == 302
+
+    announced.refresh_from_db()
+    assert (announced.review, announced.public_note) == ("confirmed", "Upstream DNS.")
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["incident.confirm", "incident.note"]
