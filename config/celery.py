@@ -39,6 +39,12 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute=17),
             "options": {"expires": 3000},
         },
+        # Fan new incident events out to subscriptions and send what is due (alerts).
+        "alerts-dispatch": {
+            "task": "alerts.dispatch",
+            "schedule": timedelta(seconds=5),
+            "options": {"expires": 5},
+        },
     }
     if settings.INTAKE_BUFFER == "redis":
         # Move reports from the Redis stream into raw rows and minute buckets. Each run drains

@@ -60,3 +60,4 @@ urlpatterns = [
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
 ]
+urlpatterns += [path("", include("alerts.urls"))]
