@@ -58,6 +58,9 @@ def _invalid(error: services.SubscriptionInvalid) -> exceptions.ValidationError:
 class _TokenApi(APIView):
     """An operation on one subscription, allowed to the holder of its management token."""
 
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="subscription"'
+
     def subscription(self, request: Request, pk: int) -> Subscription:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +29,7 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
                     url=data["url"] if data["channel"] == "webhook" else "",
                     format=data["format"], min_level=data["min_level"],
                     platform=data["platform"], problem=data["problem"], country=data["country"],
+                    language=translation.get_language(),
                 )  # fmt: skip
         except services.SubscriptionInvalid as error:
             for field, reason in error.errors:

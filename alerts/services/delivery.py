@@ -229,9 +229,19 @@ def deliveries_send(*, now: datetime, limit: int = 200) -> int:
         live.append(delivery)
     if hooks:
         policy = webhook_policy()
-        # Threads only wait on sockets; the database is touched by this thread alone.
-        with ThreadPoolExecutor(max_workers=min(settings.ALERTS_SEND_THREADS, len(hooks))) as pool:
-            outcomes += pool.map(lambda d: _webhook_send(d, now=now, policy=policy), hooks)
+        # One subscription's deliveries go in event order, one after the other; subscriptions
+        # in parallel. Threads only wait on sockets: the database is touched by this one alone.
+        queues: dict[int, list[Delivery]] = {}
+        for delivery in sorted(hooks, key=lambda d: d.event_id):
+            queues.setdefault(delivery.subscription_id, []).append(delivery)
+
+        def send_queue(queue: list[Delivery]) -> list[Outcome]:
+            return [_webhook_send(d, now=now, policy=policy) for d in queue]
+
+        threads = min(settings.ALERTS_SEND_THREADS, len(queues))
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            for done in pool.map(send_queue, queues.values()):
+                outcomes += done
     if mails:
         outcomes += _emails_send(mails)
     _record(deliveries, outcomes, now=now)

@@ -19,7 +19,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_countries import countries
 
 from alerts import signing as webhook_signing
@@ -128,7 +128,7 @@ def subscription_create(
         service=service, channel=channel, email=email, url=url if webhook else "",
         format=format if webhook else Subscription.Format.STANDARD, platform=platform,
         problem=problem, country=country, min_level=min_level, daily_digest=daily_digest,
-        language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
         secret=webhook_signing.secret_new() if webhook else "", token_hash=token_hash(token),
         state=Subscription.State.ACTIVE if webhook else Subscription.State.PENDING,
         confirmed_at=timezone.now() if webhook else None,
