@@ -30,6 +30,10 @@ class NotifyForm(forms.Form):
     country = LazyTypedChoiceField(label=_("Only in country"), required=False,
                                    choices=[("", _("Any"))] + list(countries))  # fmt: skip
 
+    daily_digest = forms.BooleanField(
+        label=_("E-mail: one daily digest instead of a message per change"), required=False
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("channel") == "email" and not data.get("email"):

@@ -12,6 +12,7 @@ from alerts.services.delivery import (
     deliveries_send,
     events_fan_out,
 )
+from alerts.services.digest import digests_send
 
 BATCH = 200
 MAX_SEND_TASKS = 64
@@ -42,3 +43,8 @@ def send_task(budget_seconds: float | None = None) -> int:
         sent += claimed
         if not claimed or (timezone.now() - started).total_seconds() >= budget:
             return sent
+
+
+@shared_task(name="alerts.digest", ignore_result=True)
+def digest_task() -> int:
+    return digests_send(now=timezone.now())

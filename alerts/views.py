@@ -29,7 +29,7 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
                     url=data["url"] if data["channel"] == "webhook" else "",
                     format=data["format"], min_level=data["min_level"],
                     platform=data["platform"], problem=data["problem"], country=data["country"],
-                    language=translation.get_language(),
+                    language=translation.get_language(), daily_digest=data["daily_digest"],
                 )  # fmt: skip
         except services.SubscriptionInvalid as error:
             for field, reason in error.errors:

@@ -5,6 +5,9 @@
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
+6. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
+   workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
+   `BENCH_SKIP_ALERTS=1` leaves it out).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -18,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -196,6 +200,8 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: sys.exit(128 + signum))
     started = time.monotonic()
+    if os.environ.get("BENCH_ONLY") == "alerts":  # bar 6 alone: its own database and workers
+        return alerts_bar()
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
@@ -208,7 +214,15 @@ def main() -> int:
     print(report.table(rows))
     path = report.save(results, rows)
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")
+    if not os.environ.get("BENCH_SKIP_ALERTS"):
+        alerts_bar()
     return 0
+
+
+def alerts_bar() -> int:
+    """Bar 6 in a process of its own (its own Django settings and database), table printed."""
+    step("alerts: one event to 10,000 webhook and 10,000 e-mail subscriptions")
+    return subprocess.run([sys.executable, str(Path(__file__).with_name("alerts.py"))]).returncode
 
 
 if __name__ == "__main__":

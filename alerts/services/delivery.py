@@ -67,7 +67,7 @@ def _fan_out_one(event: IncidentEvent, *, now: datetime) -> int:
         return 0  # withdrawn before we told anyone: say nothing
     candidates = Subscription.objects.filter(
         service_id=incident.service_id, state=Subscription.State.ACTIVE
-    )
+    ).exclude(channel=Subscription.Channel.EMAIL, daily_digest=True)  # they get the digest
     if event.kind == IncidentEvent.Kind.OPEN or event.kind == IncidentEvent.Kind.LEVEL:
         candidates = candidates.filter(min_level__lte=event.level)
     told = set(

@@ -19,12 +19,17 @@ from alerts.services.messages import Alert, absolute
 from alerts.services.subscriptions import confirm_link_token, unsubscribe_link_token
 
 
-def _message(
+def templated_message(
     subscription: Subscription, *, subject: str, template: str, context: dict[str, object],
     unsubscribe: bool,
 ) -> EmailMultiAlternatives:  # fmt: skip
     headers: dict[str, str] = {}
-    context = {"subscription": subscription, "service": subscription.service, **context}
+    slug = subscription.service.slug
+    context = {
+        "subscription": subscription, "service": subscription.service,
+        "feed_atom": absolute(reverse("service_feed_atom", args=[slug])),
+        "feed_rss": absolute(reverse("service_feed_rss", args=[slug])), **context,
+    }  # fmt: skip
     if unsubscribe:
         link = absolute(reverse("alerts_unsubscribe", args=[unsubscribe_link_token(subscription)]))
         context["unsubscribe_url"] = link
@@ -44,7 +49,7 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
     link = absolute(reverse("alerts_confirm", args=[confirm_link_token(subscription)]))
     with translation.override(subscription.language):
         subject = _("Confirm your alerts for %(name)s") % {"name": subscription.service.name}
-    return _message(subscription, subject=subject, template="confirm",
+    return templated_message(subscription, subject=subject, template="confirm",
                     context={"confirm_url": link}, unsubscribe=False)  # fmt: skip
 
 
@@ -53,14 +58,14 @@ def confirmation_send(subscription: Subscription) -> None:
 
 
 def alert_message(subscription: Subscription, alert: Alert) -> EmailMultiAlternatives:
-    return _message(subscription, subject=alert.title, template="alert",
+    return templated_message(subscription, subject=alert.title, template="alert",
                     context={"alert": alert}, unsubscribe=True)  # fmt: skip
 
 
 def paused_notice_message(subscription: Subscription) -> EmailMultiAlternatives:
     with translation.override(subscription.language):
         subject = _("Your alerts for %(name)s are paused") % {"name": subscription.service.name}
-    return _message(subscription, subject=subject, template="paused",
+    return templated_message(subscription, subject=subject, template="paused",
                     context={"failures": subscription.consecutive_failures},
                     unsubscribe=True)  # fmt: skip
 
