@@ -264,7 +264,7 @@ ALERTS_PAUSE_AFTER_FAILURES = env.int("ALERTS_PAUSE_AFTER_FAILURES", default=10)
 ALERTS_BACKOFF_SECONDS = env.float("ALERTS_BACKOFF_SECONDS", default=30.0)
 ALERTS_COOLDOWN = timedelta(minutes=env.int("ALERTS_COOLDOWN_MINUTES", default=30))
 # A delivery being sent is leased for this long; a worker killed mid-send frees it after.
-ALERTS_SENDING_LEASE = timedelta(seconds=env.int("ALERTS_SENDING_LEASE_SECONDS", default=120))
+ALERTS_SENDING_LEASE = timedelta(seconds=env.int("ALERTS_SENDING_LEASE_SECONDS", default=300))
 ALERTS_SEND_THREADS = env.int("ALERTS_SEND_THREADS", default=16)
 ALERTS_SECRET_OVERLAP = timedelta(hours=env.int("ALERTS_SECRET_OVERLAP_HOURS", default=24))
 ALERTS_SEND_BUDGET_SECONDS = env.float("ALERTS_SEND_BUDGET_SECONDS", default=20.0)
