@@ -25,6 +25,8 @@ COPY config ./config
 COPY common ./common
 COPY outages ./outages
 COPY reports ./reports
+COPY moderation ./moderation
+COPY alerts ./alerts
 COPY templates ./templates
 COPY static ./static
 
