@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,8 @@ from outages.vocabulary import Platform, Problem
 CONFIRM_SALT = "alerts.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
+# Confirmation mails to one address per day: the form cannot be used to flood someone.
+MAX_UNCONFIRMED = 3
 CHANGEABLE = ("platform", "problem", "country", "min_level", "format", "url", "email",
               "daily_digest")  # fmt: skip
 
@@ -120,6 +122,9 @@ def subscription_create(
     values = {"email": email, "url": url, "format": format, "platform": platform,
               "problem": problem, "country": country, "min_level": min_level}  # fmt: skip
     errors = _validate(values, channel)
+    if channel == Subscription.Channel.EMAIL and email and _unconfirmed(email) >= MAX_UNCONFIRMED:
+        errors.append(("email", "Too many unconfirmed subscriptions for this address today: "
+                                "follow one of the confirmation links first."))  # fmt: skip
     if errors:
         raise SubscriptionInvalid(errors)
     token = "alt_" + secrets.token_urlsafe(32)
@@ -138,6 +143,14 @@ def subscription_create(
 
         transaction.on_commit(lambda: confirmation_send(subscription))
     return Created(subscription, token)
+
+
+def _unconfirmed(email: str) -> int:
+    return Subscription.objects.filter(
+        email__iexact=email,
+        state=Subscription.State.PENDING,
+        created_at__gte=timezone.now() - timedelta(hours=24),
+    ).count()
 
 
 def subscription_by_token(pk: int, token: str) -> Subscription | None:

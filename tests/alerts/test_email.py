@@ -130,3 +130,11 @@ def test_through_a_real_smtp_server(service, smtp_server):
     assert unsubscribe.startswith("<https://outages.example/alerts/unsubscribe/")
     assert {part.get_content_type() for part in alert.walk()} >= {"text/plain", "text/html"}
     assert Delivery.objects.get(event__kind="level").status == "sent"
+
+
+def test_the_form_cannot_flood_an_address_with_confirmations(service):
+    for _ in range(3):
+        assert subscribe(Client()).status_code == 201
+    response = subscribe(Client())
+    assert response.status_code == 400 and b"unconfirmed" in response.content
+    assert len(mail.outbox) == 3
