@@ -27,6 +27,8 @@ COPY outages ./outages
 COPY reports ./reports
 COPY comments ./comments
 COPY moderation ./moderation
+COPY moderation ./moderation
+COPY alerts ./alerts
 COPY templates ./templates
 COPY static ./static
 

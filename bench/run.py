@@ -7,6 +7,9 @@
    own database `outages_bench_detection`, kept between runs; runs alone too).
 6. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
    own database `outages_bench_bursts`; alone with BENCH_ONLY=bursts).
+6. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
+   workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
+   `BENCH_SKIP_ALERTS=1` leaves it out).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -20,6 +23,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -206,6 +210,8 @@ def main() -> int:
         step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
         print(report.table(bursts.rows(bursts.measure())))
         return 0
+    if os.environ.get("BENCH_ONLY") == "alerts":  # bar 6 alone: its own database and workers
+        return alerts_bar()
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
@@ -223,7 +229,15 @@ def main() -> int:
     print(report.table(rows))
     path = report.save(results, rows)
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")
+    if not os.environ.get("BENCH_SKIP_ALERTS"):
+        alerts_bar()
     return 0
+
+
+def alerts_bar() -> int:
+    """Bar 6 in a process of its own (its own Django settings and database), table printed."""
+    step("alerts: one event to 10,000 webhook and 10,000 e-mail subscriptions")
+    return subprocess.run([sys.executable, str(Path(__file__).with_name("alerts.py"))]).returncode
 
 
 if __name__ == "__main__":

@@ -46,6 +46,14 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute=17),
             "options": {"expires": 3000},
         },
+        # Fan new incident events out to subscriptions and send what is due (alerts).
+        "alerts-dispatch": {
+            "task": "alerts.dispatch",
+            "schedule": timedelta(seconds=5),
+            "options": {"expires": 5},
+        },
+        # The daily e-mail digest of the subscribers who chose it.
+        "alerts-digest": {"task": "alerts.digest", "schedule": crontab(hour=7, minute=0)},
     }
     if settings.INTAKE_BUFFER == "redis":
         # Move reports from the Redis stream into raw rows and minute buckets. Each run drains

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -322,3 +323,26 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Outages admin")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Raw reports are deleted this many days after they were received (their minute buckets stay).
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+# --- Alerts ---------------------------------------------------------------------------------
+# Absolute links in e-mails and webhook payloads (confirmation, unsubscribe, incident, feeds).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@outages.invalid")
+# Webhooks: loopback is refused unless opened here (local development and tests only).
+ALERTS_ALLOW_LOOPBACK = env.bool("ALERTS_ALLOW_LOOPBACK", default=False)
+ALERTS_HTTPS_ONLY = env.bool("ALERTS_HTTPS_ONLY", default=PRODUCTION)
+ALERTS_CONNECT_TIMEOUT = env.float("ALERTS_CONNECT_TIMEOUT", default=3.0)
+ALERTS_READ_TIMEOUT = env.float("ALERTS_READ_TIMEOUT", default=5.0)
+ALERTS_MAX_RESPONSE_BYTES = env.int("ALERTS_MAX_RESPONSE_BYTES", default=64 * 1024)
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=8)
+ALERTS_PAUSE_AFTER_FAILURES = env.int("ALERTS_PAUSE_AFTER_FAILURES", default=10)
+ALERTS_BACKOFF_SECONDS = env.float("ALERTS_BACKOFF_SECONDS", default=30.0)
+ALERTS_COOLDOWN = timedelta(minutes=env.int("ALERTS_COOLDOWN_MINUTES", default=30))
+# A delivery being sent is leased for this long; a worker killed mid-send frees it after.
+ALERTS_SENDING_LEASE = timedelta(seconds=env.int("ALERTS_SENDING_LEASE_SECONDS", default=300))
+ALERTS_SEND_THREADS = env.int("ALERTS_SEND_THREADS", default=16)
+ALERTS_SECRET_OVERLAP = timedelta(hours=env.int("ALERTS_SECRET_OVERLAP_HOURS", default=24))
+ALERTS_SEND_BUDGET_SECONDS = env.float("ALERTS_SEND_BUDGET_SECONDS", default=20.0)

@@ -80,3 +80,4 @@ urlpatterns = [
 ]
 
 handler404 = "common.api_errors.not_found"
+urlpatterns += [path("", include("alerts.urls"))]

@@ -1,0 +1,43 @@
+"""The service page's "notify me" form (no JavaScript needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from alerts.models import Subscription
+from outages.vocabulary import Platform, Problem
+
+
+class NotifyForm(forms.Form):
+    channel = forms.ChoiceField(label=_("By"), choices=Subscription.Channel.choices,
+                                initial="email", widget=forms.RadioSelect)  # fmt: skip
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    url = forms.URLField(label=_("Webhook URL"), required=False, max_length=500,
+                         assume_scheme="https")  # fmt: skip
+    format = forms.ChoiceField(label=_("Webhook format"), choices=Subscription.Format.choices,
+                               initial="standard")  # fmt: skip
+    min_level = forms.TypedChoiceField(label=_("Notify me of"), coerce=int, initial=1,
+                                       choices=Subscription.Level.choices)  # fmt: skip
+    platform = forms.ChoiceField(label=_("Only on platform"), required=False,
+                                 choices=[("", _("Any"))] + list(Platform.choices))  # fmt: skip
+    problem = forms.ChoiceField(label=_("Only for problem"), required=False,
+                                choices=[("", _("Any"))] + list(Problem.choices))  # fmt: skip
+    country = LazyTypedChoiceField(label=_("Only in country"), required=False,
+                                   choices=[("", _("Any"))] + list(countries))  # fmt: skip
+
+    daily_digest = forms.BooleanField(
+        label=_("E-mail: one daily digest instead of a message per change"), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("channel") == "email" and not data.get("email"):
+            self.add_error("email", _("An e-mail subscription needs an address."))
+        if data.get("channel") == "webhook" and not data.get("url"):
+            self.add_error("url", _("A webhook subscription needs a URL."))
+        return data

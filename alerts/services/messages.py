@@ -1,0 +1,139 @@
+"""What an alert says: one Alert value per (event, subscription), rendered as a Standard
+Webhooks JSON payload, a Slack or Discord message, or an e-mail (alerts.services.email)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from alerts.models import Subscription
+from outages.models import Incident, IncidentEvent
+
+EVENT_TYPES = {
+    IncidentEvent.Kind.OPEN: "incident.opened",
+    IncidentEvent.Kind.LEVEL: "incident.level_changed",
+    IncidentEvent.Kind.CLOSE: "incident.closed",
+    IncidentEvent.Kind.RETRACT: "incident.retracted",
+}
+LEVEL_NAMES = {1: "possible_problems", 2: "problems"}
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+@dataclass(frozen=True)
+class Alert:
+    type: str
+    title: str
+    text: str
+    service_slug: str
+    service_name: str
+    level: int
+    incident_url: str
+    service_url: str
+    feed_atom: str
+    feed_rss: str
+    event_at: datetime
+    incident: Incident
+    kind: str
+
+
+def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Alert:
+    """The alert of one outbox event, in the subscriber's language."""
+    service = incident.service
+    with translation.override(language):
+        name = service.name
+        if event.kind == IncidentEvent.Kind.OPEN:
+            if event.level == 2:
+                title = _("Problems at %(name)s") % {"name": name}
+            else:
+                title = _("Possible problems at %(name)s") % {"name": name}
+            text = _(
+                "Reports of problems with %(name)s have risen well above the usual level "
+                "since %(start)s UTC."
+            ) % {"name": name, "start": f"{incident.started_at:%H:%M}"}
+        elif event.kind == IncidentEvent.Kind.LEVEL:
+            title = _("%(name)s: problems confirmed") % {"name": name}
+            text = _("Reports keep rising: the outage of %(name)s is now rated “problems”.") % {
+                "name": name
+            }
+        elif event.kind == IncidentEvent.Kind.CLOSE:
+            title = _("%(name)s is back to normal") % {"name": name}
+            text = _("Reports of problems with %(name)s are back to the usual level.") % {
+                "name": name
+            }
+        else:
+            title = _("Withdrawn: the alert about %(name)s") % {"name": name}
+            text = _(
+                "A moderator withdrew the incident we alerted you about: the reports "
+                "behind it were not trustworthy. Please disregard the earlier alert."
+            )
+        if incident.only and event.kind != IncidentEvent.Kind.RETRACT:
+            text += " " + _("Affected: %(only)s only.") % {"only": incident.only.split(":")[1]}
+    return Alert(
+        type=EVENT_TYPES[event.kind], title=title, text=text, service_slug=service.slug,
+        service_name=service.name, level=event.level,
+        incident_url=absolute(reverse("incident_detail", args=[incident.pk])),
+        service_url=absolute(reverse("service_detail", args=[service.slug])),
+        feed_atom=absolute(reverse("service_feed_atom", args=[service.slug])),
+        feed_rss=absolute(reverse("service_feed_rss", args=[service.slug])),
+        event_at=event.at, incident=incident, kind=event.kind,
+    )  # fmt: skip
+
+
+def webhook_body(alert: Alert, subscription: Subscription, *, message_id: str) -> bytes:
+    """The POST body in the subscription's format (compact JSON, signed as sent)."""
+    if subscription.format == Subscription.Format.SLACK:
+        payload: dict[str, object] = {
+            "text": f"*{alert.title}*\n{alert.text}\n<{alert.incident_url}|Details>",
+        }
+    elif subscription.format == Subscription.Format.DISCORD:
+        payload = {
+            "content": f"**{alert.title}**",
+            "embeds": [
+                {
+                    "title": alert.title,
+                    "description": alert.text,
+                    "url": alert.incident_url,
+                    "color": 0xC62828 if alert.level == 2 else 0xF9A825,
+                }
+            ],  # fmt: skip
+            "allowed_mentions": {"parse": []},
+        }
+    else:
+        incident = alert.incident
+        payload = {
+            "type": alert.type,
+            "timestamp": alert.event_at.isoformat(),
+            "data": {
+                "id": message_id,
+                "incident": {
+                    "id": incident.pk,
+                    "level": alert.level,
+                    "level_name": LEVEL_NAMES.get(alert.level, ""),
+                    "status": incident.status,
+                    "started_at": incident.started_at.isoformat(),
+                    "detected_at": incident.detected_at.isoformat(),
+                    "ended_at": incident.ended_at.isoformat() if incident.ended_at else None,
+                    "scope": incident.scope,
+                    "segment": {"dimension": incident.dimension, "value": incident.value},
+                    "url": alert.incident_url,
+                },
+                "service": {
+                    "slug": alert.service_slug,
+                    "name": alert.service_name,
+                    "url": alert.service_url,
+                },  # fmt: skip
+                "title": alert.title,
+                "text": alert.text,
+                "feeds": {"atom": alert.feed_atom, "rss": alert.feed_rss},
+            },
+        }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,50 @@
+"""Celery interfaces of the alerts app: thin wrappers over alerts.services.delivery."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from alerts.services.delivery import (
+    deliveries_due,
+    deliveries_release_expired,
+    deliveries_send,
+    events_fan_out,
+)
+from alerts.services.digest import digests_send
+
+BATCH = 200
+MAX_SEND_TASKS = 64
+
+
+@shared_task(name="alerts.dispatch", ignore_result=True)
+def dispatch_task() -> int:
+    """Fan new outbox events out, then queue enough send tasks for what is due (spread over
+    however many worker processes are listening)."""
+    now = timezone.now()
+    events_fan_out(now=now)
+    deliveries_release_expired(now=now)
+    due = deliveries_due(now=now)
+    tasks = min(-(-due // BATCH), MAX_SEND_TASKS)
+    for _ in range(tasks):
+        send_task.delay()
+    return tasks
+
+
+@shared_task(name="alerts.send", ignore_result=True)
+def send_task(budget_seconds: float | None = None) -> int:
+    """Send batches of due deliveries until none is left or the budget is spent."""
+    budget = settings.ALERTS_SEND_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    started = timezone.now()
+    sent = 0
+    while True:
+        claimed = deliveries_send(now=timezone.now(), limit=BATCH)
+        sent += claimed
+        if not claimed or (timezone.now() - started).total_seconds() >= budget:
+            return sent
+
+
+@shared_task(name="alerts.digest", ignore_result=True)
+def digest_task() -> int:
+    return digests_send(now=timezone.now())

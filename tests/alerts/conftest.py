@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from alerts.services.subscriptions import Created, subscription_create
+from outages.models import Incident, IncidentEvent
+from tests.alerts.receiver import Receiver, running
+from tests.factories import IncidentFactory, ServiceFactory
+
+
+@pytest.fixture
+def loopback(settings):  # type: ignore[no-untyped-def]
+    """Webhooks to 127.0.0.1 allowed: the local receivers live there."""
+    settings.ALERTS_ALLOW_LOOPBACK = True
+    settings.ALERTS_HTTPS_ONLY = False
+    settings.SITE_URL = "https://outages.example"
+
+
+@pytest.fixture
+def service():  # type: ignore[no-untyped-def]
+    return ServiceFactory(slug="twitter", name="Twitter")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running(Receiver(secrets=[])) as found:
+        yield found
+
+
+def webhook(service, receiver: Receiver, **options) -> Created:  # type: ignore[no-untyped-def]
+    created = subscription_create(service=service, channel="webhook", url=receiver.url, **options)
+    receiver.secrets.append(created.subscription.secret)
+    return created
+
+
+def incident_event(service, kind: str = "open", level: int = 2, **incident) -> IncidentEvent:  # type: ignore[no-untyped-def]
+    found = Incident.objects.filter(service=service).first() or IncidentFactory(
+        service=service, level=level, **incident
+    )
+    return IncidentEvent.objects.create(
+        key=f"incident:{found.pk}:{kind}:{level}", incident=found, kind=kind, level=level,
+        at=found.detected_at,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def smtp_server(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """A real SMTP server process (aiosmtpd) on 127.0.0.1 writing each message to a Maildir;
+    Django's SMTP backend points at it. Yields the Maildir."""
+    import mailbox
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    maildir = tmp_path / "maildir"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    try:
+        yield mailbox.Maildir(maildir, create=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -1,0 +1,74 @@
+"""Alert delivery by real Celery worker processes (with their beat), one killed mid-delivery:
+the delivery is sent again under the same webhook-id once its lease runs out, is recorded
+sent once, and a redelivered outbox event never sends a second successful delivery."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from alerts.models import Delivery
+from outages.models import IncidentEvent
+from tests.alerts.conftest import incident_event, webhook
+from tests.alerts.receiver import Receiver, running
+from tests.factories import ServiceFactory
+from tests.integration.workers import kill_hard, start_worker, stop, worker_env
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def alert_env(tmp_path):  # type: ignore[no-untyped-def]
+    return worker_env(
+        tmp_path, ALERTS_ALLOW_LOOPBACK="true", ALERTS_HTTPS_ONLY="false",
+        ALERTS_SENDING_LEASE_SECONDS="2", ALERTS_SEND_BUDGET_SECONDS="2",
+    )  # fmt: skip
+
+
+def test_a_worker_killed_mid_delivery_never_sends_twice(settings, redis_client, tmp_path):
+    settings.ALERTS_ALLOW_LOOPBACK, settings.ALERTS_HTTPS_ONLY = True, False
+    service = ServiceFactory(slug="twitter", name="Twitter")
+    # The first request is held open until the worker is dead; the next ones are answered.
+    with running(Receiver(secrets=[], answers=["hang", 200])) as receiver:
+        created = webhook(service, receiver)
+        incident_event(service)
+        worker = start_worker(alert_env(tmp_path))
+        try:
+            assert _wait_until(lambda: len(receiver.received) == 1, timeout=60)
+            assert Delivery.objects.get().status == "sending"
+        finally:
+            kill_hard(worker)  # mid-request: no answer was ever read
+        worker = start_worker(alert_env(tmp_path))
+        try:
+            assert _wait_until(lambda: Delivery.objects.get().status == "sent", timeout=60)
+            time.sleep(6)  # more dispatch rounds: nothing else goes out
+        finally:
+            stop(worker)
+        delivery = Delivery.objects.get()
+        assert (delivery.status, delivery.attempts, delivery.response_status) == ("sent", 2, 200)
+        assert len(receiver.received) == 2 and all(r.verified for r in receiver.received)
+        expected = f"msg_{delivery.event_id}_{created.subscription.pk}"
+        assert {r.headers["webhook-id"] for r in receiver.received} == {expected}
+
+        # The outbox event redelivered (as if the fan-out's commit had been lost): the
+        # (event, subscription) pair exists, so nothing is sent again.
+        IncidentEvent.objects.update(delivered_at=None)
+        worker = start_worker(alert_env(tmp_path))
+        try:
+            assert _wait_until(
+                lambda: not IncidentEvent.objects.filter(delivered_at=None).exists(), timeout=60
+            )
+            time.sleep(6)
+        finally:
+            stop(worker)
+        assert len(receiver.received) == 2
+        assert Delivery.objects.filter(status="sent").count() == 1
