@@ -77,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy (django-csp), frame-ancestors * only for the embed views.
     "common.framing.ContentSecurityPolicyMiddleware",
-    "common.framing.FrameAncestorsMiddleware",  # CSP frame-ancestors: only the embed views
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with 429
 ]
