@@ -70,11 +70,14 @@ def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
 
 @pytest.mark.django_db
 @schema.parametrize()
+# The same examples on every run (a failure always reproduces); health checks off, as they
+# time the generator on a machine that may be busy.
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_its_contract(case: Any, world: None) -> None:
     if case.query and {"platform", "country"} <= set(case.query):
