@@ -253,6 +253,9 @@ REST_FRAMEWORK = {
         "partners.throttles.ApiKeyThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="600/min")},
+    # JSON only: the browsable API would answer `Accept: text/html` with an HTML page, errors
+    # included (under a problem+json content type). /api/docs/ is the interactive view.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 # Public reads may be fetched from any site, without credentials (no cookies travel). Not the
 # report intake: another site must not make its visitors' browsers send reports.
