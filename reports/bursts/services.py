@@ -159,7 +159,9 @@ def _buckets_subtract(counts: Counter[BucketKey]) -> None:
             count=F("count") - count
         )
         if updated != 1:  # the bucket no longer holds these reports: change nothing
-            raise RuntimeError(f"bucket {key} does not hold {count} voidable reports")
+            raise BurstInvalid(
+                "start", f"the minute {key.minute:%Y-%m-%d %H:%M} no longer holds these reports"
+            )
 
 
 def _overlapping(void: BurstVoid) -> list[Incident]:

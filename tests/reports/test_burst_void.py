@@ -237,3 +237,14 @@ def assert_buckets_match_raw_reports_excluding_voided() -> None:
     )
     actual = {k: v for k, v in buckets().items() if v}
     assert actual == dict(expected)
+
+
+def test_a_window_whose_buckets_were_purged_is_refused_and_nothing_changes(service, moderator):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=brigade(service.id, per_minute=5))
+    MinuteBucket.objects.filter(minute__gte=BURST_START, minute__lt=BURST_START + MINUTE).delete()
+    with pytest.raises(BurstInvalid) as raised:
+        void_brigade(service, moderator)
+    assert raised.value.field == "start"
+    assert not Report.objects.filter(void__isnull=False).exists()
+    assert not BurstVoid.objects.exists()
+    assert not AuditEntry.objects.exists()
