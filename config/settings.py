@@ -255,7 +255,7 @@ STATICFILES_FINDERS = [
 
 # --- Admin security and privacy (docs/privacy.md, docs/operations.md) ------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username and address pair
+    "moderation.security.LoginThrottleBackend",  # axes: refuses a locked-out username+address
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Lock out one username from one address after N failures, for a cool-off time. Axes sees a

@@ -177,3 +177,12 @@ def test_the_session_cookie_is_httponly(moderator):
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     json.dumps(dict(cookie))  # plain values only
+
+
+def test_a_login_without_a_request_is_not_throttled_nor_an_error(moderator, limit):
+    for _ in range(limit):
+        login("mod", "wrong")
+    client = Client()
+    assert client.login(username="mod", password=PASSWORD)  # no HTTP request: no lockout
+    assert not Client().login(username="mod", password="wrong")
+    assert login("mod", PASSWORD).response.status_code == 429  # over HTTP, still locked
