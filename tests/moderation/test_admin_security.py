@@ -51,6 +51,7 @@ def test_failures_lock_out_the_username_from_that_address_only(moderator, limit)
 
     locked = login("mod", PASSWORD)
     assert locked.response.status_code == 429
+    assert locked.response["X-Frame-Options"] == "DENY"  # the lockout page is not frameable
     assert not signed_in(locked)
     assert signed_in(login("mod", PASSWORD, address=CAFE))  # another address: not locked
     member("other", None)
