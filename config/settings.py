@@ -307,7 +307,7 @@ COMMENTS_ON_PAGE = env.int("COMMENTS_ON_PAGE", default=50)
 COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)
 # --- Admin security and privacy (docs/privacy.md, docs/operations.md) ------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out username and address pair
+    "moderation.security.LoginThrottleBackend",  # axes: refuses a locked-out username+address
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Lock out one username from one address after N failures, for a cool-off time. Axes sees a

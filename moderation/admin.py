@@ -19,7 +19,12 @@ from django.utils import timezone
 from moderation.audit import audit_record
 from moderation.merge import service_merge
 from moderation.models import AuditEntry, ServiceLogo
-from moderation.services import incident_confirm, incident_dismiss, incident_note_set
+from moderation.services import (
+    NOTE_MAX_CHARS,
+    incident_confirm,
+    incident_dismiss,
+    incident_note_set,
+)
 from outages.models import Incident, Service, ServiceAlias
 
 
@@ -154,6 +159,14 @@ class ServiceAdmin(admin.ModelAdmin):
 # --- Incidents ------------------------------------------------------------------------------
 
 
+class IncidentNoteForm(forms.ModelForm):
+    public_note = forms.CharField(required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea)
+
+    class Meta:
+        model = Incident
+        fields = ["public_note"]
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     """Moderators confirm or dismiss an incident and write its public note; its figures come
@@ -168,6 +181,7 @@ class IncidentAdmin(admin.ModelAdmin):
               "peak_at", "peak_count", "total", "expected_total", "scope", "diversity",
               "retracted_at", "public_note")  # fmt: skip
     actions = ["confirm_action", "dismiss_action"]
+    form = IncidentNoteForm
 
     def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
         return [name for name in self.fields if name != "public_note"]
@@ -183,6 +197,18 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         incident_note_set(actor=request.user, incident=obj, note=obj.public_note)
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            audit_record(actor=request.user, action="incident.delete", target=obj,
+                         before={"service": obj.service.slug, "started_at": str(obj.started_at),
+                                 "total": obj.total}, after={})  # fmt: skip
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            for incident in queryset.select_related("service"):
+                self.delete_model(request, incident)
 
     @admin.action(description="Confirm the selected incidents", permissions=["review"])
     def confirm_action(self, request, queryset):  # type: ignore[no-untyped-def]

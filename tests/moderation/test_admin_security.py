@@ -51,6 +51,7 @@ def test_failures_lock_out_the_username_from_that_address_only(moderator, limit)
 
     locked = login("mod", PASSWORD)
     assert locked.response.status_code == 429
+    assert locked.response["X-Frame-Options"] == "DENY"  # the lockout page is not frameable
     assert not signed_in(locked)
     assert signed_in(login("mod", PASSWORD, address=CAFE))  # another address: not locked
     member("other", None)
@@ -177,3 +178,12 @@ def test_the_session_cookie_is_httponly(moderator):
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     json.dumps(dict(cookie))  # plain values only
+
+
+def test_a_login_without_a_request_is_not_throttled_nor_an_error(moderator, limit):
+    for _ in range(limit):
+        login("mod", "wrong")
+    client = Client()
+    assert client.login(username="mod", password=PASSWORD)  # no HTTP request: no lockout
+    assert not Client().login(username="mod", password="wrong")
+    assert login("mod", PASSWORD).response.status_code == 429  # over HTTP, still locked

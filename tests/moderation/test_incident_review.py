@@ -126,3 +126,24 @@ def test_admin_actions_and_note_edit_are_audited(moderator_client, announced):
     assert (announced.review, announced.public_note) == ("confirmed", "Upstream DNS.")
     actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["incident.confirm", "incident.note"]
+
+
+def test_the_admin_refuses_a_too_long_note_with_the_field_named(moderator_client, announced):
+    response = moderator_client.post(
+        f"/admin/outages/incident/{announced.pk}/change/", {"public_note": "x" * 2001}
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors["public_note"]
+    announced.refresh_from_db()
+    assert announced.public_note == ""
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_administrator_deleting_an_incident_is_audited(administrator_client, announced):
+    response = administrator_client.post(
+        f"/admin/outages/incident/{announced.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Incident.objects.filter(pk=announced.pk).exists()
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.before["service"]) == ("incident.delete", "twitter")
