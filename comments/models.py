@@ -71,3 +71,4 @@ class CommentFlag(models.Model):
             # One reader's flags on one comment count once.
             models.UniqueConstraint(fields=["comment", "fingerprint"], name="flag_once")
         ]
+        indexes = [models.Index(fields=["fingerprint", "created_at"], name="flag_flagger")]

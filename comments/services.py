@@ -6,6 +6,7 @@ in the same transaction as its change. Audit states never carry a name, an e-mai
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -80,12 +81,25 @@ def text_key(text: str) -> str:
     return hashlib.blake2b(spam.normalise(text).encode(), digest_size=16).hexdigest()
 
 
+class FlagOutcome(enum.Enum):
+    COUNTED = "counted"
+    REPEAT = "repeat"  # this fingerprint already flagged this comment: counted once
+    RATE_LIMITED = "rate_limited"  # this fingerprint flagged too many comments lately
+
+
 def comment_flag(
     *, comment_id: int, service: Service, fingerprint: str, reason: str, now: datetime
-) -> bool:
-    """A reader flags a public comment. Returns False when this fingerprint already flagged it
-    (counted once). Enough open flags hide it until a moderator reviews it.
+) -> FlagOutcome:
+    """A reader flags a public comment; enough open flags hide it until a moderator reviews
+    it. One fingerprint's flags count once per comment, and at most COMMENTS_FLAG_RATE flags
+    per window (so a few readers cannot hide every comment).
     Raises Comment.DoesNotExist for a comment that is not public on this service."""
+    limit, window = settings.COMMENTS_FLAG_RATE
+    recent = CommentFlag.objects.filter(
+        fingerprint=fingerprint, created_at__gte=now - timedelta(seconds=window)
+    )
+    if recent.count() >= limit:
+        return FlagOutcome.RATE_LIMITED
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(
             pk=comment_id, service=service, state=Comment.State.APPROVED
@@ -96,7 +110,7 @@ def comment_flag(
                     comment=comment, fingerprint=fingerprint, reason=reason, created_at=now
                 )
         except IntegrityError:
-            return False
+            return FlagOutcome.REPEAT
         before = _audit_state(comment)
         comment.open_flags += 1
         fields = ["open_flags"]
@@ -107,7 +121,7 @@ def comment_flag(
         if comment.state == Comment.State.FLAGGED:
             audit_record(actor=None, action="comment.hide_flagged", target=comment,
                          before=before, after=_audit_state(comment))  # fmt: skip
-    return True
+    return FlagOutcome.COUNTED
 
 
 def comments_moderate(*, actor: Any, ids: Iterable[int], action: str, now: datetime) -> int:

@@ -78,13 +78,17 @@ def comment_flag(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         try:
-            counted = services.comment_flag(
+            outcome = services.comment_flag(
                 comment_id=comment.pk, service=service, fingerprint=_fingerprint(request, now),
                 reason=form.cleaned_data["reason"], now=now,
             )  # fmt: skip
-        except Comment.DoesNotExist:  # hidden meanwhile
-            counted = False
-        if counted:
+        except Comment.DoesNotExist:  # hidden meanwhile: already waiting for a moderator
+            outcome = services.FlagOutcome.COUNTED
+        if outcome is services.FlagOutcome.RATE_LIMITED:
+            form.add_error(None, _("You have flagged many comments lately: please wait a while."))
+            context = {"service": service, "comment": comment, "flag_form": form}
+            return render(request, "comments/flag_page.html", context, status=429)
+        if outcome is services.FlagOutcome.COUNTED:
             messages.success(request, _("Thank you: a moderator will look at this comment."))
         else:
             messages.info(request, _("You already flagged this comment."))

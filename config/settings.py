@@ -303,6 +303,7 @@ COMMENTS_MAX_LINKS = env.int("COMMENTS_MAX_LINKS", default=2)
 COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=2000)
 # At most N comments per window from one fingerprint (every state counts).
 COMMENTS_RATE = (env.int("COMMENTS_RATE", default=5), 3600)
+COMMENTS_FLAG_RATE = (env.int("COMMENTS_FLAG_RATE", default=20), 3600)  # flags per fingerprint
 COMMENTS_ON_PAGE = env.int("COMMENTS_ON_PAGE", default=50)
 COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)
 # --- Admin security and privacy (docs/privacy.md, docs/operations.md) ------------------------

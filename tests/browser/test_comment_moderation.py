@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from comments.models import Comment
 from moderation.models import AuditEntry
-from tests.comments.helpers import make_moderator
+from tests.comments.helpers import make_comment, make_moderator
 from tests.factories import ServiceFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def test_a_comment_is_posted_held_approved_with_the_keyboard_and_shown(open_tab,
     ServiceFactory(slug="twitter", name="Twitter")
     make_moderator("mod")
 
-    reader = open_tab()
+    reader = open_tab(java_script_enabled=False)  # posting and flagging need no script
     page = reader.page
     page.goto("/s/twitter/")
     form = page.locator("form.comment-form")
@@ -69,5 +69,32 @@ def test_a_comment_is_posted_held_approved_with_the_keyboard_and_shown(open_tab,
     expect(shown.locator(".comment-name")).to_have_text("Ada")
     assert "ada@example.org" not in page.content()
     page.locator("#comments").screenshot(path=ARTIFACTS / "comments-section.png")
+    page.locator("#comments summary", has_text="Flag").click()
+    page.locator("#comments select[name=reason]").select_option("off_topic")
+    page.get_by_role("button", name="Flag this comment").click()
+    expect(page.get_by_text("Thank you: a moderator will look at this comment.")).to_be_visible()
+    assert Comment.objects.get().open_flags == 1
     assert reader.offsite == [] and moderator.offsite == []
     assert reader.errors == [] and moderator.errors == []
+
+
+def test_several_comments_are_selected_and_rejected_with_the_keyboard(open_tab):
+    service = ServiceFactory(slug="twitter", name="Twitter")
+    first, second, third = (make_comment(service, text=f"comment {n}") for n in range(3))
+    make_moderator("mod")
+    tab = open_tab()
+    queue = tab.page
+    queue.goto("/moderation/comments/")
+    queue.get_by_label("Username").fill("mod")
+    queue.get_by_label("Password").fill("pw-for-tests")
+    queue.get_by_role("button", name="Log in").click()
+    expect(queue.locator("#queue-form[data-shortcuts=ready]")).to_have_count(1)
+
+    for key in ("j", "x", "j", "j", "x", "k", "r"):  # select the first and the third, reject
+        queue.keyboard.press(key)
+
+    expect(queue.get_by_text("2 comments rejected.")).to_be_visible()
+    states = dict(Comment.objects.values_list("pk", "state"))
+    assert states == {first.pk: "rejected", second.pk: "pending", third.pk: "rejected"}
+    assert AuditEntry.objects.filter(action="comment.reject").count() == 2
+    assert tab.errors == []

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from comments.models import Comment, CommentFlag
-from comments.services import comment_flag, comments_moderate
+from comments.services import FlagOutcome, comment_flag, comments_moderate
 from moderation.models import AuditEntry
 from tests.comments.helpers import make_comment
 from tests.factories import ServiceFactory
@@ -79,6 +79,18 @@ def test_enough_flags_hide_the_comment_pending_review(client, service, settings)
     assert (entry.before["state"], entry.after["state"]) == ("approved", "flagged")
 
 
+def test_one_fingerprint_can_flag_only_so_many_comments(service, settings):
+    settings.COMMENTS_FLAG_RATE = (2, 3600)
+    comments = [make_comment(service, state="approved") for _ in range(3)]
+
+    assert [flag(c).status_code for c in comments] == [302, 302, 429]
+
+    assert CommentFlag.objects.count() == 2
+    response = flag(comments[2])
+    assert "flagged many comments" in response.content.decode()
+    assert flag(comments[2], address="192.0.2.50").status_code == 302  # another reader
+
+
 def test_a_flag_needs_a_known_reason(service):
     comment = make_comment(service, state="approved")
 
@@ -137,7 +149,7 @@ def test_concurrent_flags_count_each_fingerprint_once(settings):
     service = ServiceFactory(slug="twitter")
     comment = make_comment(service, state="approved")
     start = threading.Barrier(8)
-    results: list[bool] = []
+    results: list[FlagOutcome | None] = []
 
     def flag_from(n: int) -> None:
         try:
@@ -147,7 +159,7 @@ def test_concurrent_flags_count_each_fingerprint_once(settings):
                              reason="spam", now=timezone.now())
             )  # fmt: skip
         except Comment.DoesNotExist:  # hidden by the third flag before this one got in
-            results.append(False)
+            results.append(None)
         finally:
             connection.close()
 
@@ -158,7 +170,7 @@ def test_concurrent_flags_count_each_fingerprint_once(settings):
         thread.join()
 
     comment.refresh_from_db()
-    assert comment.open_flags == CommentFlag.objects.count() == results.count(True)
+    assert comment.open_flags == CommentFlag.objects.count() == results.count(FlagOutcome.COUNTED)
     assert comment.open_flags == 3  # the fourth reader came after it was hidden
     assert comment.state == "flagged"
     assert AuditEntry.objects.filter(action="comment.hide_flagged").count() == 1

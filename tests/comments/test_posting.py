@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments.models import Comment
 from tests.comments.helpers import form_data, make_comment
@@ -257,3 +259,16 @@ def test_a_form_shown_again_with_errors_keeps_its_start_time(client, service, se
 
     assert post(client, kept).context["comment_form"].started_token == kept["started"]
     assert post(client, expired).context["comment_form"].started_token != expired["started"]
+
+
+@pytest.mark.parametrize("count", [2, 60])
+def test_the_service_page_reads_its_comments_in_one_query(client, service, count):
+    IncidentFactory(service=service)
+    for _ in range(count):
+        make_comment(service, state="approved")
+    client.get("/s/twitter/")  # warm the page's caches (breakdown, salts)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/s/twitter/").status_code == 200
+    comment_reads = [q for q in captured.captured_queries if "comments_comment" in q["sql"]]
+    assert len(comment_reads) == 1
+    assert "email" not in comment_reads[0]["sql"]  # the e-mail is not even read
