@@ -194,8 +194,24 @@ def _webhook_send(
 
 
 def _emails_send(deliveries: list[Delivery]) -> list[Outcome]:
-    outcomes = []
+    """Over ALERTS_SMTP_CONNECTIONS connections at once (each message is several SMTP round
+    trips, mostly waiting); the messages of one subscriber stay on one connection, in order."""
+    count = max(1, min(settings.ALERTS_SMTP_CONNECTIONS, len(deliveries)))
+    chunks: list[list[Delivery]] = [[] for _ in range(count)]
+    for delivery in deliveries:
+        chunks[delivery.subscription_id % count].append(delivery)
     alerts: dict[tuple[int, str], Alert] = {}
+    if count == 1:
+        return _emails_send_one_connection(deliveries, alerts)
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        done = pool.map(lambda chunk: _emails_send_one_connection(chunk, alerts), chunks)
+        return [outcome for outcomes in done for outcome in outcomes]
+
+
+def _emails_send_one_connection(
+    deliveries: list[Delivery], alerts: dict[tuple[int, str], Alert]
+) -> list[Outcome]:
+    outcomes = []
     smtp = email.connection()
     try:
         smtp.open()
