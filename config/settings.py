@@ -349,3 +349,5 @@ ALERTS_SENDING_LEASE = timedelta(seconds=env.int("ALERTS_SENDING_LEASE_SECONDS",
 ALERTS_SEND_THREADS = env.int("ALERTS_SEND_THREADS", default=16)
 ALERTS_SECRET_OVERLAP = timedelta(hours=env.int("ALERTS_SECRET_OVERLAP_HOURS", default=24))
 ALERTS_SEND_BUDGET_SECONDS = env.float("ALERTS_SEND_BUDGET_SECONDS", default=20.0)
+# SMTP connections one worker process sends alert e-mails over at once.
+ALERTS_SMTP_CONNECTIONS = env.int("ALERTS_SMTP_CONNECTIONS", default=4)

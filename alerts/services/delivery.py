@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from alerts import signing, ssrf
 from alerts.models import Delivery, Subscription
 from alerts.services import email
-from alerts.services.messages import alert_for, webhook_body
+from alerts.services.messages import Alert, alert_for, webhook_body
 from alerts.services.subscriptions import signing_secrets, webhook_policy
 from outages.models import Dimension, Incident, IncidentEvent
 
@@ -156,18 +156,28 @@ def _claim(*, now: datetime, limit: int) -> list[Delivery]:
             claimed_until=now + settings.ALERTS_SENDING_LEASE,
             attempts=F("attempts") + 1,
         )
-    return list(
-        Delivery.objects.filter(id__in=ids).select_related(
-            "subscription__service", "event__incident__service"
-        )
+    deliveries = list(Delivery.objects.filter(id__in=ids).select_related("subscription"))
+    # A batch is mostly one event for many subscribers: load each event (and its incident and
+    # service) once, not once per row.
+    events = IncidentEvent.objects.select_related("incident__service").in_bulk(
+        {d.event_id for d in deliveries}
     )
+    for delivery in deliveries:
+        delivery.event = events[delivery.event_id]
+        delivery.subscription.service = delivery.event.incident.service
+    return deliveries
 
 
-def _webhook_send(delivery: Delivery, *, now: datetime, policy: ssrf.Policy) -> Outcome:
+def _webhook_send(
+    delivery: Delivery, *, now: datetime, policy: ssrf.Policy, bodies: dict[tuple, bytes]
+) -> Outcome:
     subscription = delivery.subscription
-    alert = alert_for(delivery.event, delivery.event.incident, language=subscription.language)
+    key = (delivery.event_id, subscription.language, subscription.format)
+    body = bodies.get(key)
+    if body is None:
+        alert = alert_for(delivery.event, delivery.event.incident, language=subscription.language)
+        body = bodies[key] = webhook_body(alert, format=subscription.format)
     message_id = delivery.message_id
-    body = webhook_body(alert, subscription, message_id=message_id)
     headers = signing.headers(
         signing_secrets(subscription, now=now), message_id=message_id,
         timestamp=int(time.time()), body=body,
@@ -184,6 +194,23 @@ def _webhook_send(delivery: Delivery, *, now: datetime, policy: ssrf.Policy) -> 
 
 
 def _emails_send(deliveries: list[Delivery]) -> list[Outcome]:
+    """Over ALERTS_SMTP_CONNECTIONS connections at once (each message is several SMTP round
+    trips, mostly waiting); the messages of one subscriber stay on one connection, in order."""
+    count = max(1, min(settings.ALERTS_SMTP_CONNECTIONS, len(deliveries)))
+    chunks: list[list[Delivery]] = [[] for _ in range(count)]
+    for delivery in deliveries:
+        chunks[delivery.subscription_id % count].append(delivery)
+    alerts: dict[tuple[int, str], Alert] = {}
+    if count == 1:
+        return _emails_send_one_connection(deliveries, alerts)
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        done = pool.map(lambda chunk: _emails_send_one_connection(chunk, alerts), chunks)
+        return [outcome for outcomes in done for outcome in outcomes]
+
+
+def _emails_send_one_connection(
+    deliveries: list[Delivery], alerts: dict[tuple[int, str], Alert]
+) -> list[Outcome]:
     outcomes = []
     smtp = email.connection()
     try:
@@ -191,8 +218,11 @@ def _emails_send(deliveries: list[Delivery]) -> list[Outcome]:
         for delivery in deliveries:
             subscription = delivery.subscription
             try:
-                alert = alert_for(delivery.event, delivery.event.incident,
-                                  language=subscription.language)  # fmt: skip
+                key = (delivery.event_id, subscription.language)
+                if key not in alerts:
+                    alerts[key] = alert_for(delivery.event, delivery.event.incident,
+                                            language=subscription.language)  # fmt: skip
+                alert = alerts[key]
                 message = email.alert_message(subscription, alert)
                 message.connection = smtp
                 sent = smtp.send_messages([message])
@@ -235,8 +265,10 @@ def deliveries_send(*, now: datetime, limit: int = 200) -> int:
         for delivery in sorted(hooks, key=lambda d: d.event_id):
             queues.setdefault(delivery.subscription_id, []).append(delivery)
 
+        bodies: dict[tuple, bytes] = {}
+
         def send_queue(queue: list[Delivery]) -> list[Outcome]:
-            return [_webhook_send(d, now=now, policy=policy) for d in queue]
+            return [_webhook_send(d, now=now, policy=policy, bodies=bodies) for d in queue]
 
         threads = min(settings.ALERTS_SEND_THREADS, len(queues))
         with ThreadPoolExecutor(max_workers=threads) as pool:

@@ -43,6 +43,7 @@ class Alert:
     event_at: datetime
     incident: Incident
     kind: str
+    event_key: str
 
 
 def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Alert:
@@ -84,17 +85,19 @@ def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Ale
         service_url=absolute(reverse("service_detail", args=[service.slug])),
         feed_atom=absolute(reverse("service_feed_atom", args=[service.slug])),
         feed_rss=absolute(reverse("service_feed_rss", args=[service.slug])),
-        event_at=event.at, incident=incident, kind=event.kind,
+        event_at=event.at, incident=incident, kind=event.kind, event_key=event.key,
     )  # fmt: skip
 
 
-def webhook_body(alert: Alert, subscription: Subscription, *, message_id: str) -> bytes:
-    """The POST body in the subscription's format (compact JSON, signed as sent)."""
-    if subscription.format == Subscription.Format.SLACK:
+def webhook_body(alert: Alert, *, format: str) -> bytes:
+    """The POST body in a subscription's format (compact JSON, signed as sent). It is the same
+    for every subscriber of one event, format and language (the webhook-id header tells them
+    apart), so a fan-out renders it once."""
+    if format == Subscription.Format.SLACK:
         payload: dict[str, object] = {
             "text": f"*{alert.title}*\n{alert.text}\n<{alert.incident_url}|Details>",
         }
-    elif subscription.format == Subscription.Format.DISCORD:
+    elif format == Subscription.Format.DISCORD:
         payload = {
             "content": f"**{alert.title}**",
             "embeds": [
@@ -113,7 +116,7 @@ def webhook_body(alert: Alert, subscription: Subscription, *, message_id: str) -
             "type": alert.type,
             "timestamp": alert.event_at.isoformat(),
             "data": {
-                "id": message_id,
+                "event": alert.event_key,
                 "incident": {
                     "id": incident.pk,
                     "level": alert.level,
