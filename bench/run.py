@@ -5,6 +5,9 @@
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
+5. The public pages (bench/pages.py; `BENCH_ONLY=pages`).
+6. The embeddable reads: sizes, and warm req/s vs a static file (bench/edge.py;
+   `BENCH_ONLY=edge`).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -28,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import detection, pages, report, servers  # noqa: E402
+from bench import detection, edge, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -128,6 +131,9 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         step("pages: service page of a busy service, home with 500 services, transfer sizes")
         results["pages"] = pages.measure(static_root=workdir / "static")
         return results
+    if os.environ.get("BENCH_ONLY") == "edge":  # bar 6 alone
+        results["edge"] = measure_edge(env, logs)
+        return results
     step("intake: bare view and report POST in alternating rounds, then extras")
     with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
@@ -169,11 +175,19 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     results["buckets_match_reports"] = buckets_match_reports()
     step("pages: service page of a busy service, home with 500 services, transfer sizes")
     results["pages"] = pages.measure(static_root=workdir / "static")
+    results["edge"] = measure_edge(env, logs)
     if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
         return results
     step("detection: passes over 10,000 services, in their own database")
     results["detection"] = detection.measure()
     return results
+
+
+def measure_edge(env: dict[str, str], logs: Path) -> edge.Result:
+    step("edge: widget, embed and badge sizes; status, badge, embed vs a static file")
+    edge.prepare()
+    with servers.gunicorn(env, logs, name="gunicorn-edge") as (web, url):
+        return edge.measure(url, web_pid=web.pid, seconds=WRK_SECONDS)
 
 
 def warn_if_busy() -> float:
@@ -202,7 +216,10 @@ def main() -> int:
     if os.environ.get("BENCH_ONLY") == "pages":
         print(report.table(pages.rows(results["pages"])))
         return 0
-    rows = report.rows(results) + pages.rows(results["pages"])
+    if os.environ.get("BENCH_ONLY") == "edge":
+        print(report.table(edge.rows(results["edge"])))
+        return 0
+    rows = report.rows(results) + pages.rows(results["pages"]) + edge.rows(results["edge"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
     print(report.table(rows))

@@ -7,8 +7,9 @@ expired) builds it from the database once and stores it. Saving a Service or a S
 anywhere else (the admin, a test) forgets its summary. An unknown or inactive slug is
 remembered as MISSING for a short while, so a flood of 404s costs no query either.
 
-`version` identifies a summary's content: the edge cache (outages/edge.py) keeps a rendered
-answer only as long as the summary it was rendered from is the current one.
+`version` identifies a summary's content, and is also stored on its own (VERSION_KEY, a
+short string, cheap to read): the edge cache (outages/edge.py) keeps a rendered answer only as
+long as the summary it was rendered from is the current one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.dispatch import receiver
 from outages.models import Service, ServiceStatus
 
 KEY = "status:"
+VERSION_KEY = "status-version:"
 MISSING = "missing"
 # Without a cache shared by the processes (the embedded default's per-process memory), another
 # process's refresh never arrives here: a summary then lives one detection minute.
@@ -69,13 +71,6 @@ def status_summary(*, slug: str) -> StatusSummary | None:
     return None if found == MISSING else found
 
 
-def summary_version(found: object) -> str | None:
-    """The version of what status_summary's cache key holds (None: nothing cached)."""
-    if found == MISSING:
-        return MISSING
-    return getattr(found, "version", None)
-
-
 def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
     """Store the current summaries of these services (one query)."""
     services = Service.objects.filter(id__in=list(service_ids)).select_related("status")
@@ -88,7 +83,7 @@ def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
 
 
 def status_summary_forget(*, slug: str) -> None:
-    cache.delete(KEY + slug)
+    cache.delete_many([KEY + slug, VERSION_KEY + slug])
 
 
 def _summary_load(slug: str) -> StatusSummary | str:
@@ -99,8 +94,12 @@ def _summary_load(slug: str) -> StatusSummary | str:
 
 
 def _store(summaries: dict[str, StatusSummary | str]) -> None:
-    found = {KEY + slug: s for slug, s in summaries.items() if s != MISSING}
-    missing = {KEY + slug: s for slug, s in summaries.items() if s == MISSING}
+    found, missing = {}, {}
+    for slug, summary in summaries.items():
+        if isinstance(summary, StatusSummary):
+            found |= {KEY + slug: summary, VERSION_KEY + slug: summary.version}
+        else:
+            missing |= {KEY + slug: MISSING, VERSION_KEY + slug: MISSING}
     if found:
         cache.set_many(found, TTL)
     if missing:
