@@ -180,7 +180,8 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
         Row("  web CPU/request: static / status / badge / embed",
             " / ".join(f"{load.cpu_us_per_request['web']:.0f}"
                        for load in loads[:4]) + " us"),
-        Row("  failed requests (non-2xx/3xx, socket)", str(sum(x.failed for x in loads))),
+        Row("  failed requests (non-2xx/3xx, socket)", ", ".join(str(x.failed) for x in loads),
+            "static, status, badge, embed, 304"),
         Row("  others' CPU in each (cores of 2)",
             ", ".join(f"{max(x.other_cores, 0):.1f}" for x in loads), "0 = quiet machine"),
     ]  # fmt: skip
