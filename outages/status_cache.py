@@ -64,8 +64,9 @@ class StatusSummary:
 
 def status_summary(*, slug: str) -> StatusSummary | None:
     """The active service's summary, None if there is no such active service."""
-    found = cache.get(KEY + slug)
-    if found is None:
+    cached = cache.get_many([KEY + slug, VERSION_KEY + slug])
+    found = cached.get(KEY + slug)
+    if found is None or VERSION_KEY + slug not in cached:  # (one of them evicted: both again)
         found = _summary_load(slug)
         _store({slug: found})
     return None if found == MISSING else found
