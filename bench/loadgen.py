@@ -16,6 +16,7 @@ from pathlib import Path
 from bench.servers import ForeignCpu, cpu_seconds, descendants
 
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "report.lua"
+GET_SCRIPT = Path(__file__).resolve().parent / "wrk" / "get.lua"
 CONNECTIONS = 16
 THREADS = 2
 
@@ -41,17 +42,18 @@ class Load:
 
 def wrk(
     name: str, base_url: str, path: str, *, slugs: list[str], seconds: float,
-    servers: dict[str, int], warmup: float = 0.0,
+    servers: dict[str, int], warmup: float = 0.0, script: Path = SCRIPT,
 ) -> Load:  # fmt: skip
     """Load for `seconds` (after `warmup` seconds of the same); CPU is counted per server,
-    each a root pid with its children (gunicorn's workers, say)."""
+    each a root pid with its children (gunicorn's workers, say). `script`: report POSTs
+    (`slugs` are its arguments), or GET_SCRIPT (`slugs` are extra request headers)."""
     if warmup:
-        _run(base_url, path, slugs, warmup)
+        _run(base_url, path, slugs, warmup, script)
     cpu_before = {name: cpu_seconds(descendants(root)) for name, root in servers.items()}
     foreign = ForeignCpu()
     foreign.start()
     started = time.monotonic()
-    result = _run(base_url, path, slugs, seconds)
+    result = _run(base_url, path, slugs, seconds, script)
     if time.monotonic() - started < seconds:
         raise RuntimeError(f"wrk ended early: {result}")
     other_cores = foreign.cores()
@@ -73,9 +75,11 @@ def wrk(
     )
 
 
-def _run(base_url: str, path: str, slugs: list[str], seconds: float) -> dict[str, int]:
+def _run(
+    base_url: str, path: str, slugs: list[str], seconds: float, script: Path = SCRIPT
+) -> dict[str, int]:
     argv = [
-        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "-s", str(SCRIPT),
+        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "-s", str(script),
         base_url, "--", path, *slugs,
     ]  # fmt: skip
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 30)

@@ -10,6 +10,9 @@
 6. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
    workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
    `BENCH_SKIP_ALERTS=1` leaves it out).
+5. The public pages (bench/pages.py; `BENCH_ONLY=pages`).
+6. The embeddable reads: sizes, and warm req/s vs a static file (bench/edge.py;
+   `BENCH_ONLY=edge`).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -35,6 +38,7 @@ import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
 from bench import bursts, detection, pages, report, servers  # noqa: E402
+from bench import detection, edge, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -134,6 +138,9 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         step("pages: service page of a busy service, home with 500 services, transfer sizes")
         results["pages"] = pages.measure(static_root=workdir / "static")
         return results
+    if os.environ.get("BENCH_ONLY") == "edge":  # bar 6 alone
+        results["edge"] = measure_edge(env, logs)
+        return results
     step("intake: bare view and report POST in alternating rounds, then extras")
     with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
@@ -177,6 +184,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     results["buckets_match_reports"] = buckets_match_reports()
     step("pages: service page of a busy service, home with 500 services, transfer sizes")
     results["pages"] = pages.measure(static_root=workdir / "static")
+    results["edge"] = measure_edge(env, logs)
     if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
         return results
     step("detection: passes over 10,000 services, in their own database")
@@ -184,6 +192,13 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
     results["bursts"] = bursts.measure()
     return results
+
+
+def measure_edge(env: dict[str, str], logs: Path) -> edge.Result:
+    step("edge: widget, embed and badge sizes; status, badge, embed vs a static file")
+    edge.prepare()
+    with servers.gunicorn(env, logs, name="gunicorn-edge") as (web, url):
+        return edge.measure(url, web_pid=web.pid, seconds=WRK_SECONDS)
 
 
 def warn_if_busy() -> float:
@@ -222,6 +237,10 @@ def main() -> int:
         print(report.table(report.intake_rows(results)))
         return 0
     rows = report.rows(results) + pages.rows(results["pages"])
+    if os.environ.get("BENCH_ONLY") == "edge":
+        print(report.table(edge.rows(results["edge"])))
+        return 0
+    rows = report.rows(results) + pages.rows(results["pages"]) + edge.rows(results["edge"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
     if "bursts" in results:

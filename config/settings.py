@@ -126,7 +126,7 @@ REDIS_URL = env.str("REDIS_URL", default="") if not PRODUCTION else env_required
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",  # Django's, one client per pool
             "LOCATION": REDIS_URL,
         }
     }

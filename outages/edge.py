@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
-from typing import Any
+from functools import lru_cache, wraps
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
@@ -38,8 +37,9 @@ STORABLE_VARY = {"accept", "origin"}
 NOT_MODIFIED_DROPS = {"content-type", "content-length", "content-disposition"}
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """A stored answer. Kept in the cache as a plain tuple: the cheapest to unpickle."""
+
     version: str
     status: int
     headers: tuple[tuple[str, str], ...]
@@ -97,25 +97,18 @@ class EdgeCacheMiddleware:
                 digest_size=16,
             ).hexdigest()
         )
-        summary_key = status_cache.KEY + slug
-        found = cache.get_many([summary_key, key])
-        version = _version(status_cache.summary_version(found.get(summary_key)), per_minute)
-        entry = found.get(key)
-        if isinstance(entry, Entry) and version is not None and entry.version == version:
-            return _answer(request, entry)
+        version_key = status_cache.VERSION_KEY + slug
+        found = cache.get_many([version_key, key])
+        version = _version(found.get(version_key), per_minute)
+        stored = found.get(key)
+        if version is not None and isinstance(stored, tuple) and stored[0] == version:
+            return _answer(request, Entry(*stored))
         return self._miss(request, key)
 
     def _route(self, request: HttpRequest) -> tuple[str, bool] | None:
         if request.method not in ("GET", "HEAD") or not request.path_info.startswith(PREFIXES):
             return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return None
-        per_minute = getattr(match.func, "edge_per_minute", None)
-        if per_minute is None or "slug" not in match.kwargs:
-            return None
-        return match.kwargs["slug"], per_minute
+        return _route_of(request.path_info)
 
     def _miss(self, request: HttpRequest, key: str) -> HttpResponseBase:
         # Render in full even for a conditional request, so that the answer can be stored;
@@ -126,11 +119,24 @@ class EdgeCacheMiddleware:
         entry = _storable(request, response)
         if entry is None:
             return response
-        cache.set(key, entry, TTL)
+        cache.set(key, tuple(entry), TTL)
         if conditional is not None:
             request.META["HTTP_IF_NONE_MATCH"] = conditional
             return _answer(request, entry)
         return response
+
+
+@lru_cache(maxsize=4096)
+def _route_of(path: str) -> tuple[str, bool] | None:
+    """(slug, per_minute) of an edge read's path, None for any other path."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    per_minute = getattr(match.func, "edge_per_minute", None)
+    if per_minute is None or "slug" not in match.kwargs:
+        return None
+    return match.kwargs["slug"], per_minute
 
 
 def _storable(request: HttpRequest, response: HttpResponseBase) -> Entry | None:

@@ -7,8 +7,9 @@ expired) builds it from the database once and stores it. Saving a Service or a S
 anywhere else (the admin, a test) forgets its summary. An unknown or inactive slug is
 remembered as MISSING for a short while, so a flood of 404s costs no query either.
 
-`version` identifies a summary's content: the edge cache (outages/edge.py) keeps a rendered
-answer only as long as the summary it was rendered from is the current one.
+`version` identifies a summary's content, and is also stored on its own (VERSION_KEY, a
+short string, cheap to read): the edge cache (outages/edge.py) keeps a rendered answer only as
+long as the summary it was rendered from is the current one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.dispatch import receiver
 from outages.models import Service, ServiceStatus
 
 KEY = "status:"
+VERSION_KEY = "status-version:"
 MISSING = "missing"
 # Without a cache shared by the processes (the embedded default's per-process memory), another
 # process's refresh never arrives here: a summary then lives one detection minute.
@@ -62,18 +64,12 @@ class StatusSummary:
 
 def status_summary(*, slug: str) -> StatusSummary | None:
     """The active service's summary, None if there is no such active service."""
-    found = cache.get(KEY + slug)
-    if found is None:
+    cached = cache.get_many([KEY + slug, VERSION_KEY + slug])
+    found = cached.get(KEY + slug)
+    if found is None or VERSION_KEY + slug not in cached:  # (one of them evicted: both again)
         found = _summary_load(slug)
         _store({slug: found})
     return None if found == MISSING else found
-
-
-def summary_version(found: object) -> str | None:
-    """The version of what status_summary's cache key holds (None: nothing cached)."""
-    if found == MISSING:
-        return MISSING
-    return getattr(found, "version", None)
 
 
 def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
@@ -88,7 +84,7 @@ def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
 
 
 def status_summary_forget(*, slug: str) -> None:
-    cache.delete(KEY + slug)
+    cache.delete_many([KEY + slug, VERSION_KEY + slug])
 
 
 def _summary_load(slug: str) -> StatusSummary | str:
@@ -99,8 +95,12 @@ def _summary_load(slug: str) -> StatusSummary | str:
 
 
 def _store(summaries: dict[str, StatusSummary | str]) -> None:
-    found = {KEY + slug: s for slug, s in summaries.items() if s != MISSING}
-    missing = {KEY + slug: s for slug, s in summaries.items() if s == MISSING}
+    found, missing = {}, {}
+    for slug, summary in summaries.items():
+        if isinstance(summary, StatusSummary):
+            found |= {KEY + slug: summary, VERSION_KEY + slug: summary.version}
+        else:
+            missing |= {KEY + slug: MISSING, VERSION_KEY + slug: MISSING}
     if found:
         cache.set_many(found, TTL)
     if missing:

@@ -135,7 +135,7 @@ def test_production_starts_with_every_mandatory_variable_without_connecting(
     assert settings["HOST"] == "127.0.0.1"
     assert settings["ALLOWED_HOSTS"] == ["outages.example.com"]
     assert settings["INTAKE_BUFFER"] == "redis"
-    assert settings["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["CACHE"] == "common.cache.RedisCache"
     assert settings["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/1"
     assert settings["DEBUG"] is False
     assert settings["SESSION_COOKIE_SECURE"] is True

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from outages import status_cache
 from outages.detection.timebuckets import MINUTE
 from outages.models import ServiceStatus
 from outages.services.baselines import baselines_fit
@@ -185,3 +186,12 @@ def test_the_embed_page_is_the_same_for_every_visitor_now(client, twitter):
 
     assert first.content == second.content
     assert "Accept-Language" not in first.get("Vary", "")
+
+
+def test_an_evicted_version_key_is_stored_again_on_the_next_miss(client, twitter):
+    client.get("/badge/twitter.svg")
+    cache.delete(status_cache.VERSION_KEY + "twitter")
+
+    client.get("/badge/twitter.svg")
+
+    assert cache.get(status_cache.VERSION_KEY + "twitter") == cache.get("status:twitter").version
