@@ -5,14 +5,14 @@
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
-6. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
-   own database `outages_bench_bursts`; alone with BENCH_ONLY=bursts).
-6. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
-   workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
-   `BENCH_SKIP_ALERTS=1` leaves it out).
 5. The public pages (bench/pages.py; `BENCH_ONLY=pages`).
 6. The embeddable reads: sizes, and warm req/s vs a static file (bench/edge.py;
    `BENCH_ONLY=edge`).
+7. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
+   own database `outages_bench_bursts`; alone with BENCH_ONLY=bursts).
+8. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
+   workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
+   `BENCH_SKIP_ALERTS=1` leaves it out).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -37,8 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import bursts, detection, pages, report, servers  # noqa: E402
-from bench import detection, edge, pages, report, servers  # noqa: E402
+from bench import bursts, detection, edge, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -221,11 +220,11 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _frame: sys.exit(128 + signum))
     started = time.monotonic()
-    if os.environ.get("BENCH_ONLY") == "bursts":  # bar 6 alone: needs PostgreSQL only
+    if os.environ.get("BENCH_ONLY") == "bursts":  # alone: needs PostgreSQL only
         step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
         print(report.table(bursts.rows(bursts.measure())))
         return 0
-    if os.environ.get("BENCH_ONLY") == "alerts":  # bar 6 alone: its own database and workers
+    if os.environ.get("BENCH_ONLY") == "alerts":  # alone: its own database and workers
         return alerts_bar()
     with contextlib.ExitStack() as stack:
         results = run(stack)
@@ -236,7 +235,6 @@ def main() -> int:
     if os.environ.get("BENCH_ONLY") == "intake":
         print(report.table(report.intake_rows(results)))
         return 0
-    rows = report.rows(results) + pages.rows(results["pages"])
     if os.environ.get("BENCH_ONLY") == "edge":
         print(report.table(edge.rows(results["edge"])))
         return 0
@@ -254,7 +252,7 @@ def main() -> int:
 
 
 def alerts_bar() -> int:
-    """Bar 6 in a process of its own (its own Django settings and database), table printed."""
+    """The alerts bars in a process of their own (own settings and database), table printed."""
     step("alerts: one event to 10,000 webhook and 10,000 e-mail subscriptions")
     return subprocess.run([sys.executable, str(Path(__file__).with_name("alerts.py"))]).returncode
 
