@@ -317,6 +317,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=15))
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 AXES_CLIENT_IP_CALLABLE = "moderation.security.hashed_client_address"
 # Superusers and Administrators must verify a TOTP device to use the admin (default in
 # production; the embedded default lets a dev superuser in with a password alone).
