@@ -58,6 +58,10 @@ def _invalid(error: services.SubscriptionInvalid) -> exceptions.ValidationError:
 class _TokenApi(APIView):
     """An operation on one subscription, allowed to the holder of its management token."""
 
+    # The Authorization header carries the subscription's token here, not a partner API key.
+    authentication_classes: list[type] = []
+    problem_401 = "No management token was sent (Authorization: Bearer <token>)."
+
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="subscription"'
 

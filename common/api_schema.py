@@ -60,6 +60,8 @@ class ProblemAutoSchema(AutoSchema):
             errors.append((400, "An invalid parameter: `errors` names each field and why."))
         if self.view.get_authenticators():
             errors.append((401, "An API key was sent, but it is unknown or revoked."))
+        elif token := getattr(self.view, "problem_401", ""):  # a view that checks its own token
+            errors.append((401, token))
         if "path" in places or "cursor" in names:
             errors.append((404, "No such resource (or no such page: an invalid cursor)."))
         errors.append((406, "The Accept header asks for a type this operation cannot answer."))

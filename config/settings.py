@@ -262,7 +262,9 @@ REST_FRAMEWORK = {
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_URLS_REGEX = (
-    r"^/(api/v1/(?!services/[^/]+/reports)|api/schema/|badge/|widget\.js|embed/[^/]+/$"
+    # Public reads only: not the report intake, nor alert subscriptions (a subscriber's token).
+    r"^/(api/v1/(?!services/[^/]+/(reports|subscriptions)|subscriptions)|api/schema/|badge/"
+    r"|widget\.js|embed/[^/]+/$"
     r"|s/[^/]+/(live\.json|series\.|feed\.)|incidents/feed\.)"
 )
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]

@@ -9,7 +9,9 @@ what it answered, tagged with the version of the service's status summary it was
 that version is still current, so a changed ServiceStatus or Service is never hidden: the
 status summary and the entry come back together in one cache round trip.
 
-Not here: pages (they vary by language and cookie) and anything that is not a GET or a HEAD.
+Not here: pages (they vary by language and cookie), anything that is not a GET or a HEAD, and
+requests with an API key. Anonymous cached reads skip the API's anonymous throttle: answering
+one costs less than counting it.
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ class EdgeCacheMiddleware:
 
     def _route(self, request: HttpRequest) -> tuple[str, bool] | None:
         if request.method not in ("GET", "HEAD") or not request.path_info.startswith(PREFIXES):
+            return None
+        if "HTTP_AUTHORIZATION" in request.META or "HTTP_X_API_KEY" in request.META:
+            # A partner's key is checked and counted by the API itself (a revoked key is a
+            # 401 at once); only anonymous reads are shared, like a CDN would share them.
             return None
         return _route_of(request.path_info)
 

@@ -38,6 +38,7 @@ MODERATOR_MAY = {
     "outages.incident": {"changelist", "change", "history", "object"},
     "outages.service": {"changelist", "change", "history", "object"},
     "moderation.auditentry": {"changelist", "change", "history", "object"},
+    "comments.comment": {"changelist", "change", "history", "object"},
 }
 # Model admin pages even an administrator may not open: the audit log is written by actions
 # only; incidents are opened by detection only; axes' records are written by logins only.
@@ -47,9 +48,16 @@ NOBODY_MAY = {
     "axes.accessattempt": {"add"},
     "axes.accesslog": {"add"},
     "axes.accessfailurelog": {"add"},
+    # Comments are written by readers and removed by the audited actions only; keys are
+    # revoked, never deleted.
+    "comments.comment": {"add", "delete"},
+    "partners.apikey": {"delete"},
 }
 
 OUR_MODERATION_PAGES = {"moderation:incident_queue", "moderation:incident_review"}
+# The moderators' queues of comments and bursts (GET), and the burst actions (POST only).
+QUEUES = {"comment_queue", "burst_list"}
+POST_ONLY = {"burst_void", "burst_undo"}
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,10 @@ def _expected(role: str, page: Page, path: str, user: User | None) -> set[int]:
             "anonymous": {302, 403, 404, 405},
             "staff": {403, 404, 405},
         }.get(role, {200, 404, 405})
+    if name in QUEUES:
+        return {"anonymous": {302}, "staff": {403}}.get(role, {200})
+    if name in POST_ONLY:  # refused before anything else, whoever asks
+        return {405}
     if role == "anonymous":
         return {200} if name == "admin:login" else {302}
     if name == "admin:login":
@@ -192,7 +204,8 @@ def _expected(role: str, page: Page, path: str, user: User | None) -> set[int]:
     if name == "admin:auth_user_password_change":
         return {200} if role == "administrator" else {403}
     if not _allowed(role, page, path, user):
-        return {403}
+        # (the history of an object that does not exist redirects before asking who you are)
+        return {403, 302} if "999999" in path else {403}
     return {200, 302} if "999999" in path else {200}
 
 

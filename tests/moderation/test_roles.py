@@ -42,6 +42,10 @@ def test_sync_is_idempotent_and_repairs_a_tampered_group():
 
 
 def test_a_permission_defined_later_is_skipped_then_granted():
+    # As before the comments app defined it:
+    Permission.objects.filter(
+        content_type__app_label="comments", codename="moderate_comment"
+    ).delete()
     found = {role.group: role for role in roles_sync()}
     assert "comments.moderate_comment" in found[MODERATORS].missing
     comment = ContentType.objects.get_or_create(app_label="comments", model="comment")[0]

@@ -21,6 +21,7 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from common.throttles import HashedAnonThrottle
 from outages.detection.timebuckets import floor_to_minute
@@ -87,7 +88,12 @@ def test_the_api_keeps_its_contract(case: Any, world: None) -> None:
         assert response.status_code in (400, 404)
         problem_details(None, response, case)
         return
-    case.call_and_validate(additional_checks=[problem_details])
+    excluded = []
+    if case.operation.path.endswith("/subscriptions") and case.method == "POST":
+        # An e-mail subscription needs `email`, a webhook one `url`: a rule between two fields
+        # that the schema states in words only; a 400 naming the field is the right answer.
+        excluded.append(positive_data_acceptance)
+    case.call_and_validate(additional_checks=[problem_details], excluded_checks=excluded)
 
 
 def test_the_served_schema_is_valid_openapi(client: Client) -> None:

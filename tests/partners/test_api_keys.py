@@ -17,7 +17,8 @@ from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
-URL = "/api/v1/services/twitter"
+# Not the status (anonymous status reads are answered from the edge cache, unthrottled).
+URL = "/api/v1/services/twitter/breakdowns"
 
 
 @pytest.fixture(autouse=True)
@@ -156,3 +157,11 @@ def test_the_schema_documents_both_headers(client):
     assert schemes["PartnerApiKey"]["name"] == "X-Api-Key"
     security = schema["paths"]["/api/v1/services/{slug}"]["get"]["security"]
     assert {} in security  # a key is optional
+
+
+def test_a_key_is_checked_even_where_anonymous_reads_come_from_the_edge_cache(client):
+    status = "/api/v1/services/twitter"
+    _, raw = apikey_create(name="Newsroom", contact_email="ops@news.example", rate="5/min")
+    assert [client.get(status).status_code for _ in range(5)] == [200] * 5  # cached, unthrottled
+    apikey_revoke(prefix=raw.split("_")[1])
+    assert client.get(status, headers={"authorization": f"Bearer {raw}"}).status_code == 401
