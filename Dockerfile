@@ -27,7 +27,7 @@ COPY outages ./outages
 COPY reports ./reports
 COPY comments ./comments
 COPY moderation ./moderation
-COPY moderation ./moderation
+COPY partners ./partners
 COPY alerts ./alerts
 COPY templates ./templates
 COPY static ./static

@@ -97,7 +97,10 @@ def cases(tmp_path: Path) -> dict[str, dict[str, str]]:
         match = re.match(r"^#?\s*([A-Z][A-Z0-9_]*)=(.*)$", line)
         if match and match.group(2):  # an empty example means "leave unset"
             examples[match.group(1)] = match.group(2)
-    examples.update(VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static"))
+    metrics = tmp_path / "metrics"  # the example's directory must exist (it says so)
+    metrics.mkdir()
+    examples.update(VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static"),
+                    PROMETHEUS_MULTIPROC_DIR=str(metrics))  # fmt: skip
     found["examples"] = examples
     return found
 
