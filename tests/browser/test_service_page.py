@@ -84,9 +84,10 @@ def test_the_form_works_without_javascript(twitter, open_tab, database_buffer):
     expect(page.locator("#spike-chart .main-svg")).to_have_count(0)  # no chart, still a form
 
     page.get_by_text("Platform and country").click()  # <details> opens without scripts
-    page.get_by_label("Platform").select_option("android")
-    page.get_by_label("Country").select_option("FR")
-    page.get_by_role("button", name="It works for me").click()
+    report_form = page.locator("form", has=page.get_by_role("button", name="It works for me"))
+    report_form.get_by_label("Platform").select_option("android")
+    report_form.get_by_label("Country").select_option("FR")
+    report_form.get_by_role("button", name="It works for me").click()
 
     expect(page.locator("p.message[role=status]")).to_have_text(
         "Thank you: your report about Twitter is counted."
