@@ -286,7 +286,7 @@ def rows(r: Result) -> list[report.Row]:
         ok = one.sent >= r.subscriptions and one.seconds <= bar
         target = "local receiver" if channel == "webhook" else "local SMTP sink"
         out.append(Row(
-            f"6 One event to {r.subscriptions:,} {channel} subscriptions ({target}), 1 worker",
+            f"8 One event to {r.subscriptions:,} {channel} subscriptions ({target}), 1 worker",
             f"{one.seconds:.1f} s ({one.sent:,} sent)", f"<= {bar:.0f} s",
             f"{one.seconds / bar:.2f}", report.bar(ok),
         ))  # fmt: skip

@@ -322,12 +322,12 @@ def rows(result: Result) -> list[report.Row]:
     ok_time = r["seconds"] <= BAR_SECONDS
     sizes = sorted(b["size"] for b in r["brigades"])
     return [
-        Row(f"6 Burst finder: brigades found, {r['reports']:,} reports, {r['services']} services",
+        Row(f"7 Burst finder: brigades found, {r['reports']:,} reports, {r['services']} services",
             f"{r['found']} of {BRIGADES}", f"= {BRIGADES}", f"{r['found'] / BRIGADES:.2f}",
             report.bar(ok_found)),
-        Row("6 Burst finder: false entries", f"{len(r['false'])} of {r['entries']} listed",
+        Row("7 Burst finder: false entries", f"{len(r['false'])} of {r['entries']} listed",
             f"<= {BAR_FALSE}", "", report.bar(ok_false)),
-        Row("6 Burst finder: read from PostgreSQL + find (median of 3)",
+        Row("7 Burst finder: read from PostgreSQL + find (median of 3)",
             f"{r['seconds']:.2f} s", f"<= {BAR_SECONDS:.0f} s",
             f"{r['seconds'] / BAR_SECONDS:.2f}", report.bar(ok_time)),
         Row("  of which: the day's counted reports, packed (one query)",
