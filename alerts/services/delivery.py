@@ -6,8 +6,9 @@
    over one SMTP connection), and records each outcome with a conditional UPDATE: a row is
    marked sent once, and a sent row is never claimed again. A worker killed mid-send leaves its
    rows leased; once the lease runs out they are sent again under the same webhook-id.
-Failures retry with exponential backoff and full jitter; a subscription failing
-ALERTS_PAUSE_AFTER_FAILURES times in a row is paused and its owner told (if we have an address).
+Failures retry with exponential backoff and jitter (between half and all of the step); a
+subscription failing ALERTS_PAUSE_AFTER_FAILURES times in a row is paused and its owner told
+(if we have an address).
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ class Outcome:
 
 
 def backoff(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter: up to base * 2^(attempts-1), capped at an hour."""
+    """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), the
+    step capped at an hour (half kept, so retries never bunch up right after a failure)."""
     ceiling = min(settings.ALERTS_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), 3600.0)
     return timedelta(seconds=(rng or random).uniform(ceiling / 2, ceiling))
 

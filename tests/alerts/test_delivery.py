@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,11 @@ def test_backoff_grows_exponentially_with_jitter(settings):
     for n, delay in enumerate(delays):
         assert 10 * 2**n / 2 <= delay <= 10 * 2**n
     assert backoff(30).total_seconds() <= 3600
+    # The jitter is real (two senders retrying the same attempt part), and the steps double:
+    # the shortest wait of attempt n+1 is the longest of attempt n.
+    spread = {backoff(3, rng=random.Random(seed)).total_seconds() for seed in range(20)}
+    assert len(spread) == 20 and 20 <= min(spread) < max(spread) <= 40
+    assert backoff(4, rng=random.Random(0)) >= backoff(3, rng=random.Random(0))
 
 
 def test_a_delivery_gives_up_after_the_last_attempt(service, settings):

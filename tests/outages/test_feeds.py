@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outages.models import Incident
+from outages.models import Incident, Service
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +18,14 @@ START = datetime(2024, 5, 2, 9, 5, tzinfo=UTC)
 @pytest.fixture
 def incidents():
     """Twitter: two public incidents and a suspicious one; Slack: one public incident."""
-    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    return feed_incidents(ServiceFactory(slug="twitter", name="Twitter"))
+
+
+def feed_incidents(service: Service) -> dict[str, Incident]:
+    """Two public incidents and a suspicious one of `service`; one public one of Slack."""
     slack = ServiceFactory(slug="slack", name="Slack")
 
-    def make(service, *, hours, visibility="public"):
+    def make(service, *, hours, visibility="public"):  # type: ignore[no-untyped-def]
         started = START + timedelta(hours=hours)
         return Incident.objects.create(
             service=service, level=2, started_at=started, detected_at=started, peak_at=started,
@@ -29,9 +33,9 @@ def incidents():
         )  # fmt: skip
 
     return {
-        "old": make(twitter, hours=0),
-        "new": make(twitter, hours=3),
-        "hidden": make(twitter, hours=5, visibility="suspicious"),
+        "old": make(service, hours=0),
+        "new": make(service, hours=3),
+        "hidden": make(service, hours=5, visibility="suspicious"),
         "slack": make(slack, hours=1),
     }
 

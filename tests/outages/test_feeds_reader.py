@@ -4,7 +4,7 @@ flag), of the declared format, with the expected entries, newest first."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import feedparser
 import pytest
@@ -12,30 +12,15 @@ import pytest
 from outages.feeds import GUID_NAMESPACE
 from outages.models import Incident
 from tests.factories import ServiceFactory
+from tests.outages.test_feeds import feed_incidents
 
 pytestmark = pytest.mark.django_db
-START = datetime(2024, 5, 2, 9, 5, tzinfo=UTC)
 
 
 @pytest.fixture
 def incidents() -> dict[str, Incident]:
     """AT&T (a name that needs escaping): two public incidents and a suspicious one; Slack: one."""
-    att = ServiceFactory(slug="att", name="AT&T <Mobile>")
-    slack = ServiceFactory(slug="slack", name="Slack")
-
-    def make(service, *, hours, visibility="public"):  # type: ignore[no-untyped-def]
-        started = START + timedelta(hours=hours)
-        return Incident.objects.create(
-            service=service, level=2, started_at=started, detected_at=started, peak_at=started,
-            peak_quarter_count=120, visibility=visibility, platforms={"web": 1.0},
-        )  # fmt: skip
-
-    return {
-        "old": make(att, hours=0),
-        "new": make(att, hours=3),
-        "hidden": make(att, hours=5, visibility="suspicious"),
-        "slack": make(slack, hours=1),
-    }
+    return feed_incidents(ServiceFactory(slug="att", name="AT&T <Mobile>"))
 
 
 def _read(client, path: str, version: str) -> feedparser.FeedParserDict:  # type: ignore[no-untyped-def]
