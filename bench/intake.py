@@ -3,8 +3,9 @@ JSON view served by the same gunicorn in the same run (and its p99 against the b
 
 Bare and intake run in alternating rounds (bare, intake, intake, bare, ...), so that other
 work on the machine weighs on both alike. Extras priced in the same run, one run each: the
-intake behind DRF, with Redis fsyncing once a second instead of on every write, with no
-middleware, and on gunicorn's threaded worker.
+intake behind DRF, the bare view through the intake's lean stack (common/lean.py), with Redis
+fsyncing once a second instead of on every write, with no middleware, and on gunicorn's sync
+worker.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from bench.loadgen import Load, merged, wrk
 INTAKE_PATH = "/api/v1/services/{slug}/reports"
 DRF_PATH = "/bench/drf/services/{slug}/reports"
 BARE_PATH = "/api/bench/bare"
+BARE_LEAN_PATH = "/api/bench/bare-lean"
 ROUNDS = 4
 
 
@@ -44,6 +46,7 @@ class Pair:
 class Extras:
     drf: Load
     fsync_everysec: Load
+    bare_lean: Load  # the bare view through the intake's lean stack
 
 
 def warm_up(server: Server, paths: list[str], *, slugs: list[str]) -> None:
@@ -77,15 +80,17 @@ def pair(
 
 
 def extras(server: Server, *, slugs: list[str], seconds: float, redis: Redis) -> Extras:
-    warm_up(server, [DRF_PATH], slugs=slugs)
+    warm_up(server, [DRF_PATH, BARE_LEAN_PATH], slugs=slugs)
     drf = wrk("drf", server.url, DRF_PATH, slugs=slugs, seconds=seconds, servers=server.pids)
+    bare_lean = wrk("bare, lean stack", server.url, BARE_LEAN_PATH, slugs=slugs,
+                    seconds=seconds, servers=server.pids)  # fmt: skip
     redis.config_set("appendfsync", "everysec")
     try:
         everysec = wrk("fsync everysec", server.url, INTAKE_PATH, slugs=slugs,
                        seconds=seconds, servers=server.pids)  # fmt: skip
     finally:
         redis.config_set("appendfsync", "always")
-    return Extras(drf=drf, fsync_everysec=everysec)
+    return Extras(drf=drf, fsync_everysec=everysec, bare_lean=bare_lean)
 
 
 def single(server: Server, name: str, path: str, *, slugs: list[str], seconds: float) -> Load:

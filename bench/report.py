@@ -33,8 +33,8 @@ def bar(ok: bool) -> str:
 
 def rows(r: dict[str, Any]) -> list[Row]:
     loads = [r["intake"].bare, r["intake"].intake, r["intake_extras"].drf,
-             r["intake_extras"].fsync_everysec, r["no_middleware"].bare,
-             r["no_middleware"].intake, r["sync"].bare, r["sync"].intake,
+             r["intake_extras"].fsync_everysec, r["intake_extras"].bare_lean,
+             r["no_middleware"].bare, r["no_middleware"].intake, r["sync"].bare, r["sync"].intake,
              r["freshness"].load]  # fmt: skip
     noise = ", ".join(f"{max(load.other_cores, 0):.1f}" for load in loads)  # +-0.1
     invariant = bar(r["buckets_match_reports"])
@@ -85,6 +85,8 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
         Row("  sync 2 workers: bare / intake", f"{_rps(r['sync'].bare)} / {_rps(r['sync'].intake)}",
             "intake vs its bare",
             f"{r['sync'].intake.ok_per_second / r['sync'].bare.ok_per_second:.2f}"),
+        Row("  bare view through the intake's lean stack", _rps(extras.bare_lean), "intake vs it",
+            f"{r['intake'].intake.ok_per_second / extras.bare_lean.ok_per_second:.2f}"),
         Row("  intake behind DRF APIView + serializer", _rps(extras.drf), "vs bare",
             f"{extras.drf.ok_per_second / bare.ok_per_second:.2f}"),
         Row("  no middleware: bare", _rps(nomw.bare), "vs bare",

@@ -163,6 +163,8 @@ def bench_database(name: str) -> Iterator[str]:
 # (docs/scaling.md §4); the bare view gets the same server.
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "16"))
+# BENCH_WORKER_CLASS=gthread with one thread: gthread's keep-alive without threads sharing a GIL.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
 MAX_REQUESTS = os.environ.get("BENCH_MAX_REQUESTS", "10000")
 # How gunicorn reaches the bench's Redis: "unix" (its socket) or "tcp" (loopback).
 REDIS_TRANSPORT = os.environ.get("BENCH_REDIS", "unix")
@@ -177,7 +179,8 @@ def gunicorn(
     port = free_port()
     argv = [
         str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--worker-class", "gthread" if threads > 1 else "sync", "--threads", str(threads),
+        "--worker-class", WORKER_CLASS or ("gthread" if threads > 1 else "sync"),
+        "--threads", str(threads),
         "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
         "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "1000", "--graceful-timeout", "20",
     ]  # fmt: skip

@@ -7,6 +7,7 @@ from config.env import env
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+LEAN_PATHS = [*LEAN_PATHS, "/api/bench/bare-lean"]  # noqa: F405
 
 if env.str("BENCH_MIDDLEWARE", default="") == "none":
     MIDDLEWARE: list[str] = []

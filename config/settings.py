@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The report intake goes through LEAN_MIDDLEWARE only (common/lean.py); the rest, below.
+    "common.lean.LeanRouteMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The hot public reads (status, badge, embed, series) answered from the cache, 304 included.
@@ -79,6 +81,15 @@ MIDDLEWARE = [
     "common.framing.ContentSecurityPolicyMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with 429
+]
+
+# The hottest path and the headers every answer carries, nothing else: it is anonymous,
+# CSRF-exempt, reads no session and answers no CORS preflight.
+LEAN_PATHS = [r"/api/v1/services/[^/]+/reports"]
+LEAN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "common.framing.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
