@@ -165,7 +165,7 @@ WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "16"))
 # BENCH_WORKER_CLASS=gthread with one thread: gthread's keep-alive without threads sharing a GIL.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
-MAX_REQUESTS = os.environ.get("BENCH_MAX_REQUESTS", "10000")
+MAX_REQUESTS = os.environ.get("BENCH_MAX_REQUESTS", "200000")
 # How gunicorn reaches the bench's Redis: "unix" (its socket) or "tcp" (loopback).
 REDIS_TRANSPORT = os.environ.get("BENCH_REDIS", "unix")
 
@@ -182,7 +182,7 @@ def gunicorn(
         "--worker-class", WORKER_CLASS or ("gthread" if threads > 1 else "sync"),
         "--threads", str(threads),
         "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
-        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "1000", "--graceful-timeout", "20",
+        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "20000", "--graceful-timeout", "20",
     ]  # fmt: skip
     with process(name, argv, env=env, logs=logs) as proc:
         wait_for_port(proc, port)
