@@ -136,18 +136,19 @@ def open_ahead(
     cover only the part of its interval elapsed): (state to keep, open events).
 
     The point is stepped again in full once complete, so nothing of it is kept: the state is
-    the one before it, except that the incidents it opened are open from it with nothing
-    tracked yet. Levels and closes wait for the complete point.
+    the one before it, except that the incidents it opened are open from it with no totals
+    yet (their peak so far is its partial count). Levels and closes wait for the complete
+    point.
     """
     stepped, _, events = advance(state, evidence, interval, config)
     opening = (state.level == 0) & (stepped.level > 0)
     if not opening.any():
         return state, []
     begun = _open(state, opening, stepped.pending, evidence, interval)
+    # The peak so far is the point's partial count: the full one can only be as high.
+    kept = ("level", "peak", "peak_at", "peak_z")
     opened = replace(
-        begun,
-        level=np.where(opening, stepped.level, state.level),
-        peak_z=np.where(opening, stepped.peak_z, state.peak_z),
+        begun, **{k: np.where(opening, getattr(stepped, k), getattr(begun, k)) for k in kept}
     )
     return opened, [e for e in events if e.kind == OPEN]
 

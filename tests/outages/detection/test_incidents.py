@@ -173,6 +173,8 @@ def test_a_rise_opens_ahead_on_the_minute_in_progress_and_its_full_step_continue
     full = step(baseline, kept, np.array([26.0]), now=minute)
     assert full.events == [] and full.level[0] == 1
     assert full.state.incidents.running[0] == 26  # the minute counted once, in full
+    assert full.state.incidents.peak[0] == 26
+    assert DetectorState.from_rows(kept.rows()).incidents.row(0) == kept.incidents.row(0)
 
 
 def test_nothing_opens_ahead_on_a_quiet_minute_or_on_an_incident_already_open():
