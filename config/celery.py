@@ -33,6 +33,12 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute="*"),
             "options": {"expires": 50},
         },
+        # Open incidents on the minute in progress (a clear rise need not wait for its end).
+        "detection-early": {
+            "task": "outages.detection_early_tick",
+            "schedule": timedelta(seconds=15),
+            "options": {"expires": 10},
+        },
         # Privacy: delete raw reports past REPORT_RETENTION_DAYS (buckets stay), old salts and
         # old admin login records (docs/privacy.md).
         "privacy-retention": {
@@ -46,7 +52,8 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute=17),
             "options": {"expires": 3000},
         },
-        # Fan new incident events out to subscriptions and send what is due (alerts).
+        # Fan new incident events out to subscriptions and send what is due (alerts). A
+        # detection pass that records events also queues this at once; this is the safety net.
         "alerts-dispatch": {
             "task": "alerts.dispatch",
             "schedule": timedelta(seconds=5),

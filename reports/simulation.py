@@ -7,6 +7,7 @@ is the seed command's business, not this module's.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -102,12 +103,19 @@ def simulation_run(
     scenario: Scenario | None = None,
     bursts_per_hour: float = 0.2,
     progress: Callable[[datetime, Summary], None] | None = None,
+    clock: Callable[[datetime], None] | None = None,
+    clock_seconds: int = 5,
 ) -> Summary:
     """Send `minutes` of reports from `start` (the simulated clock) through intake.
 
     1. Each service's normal traffic: its profile's per-country rates, times `rate`.
     2. The scenario's spike, if any, with its own mixes, on its service.
     3. Now and then a prankster's burst: one reporter hammering (dedupe, then rate limit).
+
+    `progress` is called after each minute; `clock`, if given, with every instant
+    `clock_seconds` apart (each minute's end included), once the reports before it are sent,
+    so that a caller can run what the product runs within the minute. Neither changes the
+    reports sent.
     """
     start = floor_to_minute(require_aware(start))
     rng = np.random.default_rng(seed)
@@ -133,7 +141,11 @@ def simulation_run(
             shares = scenario.countries.shares
             plan += _plan(rng, at=at, slug=scenario.service, traffic=scenario,
                           rates=rate * spike[i] * shares)  # fmt: skip
-        _send(sorted(plan, key=lambda p: p.at), crowd, summary)
+        plan.sort(key=lambda p: p.at)
+        if clock is None:
+            _send(plan, crowd, summary)
+        else:
+            _send_ticking(plan, crowd, summary, minute=at, clock=clock, every=clock_seconds)
         if progress:
             progress(at, summary)
     return summary
@@ -220,6 +232,22 @@ class _Crowd:
 
     def half(self) -> bool:
         return bool(self.rng.random() < 0.5)
+
+
+def _send_ticking(
+    plan: list[_Planned], crowd: _Crowd, summary: Summary, *, minute: datetime,
+    clock: Callable[[datetime], None], every: int,
+) -> None:  # fmt: skip
+    """_send, calling clock(instant) every `every` seconds of the minute, once the reports
+    planned before that instant are sent."""
+    times, sent = [p.at for p in plan], 0
+    for k in range(1, 60 // every + 1):
+        instant = minute + timedelta(seconds=k * every)
+        due = bisect.bisect_left(times, instant, lo=sent)
+        _send(plan[sent:due], crowd, summary)
+        sent = due
+        clock(instant)
+    _send(plan[sent:], crowd, summary)
 
 
 def _send(plan: list[_Planned], crowd: _Crowd, summary: Summary) -> None:

@@ -9,6 +9,9 @@ Counts per interval in; baselines, scores and incident events out. Four pieces:
   series with their baselines and `DetectorState`; returns a `StepResult` with the score,
   expected value, chart band, incident level and `IncidentEvent`s (open, level, close), and
   the next state (JSON-able per series via `DetectorState.rows()`).
+* `step_ahead(baseline, state, values, now=, fraction=, config=)`: between steps, the counts
+  so far of the interval in progress; opens incidents on a clear rise without waiting for the
+  interval to end (the full step of that interval follows as usual).
 * `refresh_level(baseline, values, start=, interval=, config=)`: the cheap hourly refit of
   the level alone between daily full fits.
 * `detect_batch(values, start=, interval=, config=)` and `detect_series(timestamps, values,
@@ -26,7 +29,7 @@ from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, r
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
 from outages.detection.driver import BatchResult, Point, detect_batch, detect_series
 from outages.detection.incidents import CLOSE, LEVEL, OPEN, IncidentEvent
-from outages.detection.stream import DetectorState, StepResult, step
+from outages.detection.stream import DetectorState, StepResult, step, step_ahead
 
 __all__ = [
     "CLOSE",
@@ -46,4 +49,5 @@ __all__ = [
     "prior_baseline",
     "refresh_level",
     "step",
+    "step_ahead",
 ]

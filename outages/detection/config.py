@@ -62,6 +62,13 @@ class DetectorConfig:
     min_excess: float = 10.0
     min_ratio: float = 1.5
 
+    # A rise under way also counts as open_z: the point before the latest above the typical
+    # band, and the latest point alone at least onset_z rare under the series' own tail
+    # (tails.py), the two practically significant together. It lets a clear rise open on its
+    # second point (even a partial one, see stream.step_ahead) where the windows above need a
+    # third; 4.5 adds no alert on NAB's realTweets, 4.25 adds two false ones.
+    onset_z: float = 4.5
+
     # Incident state machine, in surprise units (standard-normal z of the upper tail).
     open_z: float = 4.0
     problems_z: float = 14.0

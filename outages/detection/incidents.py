@@ -6,7 +6,8 @@ point), at level 2 ("problems") when it has also stayed at or above problems_z f
 problems_points points, else at level 1 ("possible problems"), and rises to 2 later on the same
 rule. It tracks its peak and totals, and closes once the surprise of the latest points has
 stayed below close_z for close_points points: a relapse before that continues it, which merges
-flapping. Levels only rise within an incident. Scores and baselines belong elsewhere.
+flapping. Levels only rise within an incident. `open_ahead` applies the opening rule alone to
+a point still in progress. Scores and baselines belong elsewhere.
 """
 
 from __future__ import annotations
@@ -126,6 +127,30 @@ def advance(
                 since_close=since_close)  # fmt: skip
     events = _events(s, opening, rising, closing, evidence.at)
     return _close(s, closing), alert, events
+
+
+def open_ahead(
+    state: Incidents, evidence: Evidence, interval: float, config: DetectorConfig
+) -> tuple[Incidents, list[IncidentEvent]]:
+    """The opening rule alone, on a point still in progress (its value and expected value
+    cover only the part of its interval elapsed): (state to keep, open events).
+
+    The point is stepped again in full once complete, so nothing of it is kept: the state is
+    the one before it, except that the incidents it opened are open from it with no totals
+    yet (their peak so far is its partial count). Levels and closes wait for the complete
+    point.
+    """
+    stepped, _, events = advance(state, evidence, interval, config)
+    opening = (state.level == 0) & (stepped.level > 0)
+    if not opening.any():
+        return state, []
+    begun = _open(state, opening, stepped.pending, evidence, interval)
+    # The peak so far is the point's partial count: the full one can only be as high.
+    kept = ("level", "peak", "peak_at", "peak_z")
+    opened = replace(
+        begun, **{k: np.where(opening, getattr(stepped, k), getattr(begun, k)) for k in kept}
+    )
+    return opened, [e for e in events if e.kind == OPEN]
 
 
 def _open(

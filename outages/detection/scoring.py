@@ -8,6 +8,9 @@ only when they are strong, long ones catch sustained rises, so strength and dura
 A window counts at all only if its excess is practically significant (min_excess reports and
 min_ratio times typical, which keeps 3 reports on a tiny service from alerting) and rare for
 this series (rare_z under the tail fitted on its own history, so chronic bursts do not alert).
+A rise under way counts too (onset_evidence): the point before the latest above the typical
+band and the latest alone onset_z rare under that tail, which opens a clear rise one point
+sooner than the windows can.
 
 The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens or rises
 a level (the alert), [0.5, 0.75) for level 1 and [0.75, 1] for level 2; every other point maps
@@ -45,14 +48,33 @@ def window_evidence(
     NaN where missing, against the baseline's dispersion and tails."""
     kept, typical = window_sums(observed, expected, config.windows)
     z = surprise(kept, typical, 1.0 + baseline.dispersion[:, 1:] * typical)
-    rare = calibrated(z, baseline.tail_rate, baseline.tail_scale) >= config.rare_z
+    rarity = calibrated(z, baseline.tail_rate, baseline.tail_scale)
     z = z * duration_weights(config)
     excess = kept - typical
-    practical = (excess >= config.min_excess) & (kept >= config.min_ratio * typical) & rare
-    return WindowEvidence(
-        gated=np.where(practical, z, 0.0).max(axis=1),
-        recent=z[:, 0],
-    )
+    practical = (excess >= config.min_excess) & (kept >= config.min_ratio * typical)
+    practical &= rarity >= config.rare_z
+    gated = np.where(practical, z, 0.0).max(axis=1)
+    onset = onset_evidence(observed, expected, rarity[:, 0], baseline, config)
+    return WindowEvidence(gated=np.maximum(gated, onset), recent=z[:, 0])
+
+
+def onset_evidence(
+    observed: np.ndarray,
+    expected: np.ndarray,
+    latest_rarity: np.ndarray,
+    baseline: Baseline,
+    config: DetectorConfig,
+) -> np.ndarray:
+    """Evidence of a rise under way, in the units of the gated windows: the point before the
+    latest above the typical band, the two practically significant together, and then the
+    latest point's rarity (its surprise under the series' own tail) scaled so that onset_z
+    counts as open_z; 0 elsewhere. A lone raised point does not count, however rare."""
+    x, mu = np.nan_to_num(observed[:, -2:]), np.nan_to_num(expected[:, -2:])
+    _, upper = band(mu[:, 0], baseline.dispersion, config)
+    risen = x[:, 0] > upper
+    pair, typical = x.sum(axis=1), mu.sum(axis=1)
+    practical = (pair - typical >= config.min_excess) & (pair >= config.min_ratio * typical)
+    return np.where(risen & practical, latest_rarity * config.open_z / config.onset_z, 0.0)
 
 
 def duration_weights(config: DetectorConfig) -> np.ndarray:

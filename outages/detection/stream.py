@@ -1,7 +1,8 @@
 """The per-point step of many series at once, and its small serializable state.
 
 `step` takes the latest value of every series, their fitted baselines and their state, and
-returns scores, expected values, chart bands, incident events and the next state. It reads
+returns scores, expected values, chart bands, incident events and the next state (and
+`step_ahead` opens incidents early on a point still in progress). It reads
 only the state (the last few points) and the baseline, so a score at time t uses only data up
 to t. Fitting is in baseline.py; the driver that replays histories point by point (backfills,
 tests, the command line) is in driver.py.
@@ -17,7 +18,7 @@ import numpy as np
 
 from outages.detection.baseline import Baseline
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
-from outages.detection.incidents import Evidence, IncidentEvent, Incidents, advance
+from outages.detection.incidents import Evidence, IncidentEvent, Incidents, advance, open_ahead
 from outages.detection.scoring import anomaly_score, band, window_evidence
 
 
@@ -86,31 +87,76 @@ def step(
     skipped since a series' last point count as missing.
     """
     at = epoch_seconds(now)
+    pushed = _pushed(baseline, state, values, at, config)
+    evidence = pushed.evidence
+    incidents, alert, events = advance(state.incidents, evidence, baseline.interval, config)
+    lower, upper = band(evidence.expected, baseline.dispersion, config)
+    return StepResult(
+        score=anomaly_score(evidence.gated, alert, config),
+        expected=evidence.expected,
+        lower=lower,
+        upper=upper,
+        surprise=evidence.gated,
+        level=incidents.level.astype(int),
+        events=events,
+        state=replace(
+            state,
+            observed=pushed.observed,
+            expected=pushed.expected,
+            last_at=np.full(len(evidence.value), at),
+            incidents=incidents,
+        ),
+    )
+
+
+def step_ahead(
+    baseline: Baseline,
+    state: DetectorState,
+    values: np.ndarray,
+    *,
+    now: float | datetime,
+    fraction: float,
+    config: DetectorConfig = DEFAULT_CONFIG,
+) -> tuple[DetectorState, list[IncidentEvent]]:
+    """Open incidents early on the point at `now` while it is still in progress.
+
+    values: (n,) counts so far, once `fraction` (0 to 1) of the interval has elapsed; they are
+    judged against that fraction of the expected count, by the rules of `step`, but only to
+    open incidents (incidents.open_ahead). Returns the state to keep (the one before the
+    point, with the incidents opened) and their open events; `step` scores the point in full
+    once it is complete.
+    """
+    at = epoch_seconds(now)
+    evidence = _pushed(baseline, state, values, at, config, fraction=fraction).evidence
+    incidents, events = open_ahead(state.incidents, evidence, baseline.interval, config)
+    return replace(state, incidents=incidents), events
+
+
+@dataclass(frozen=True)
+class _Pushed:
+    """The windows with the new point pushed in, and the evidence they hold."""
+
+    observed: np.ndarray
+    expected: np.ndarray
+    evidence: Evidence
+
+
+def _pushed(
+    baseline: Baseline,
+    state: DetectorState,
+    values: np.ndarray,
+    at: float,
+    config: DetectorConfig,
+    fraction: float = 1.0,
+) -> _Pushed:
     values = np.maximum(np.asarray(values, dtype=float).reshape(-1), 0.0)  # NaN stays NaN
-    expected = baseline.expected(at)[:, 0]
+    expected = baseline.expected(at)[:, 0] * fraction
     elapsed = _elapsed(state.last_at, at, baseline.interval)
     observed = _push(state.observed, values, elapsed)
     typical = _push(state.expected, np.where(np.isnan(values), np.nan, expected), elapsed)
     found = window_evidence(observed, typical, baseline, config)
     evidence = Evidence(found.gated, found.recent, values, expected, at, elapsed)
-    incidents, alert, events = advance(state.incidents, evidence, baseline.interval, config)
-    lower, upper = band(expected, baseline.dispersion, config)
-    return StepResult(
-        score=anomaly_score(found.gated, alert, config),
-        expected=expected,
-        lower=lower,
-        upper=upper,
-        surprise=found.gated,
-        level=incidents.level.astype(int),
-        events=events,
-        state=replace(
-            state,
-            observed=observed,
-            expected=typical,
-            last_at=np.full(len(values), at),
-            incidents=incidents,
-        ),
-    )
+    return _Pushed(observed, typical, evidence)
 
 
 def _elapsed(last_at: np.ndarray, at: float, interval: float) -> np.ndarray:

@@ -8,6 +8,10 @@ Per pass (one shard of services; a Celery group runs the shards on several worke
 4. record the incident transitions (incidents.py) and the new states, and move the cursor,
    all in one transaction: a repeated or redelivered pass for the same minute does nothing.
 A score uses only minutes up to the one scored, which is the last complete minute.
+
+The early pass (every 15 s) only opens incidents, on the minute in progress: its reports so
+far against the same share of the expected count, by the library's step_ahead. It keeps
+nothing of that minute but the incidents opened, which the next full pass continues.
 """
 
 from __future__ import annotations
@@ -18,14 +22,24 @@ from datetime import UTC, datetime
 import numpy as np
 from django.db import transaction
 
-from outages.detection import DEFAULT_CONFIG, OPEN, DetectorState, IncidentEvent, step
+from outages.detection import (
+    DEFAULT_CONFIG,
+    OPEN,
+    Baseline,
+    DetectorState,
+    IncidentEvent,
+    step,
+    step_ahead,
+)
 from outages.detection.incidents import Incidents
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import DetectionCursor, Dimension, SeriesState
+from outages.models import IncidentEvent as OutboxEvent
 from outages.services.baselines import baselines_load
 from outages.services.incidents import DiversityLookup, SeriesFigures, incidents_record
 from outages.services.series import (
     EVERY_SERVICE,
+    SeriesCounts,
     SeriesKey,
     Shard,
     active_service_ids,
@@ -36,6 +50,9 @@ from outages.services.status import statuses_store
 WINDOW = max(DEFAULT_CONFIG.windows)  # minutes of history a step reads
 CATCH_UP = 60  # at most this many missed minutes are scored late; older ones are skipped
 _RECENT = 15  # minutes behind "works for me" confidence and recovery
+# The early pass judges the minute in progress once this share of it has passed (less holds
+# too few reports to tell a rise from noise).
+EARLY_FROM = 0.25
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class PassResult:
     series: int
     events: int
     last_minute: datetime | None = None
+    # The outbox holds events not yet fanned out to subscriptions (this pass's, or earlier).
+    undelivered: bool = False
 
 
 def detection_pass(
@@ -62,14 +81,63 @@ def detection_pass(
         minutes = int((last - first) // MINUTE) + 1
         result = _score(shard=shard, first=first, minutes=minutes, diversity=diversity)
         DetectionCursor.objects.update_or_create(shard=shard.name, defaults={"minute": last})
-    return result
+    return replace(result, undelivered=_undelivered())
 
 
-def _score(
-    *, shard: Shard, first: datetime, minutes: int, diversity: DiversityLookup | None
+def detection_early_pass(
+    *, now: datetime, shard: Shard = EVERY_SERVICE, diversity: DiversityLookup | None = None
 ) -> PassResult:
-    start = first - WINDOW * MINUTE
-    end = first + minutes * MINUTE
+    """Open incidents on the minute in progress, once EARLY_FROM of it has passed: its reports
+    so far against that share of the expected count (the library's step_ahead). Only incidents
+    are opened; the minute is scored in full by the next detection_pass. Runs only when the
+    last complete minute has been scored, so that it builds on the current states."""
+    minute = floor_to_minute(now)
+    fraction = (now - minute) / MINUTE
+    if fraction < EARLY_FROM:
+        return PassResult(minutes=0, series=0, events=0)
+    with transaction.atomic():
+        cursor = DetectionCursor.objects.select_for_update().filter(shard=shard.name).first()
+        if cursor is None or cursor.minute != minute - MINUTE:
+            return PassResult(minutes=0, series=0, events=0)
+        found = _load(shard=shard, start=minute - WINDOW * MINUTE, end=minute + MINUTE)
+        found.expected[:, -1] *= fraction  # what is expected of the minute so far (figures)
+        state = DetectorState(
+            observed=found.values[:, :WINDOW],
+            expected=found.expected[:, :WINDOW],
+            last_at=np.full(len(found.keys), found.times[WINDOW] - 60.0),
+            incidents=found.incidents,
+        )
+        kept, opened = step_ahead(
+            found.baseline, state, found.values[:, WINDOW], now=minute, fraction=fraction
+        )
+        if opened:
+            events = [(found.keys[e.series], _backdated(e, found, WINDOW)) for e in opened]
+            _states_store(shard, found.keys, kept.incidents)
+            figures = _figures(found, kept.incidents)
+            incidents_record(events=events, figures=figures, shares=found.shares, now=now,
+                             diversity=diversity)  # fmt: skip
+    return PassResult(
+        minutes=0, series=len(found.keys), events=len(opened), last_minute=minute,
+        undelivered=bool(opened) and _undelivered(),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a pass reads: the shard's series over [start, end), their baselines and states."""
+
+    keys: list[SeriesKey]
+    baseline: Baseline
+    shares: dict[SeriesKey, float]
+    values: np.ndarray  # (series, minutes)
+    times: np.ndarray  # epoch seconds of each minute
+    expected: np.ndarray
+    upper: np.ndarray  # the top of the typical band (as charts draw it)
+    incidents: Incidents
+    works: SeriesCounts  # "works for me" reports of the last _RECENT minutes
+
+
+def _load(*, shard: Shard, start: datetime, end: datetime) -> _Loaded:
     active = set(active_service_ids(shard=shard))
     counts = series_counts(service_ids=None, shard=shard, start=start, end=end)
     works = series_counts(
@@ -90,47 +158,65 @@ def _score(
     values = _rows(keys, counts.index(), counts.values)
     times = start.timestamp() + 60.0 * np.arange(values.shape[1])
     expected = baseline.expected(times)
-    # The top of the typical band (as charts draw it) for every minute read.
     sd = np.sqrt(expected * (1.0 + baseline.dispersion[:, :1] * expected))
-    upper = expected + DEFAULT_CONFIG.band_z * sd
     rest = Incidents.empty(1).row(0)
-    incidents = Incidents.from_rows([states.get(key, rest) for key in keys])
+    return _Loaded(
+        keys=keys,
+        baseline=baseline,
+        shares=shares,
+        values=values,
+        times=times,
+        expected=expected,
+        upper=expected + DEFAULT_CONFIG.band_z * sd,
+        incidents=Incidents.from_rows([states.get(key, rest) for key in keys]),
+        works=works,
+    )
+
+
+def _score(
+    *, shard: Shard, first: datetime, minutes: int, diversity: DiversityLookup | None
+) -> PassResult:
+    start = first - WINDOW * MINUTE
+    end = first + minutes * MINUTE
+    found = _load(shard=shard, start=start, end=end)
+    keys, values, times, incidents = found.keys, found.values, found.times, found.incidents
     events: list[tuple[SeriesKey, IncidentEvent]] = []
     for j in range(WINDOW, WINDOW + minutes):
         state = DetectorState(
             observed=values[:, j - WINDOW : j],
-            expected=expected[:, j - WINDOW : j],
+            expected=found.expected[:, j - WINDOW : j],
             last_at=np.full(len(keys), times[j] - 60.0),
             incidents=incidents,
         )
-        stepped = step(baseline, state, values[:, j], now=times[j])
+        stepped = step(found.baseline, state, values[:, j], now=times[j])
         incidents = stepped.state.incidents
-        events += [(keys[e.series], _backdated(e, values, upper, j, times)) for e in stepped.events]
+        events += [(keys[e.series], _backdated(e, found, j)) for e in stepped.events]
 
     _states_store(shard, keys, incidents)
-    figures = _figures(keys, incidents, values, expected, works)
-    incidents_record(events=events, figures=figures, shares=shares, now=end, diversity=diversity)
-    statuses_store(
-        keys=keys, values=values, expected=expected, dispersion=baseline.dispersion, times=times
+    figures = _figures(found, incidents)
+    incidents_record(
+        events=events, figures=figures, shares=found.shares, now=end, diversity=diversity
     )
+    statuses_store(
+        keys=keys, values=values, expected=found.expected,
+        dispersion=found.baseline.dispersion, times=times,
+    )  # fmt: skip
     return PassResult(
         minutes=minutes, series=len(keys), events=len(events), last_minute=end - MINUTE
     )
 
 
-def _backdated(
-    event: IncidentEvent, values: np.ndarray, upper: np.ndarray, j: int, times: np.ndarray
-) -> IncidentEvent:
+def _backdated(event: IncidentEvent, found: _Loaded, j: int) -> IncidentEvent:
     """An opening incident started where its rise began: the first of the minutes, up to the
     one that opened it, that all stayed above the typical band ("problems since 00:11")."""
     if event.kind != OPEN:
         return event
     i = event.series
-    above = values[i, : j + 1] > upper[i, : j + 1]
+    above = found.values[i, : j + 1] > found.upper[i, : j + 1]
     first = j
     while first > 0 and above[first - 1]:
         first -= 1
-    start = datetime.fromtimestamp(times[first], tz=UTC)
+    start = datetime.fromtimestamp(found.times[first], tz=UTC)
     return replace(event, started_at=min(start, event.started_at))
 
 
@@ -144,19 +230,14 @@ def _rows(keys: list[SeriesKey], index: dict[SeriesKey, int], values: np.ndarray
     return out
 
 
-def _figures(
-    keys: list[SeriesKey],
-    incidents: Incidents,
-    values: np.ndarray,
-    expected: np.ndarray,
-    works: object,
-) -> dict[SeriesKey, SeriesFigures]:
+def _figures(found: _Loaded, incidents: Incidents) -> dict[SeriesKey, SeriesFigures]:
     """What the incident records need from this pass, for series with an incident open."""
-    works_index = works.index()  # type: ignore[attr-defined]
-    recent_works = works.values.sum(axis=1)  # type: ignore[attr-defined]
+    values, expected = found.values, found.expected
+    works_index = found.works.index()
+    recent_works = found.works.values.sum(axis=1)
     figures = {}
     for i in np.flatnonzero(incidents.level > 0):
-        key = keys[i]
+        key = found.keys[i]
         whole = SeriesKey(key.service_id, Dimension.ALL, "")
         figures[key] = SeriesFigures(
             expected_total=float(incidents.running_expected[i]),
@@ -188,6 +269,10 @@ def _states_store(shard: Shard, keys: list[SeriesKey], incidents: Incidents) -> 
         ],
         batch_size=500,
     )
+
+
+def _undelivered() -> bool:
+    return OutboxEvent.objects.filter(delivered_at__isnull=True).exists()
 
 
 def _latest_cursor() -> datetime | None:

@@ -251,7 +251,7 @@ def _only(
 def _peak_quarter(per_minute: Mapping[datetime, int], end: datetime) -> tuple[datetime, int]:
     """The busiest 15 consecutive minutes: their middle minute and their reports."""
     first = min(per_minute)
-    length = int((end - first) // MINUTE)
+    length = -int((first - end) // MINUTE)  # the minute in progress counts (early pass)
     series = np.zeros(max(length, 1))
     for minute, count in per_minute.items():
         series[int((minute - first) // MINUTE)] = count

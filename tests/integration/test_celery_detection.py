@@ -1,4 +1,5 @@
-"""The detection pass split by service shard across two real Celery worker processes."""
+"""The detection pass split by service shard across two real Celery worker processes, and a
+pass that opens an incident having it delivered at once (no beat running)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from outages.models import DetectionCursor, Incident, IncidentEvent
 from outages.services.baselines import baselines_fit
 from outages.tasks import detection_pass_task
 from reports.services import report_store_batch
+from tests.alerts.conftest import webhook
+from tests.alerts.receiver import Receiver, running
 from tests.factories import ServiceFactory, report_row
 from tests.integration.workers import start_worker, stop, worker_env
 from tests.outages.test_detection_pass import NOW, write_history
@@ -57,3 +60,26 @@ def test_two_workers_run_the_shards_of_each_minute_and_open_every_incident(tmp_p
         service.slug for service in services
     }
     assert IncidentEvent.objects.filter(kind="open").count() == 4
+
+
+def test_a_pass_that_opens_an_incident_has_it_sent_without_waiting_for_beat(settings, tmp_path):
+    settings.ALERTS_ALLOW_LOOPBACK, settings.ALERTS_HTTPS_ONLY = True, False
+    service = ServiceFactory(slug="chirp")
+    write_history(service.id, days=3)
+    baselines_fit(now=NOW)
+    env = worker_env(tmp_path, ALERTS_ALLOW_LOOPBACK="true", ALERTS_HTTPS_ONLY="false")
+    with running(Receiver(secrets=[])) as receiver:
+        webhook(service, receiver)
+        worker = start_worker(env, beat=False)  # no alerts.dispatch on a schedule
+        try:
+            for i in range(4):
+                minute = NOW + i * MINUTE
+                report_store_batch(rows=[
+                    report_row(service_id=service.id, received_at=minute + j * SECOND)
+                    for j in range(60)
+                ])  # fmt: skip
+                detection_pass_task.delay((minute + MINUTE).isoformat())
+            assert _wait_until(lambda: len(receiver.received) == 1, 60)
+        finally:
+            stop(worker)
+    assert IncidentEvent.objects.get().delivered_at is not None

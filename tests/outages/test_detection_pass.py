@@ -19,7 +19,7 @@ from outages.models import (
 )
 from outages.services.baselines import baselines_fit, baselines_load
 from outages.services.buckets import BucketKey, bucket_increment
-from outages.services.detection import detection_pass
+from outages.services.detection import detection_early_pass, detection_pass
 from outages.services.incidents import Diversity, scope_verdict
 from outages.services.series import SeriesKey, Shard
 from tests.factories import ServiceFactory
@@ -154,6 +154,46 @@ def test_a_repeated_or_redelivered_pass_records_no_event_twice(service):
     run_minutes(NOW + 3 * MINUTE, 5, each=spike(service.id))  # older minutes: all done
     assert list(IncidentEvent.objects.values_list("key", flat=True)) == events
     assert Incident.objects.count() == 1
+
+
+def test_a_clear_rise_opens_during_its_second_minute_and_the_full_pass_continues_it(service):
+    run_minutes(NOW, 10)
+    rise = NOW + 10 * MINUTE
+    run_minutes(rise, 1, each=spike(service.id, size=10))  # above the band, not enough alone
+    assert not Incident.objects.exists()
+    add(service.id, rise + MINUTE, 20)  # the next minute's first half
+    result = detection_early_pass(now=rise + MINUTE + timedelta(seconds=30), diversity=diverse)
+
+    incident = Incident.objects.get()
+    assert (result.events, result.undelivered) == (3, True)  # the service, web and US opened
+    assert (incident.detected_at, incident.started_at) == (rise + MINUTE, rise)
+    assert incident.visibility == Incident.Visibility.PUBLIC
+    assert IncidentEvent.objects.get().kind == "open"
+    run_minutes(rise + MINUTE, 2, each=spike(service.id, size=40))  # the rest, and one more
+    assert Incident.objects.get().pk == incident.pk
+    assert IncidentEvent.objects.count() == 1
+    assert Incident.objects.get().total == 10 + 60 + 40  # each minute counted once
+
+
+def test_the_early_pass_waits_for_a_quarter_of_the_minute_and_for_the_last_one_scored(service):
+    run_minutes(NOW, 10)
+    rise = NOW + 10 * MINUTE
+    add(service.id, rise, 10)
+    add(service.id, rise + MINUTE, 20)
+    early = rise + MINUTE + timedelta(seconds=30)
+    assert detection_early_pass(now=early, diversity=diverse).series == 0  # `rise` not scored
+    run_minutes(rise, 1)
+    assert detection_early_pass(now=early - timedelta(seconds=20), diversity=diverse).series == 0
+    assert not Incident.objects.exists() and not SeriesState.objects.exists()
+    assert detection_early_pass(now=early, diversity=diverse).events > 0
+
+
+def test_quiet_minutes_in_progress_open_nothing_and_store_nothing(service):
+    run_minutes(NOW, 10)
+    for second in (15, 30, 45):
+        add(service.id, NOW + 10 * MINUTE, 1)
+        detection_early_pass(now=NOW + 10 * MINUTE + timedelta(seconds=second), diversity=diverse)
+    assert not Incident.objects.exists() and not SeriesState.objects.exists()
 
 
 def test_a_spike_from_one_network_stays_suspicious_with_no_event(service):

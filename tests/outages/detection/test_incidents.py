@@ -18,6 +18,7 @@ from outages.detection import (
     detect_batch,
     fit_baseline,
     step,
+    step_ahead,
 )
 from outages.detection import synthetic as syn
 from outages.detection.incidents import Evidence, Incidents, advance
@@ -26,6 +27,7 @@ from outages.detection.synthetic import Wave
 MONDAY = datetime(2024, 1, 1, tzinfo=UTC)
 CONFIG = DEFAULT_CONFIG
 WEEK = syn.MINUTES_PER_WEEK
+MINUTE = timedelta(minutes=1)
 
 
 def machine(gated: list[float], *, recent: list[float] | None = None, values=None):
@@ -147,6 +149,64 @@ def test_a_clear_spike_opens_within_minutes_peaks_then_closes_after_recovery():
     )
     assert closed[1].ended_at < MONDAY + timedelta(minutes=begin + 65 + 6 * 15)
     assert closed[0] <= 65 + 6 * 15 + CONFIG.close_points
+
+
+def quiet_then(minutes: list[float], seed: int = 5):
+    """A series of 4 reports a minute: its baseline, and its state after a quiet hour and then
+    the given minutes."""
+    rng = np.random.default_rng(seed)
+    baseline = fit_baseline(rng.poisson(4, (1, 7 * 1440)), start=MONDAY.timestamp(), interval=60)
+    state = DetectorState.new(1, CONFIG)
+    values = [*rng.poisson(4, 60), *minutes]
+    for i, value in enumerate(values):
+        state = step(baseline, state, np.array([value]), now=MONDAY + i * MINUTE).state
+    return baseline, state, MONDAY + len(values) * MINUTE
+
+
+def test_a_rise_opens_ahead_on_the_minute_in_progress_and_its_full_step_continues_it():
+    baseline, before, minute = quiet_then([12])
+    kept, opened = step_ahead(baseline, before, np.array([18.0]), now=minute, fraction=0.75)
+
+    assert [(e.kind, e.at, e.level) for e in opened] == [(OPEN, minute, 1)]
+    assert kept.incidents.level[0] == 1 and kept.incidents.running[0] == 0
+    assert np.array_equal(kept.observed, before.observed, equal_nan=True)
+    full = step(baseline, kept, np.array([26.0]), now=minute)
+    assert full.events == [] and full.level[0] == 1
+    assert full.state.incidents.running[0] == 26  # the minute counted once, in full
+    assert full.state.incidents.peak[0] == 26
+    assert DetectorState.from_rows(kept.rows()).incidents.row(0) == kept.incidents.row(0)
+
+
+def test_nothing_opens_ahead_on_a_quiet_minute_or_on_an_incident_already_open():
+    baseline, quiet, minute = quiet_then([4])
+    kept, opened = step_ahead(baseline, quiet, np.array([3.0]), now=minute, fraction=0.75)
+    assert opened == [] and kept.incidents.row(0) == quiet.incidents.row(0)
+
+    baseline, ongoing, minute = quiet_then([12, 30, 40, 60])
+    assert ongoing.incidents.level[0] > 0
+    kept, opened = step_ahead(baseline, ongoing, np.array([5.0]), now=minute, fraction=0.5)
+    assert opened == [] and kept.incidents.row(0) == ongoing.incidents.row(0)
+
+
+def test_two_days_of_quiet_seasonal_noise_open_nothing_ahead():
+    """20 services from a few reports a day to hundreds a minute, each minute also judged
+    ahead at a quarter, half and three quarters of it (its reports so far: binomial shares)."""
+    peaks = np.geomspace(0.003, 300, 20)
+    past = np.stack([history(2, p, seed=200 + i) for i, p in enumerate(peaks)])
+    rng = np.random.default_rng(9)
+    begin = 2 * WEEK
+    rates = np.stack([syn.audience_rates(MONDAY + begin * MINUTE, 2 * 1440, peak_per_minute=p)
+                      .sum(axis=0) for p in peaks])  # fmt: skip
+    now = rng.poisson(rates).astype(float)
+    baseline = fit_baseline(past, start=MONDAY.timestamp(), interval=60)
+    state, ahead = DetectorState.new(len(peaks), CONFIG), []
+    for i in range(now.shape[1]):
+        at = MONDAY + (begin + i) * MINUTE
+        for fraction in (0.25, 0.5, 0.75):
+            so_far = rng.binomial(now[:, i].astype(int), fraction).astype(float)
+            ahead += step_ahead(baseline, state, so_far, now=at, fraction=fraction)[1]
+        state = step(baseline, state, now[:, i], now=at).state
+    assert ahead == []
 
 
 @pytest.mark.parametrize(("burst", "alerts"), [(3, False), (300, True)])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from outages.detection import DEFAULT_CONFIG, detect_batch, fit_baseline
 from outages.detection.counts import block_sums, leave_max_out, surprise, window_sums
-from outages.detection.scoring import anomaly_score, band, duration_weights
+from outages.detection.scoring import anomaly_score, band, duration_weights, window_evidence
 from outages.detection.tails import calibrated, fit_tail, normal_isf_log
 
 START = 1_704_067_200.0  # Monday 2024-01-01 00:00 UTC
@@ -84,6 +84,23 @@ def test_a_lone_point_must_be_stronger_than_a_sustained_rise():
 
     assert weights[0] == pytest.approx(DEFAULT_CONFIG.open_z / DEFAULT_CONFIG.spike_z)
     assert np.all(np.diff(weights) > 0) and weights[-1] < 1
+
+
+@pytest.mark.parametrize(
+    ("before", "latest", "opens"),
+    [(12, 24, True), (5, 24, False), (12, 9, False)],
+    ids=["a-rise-under-way", "a-lone-point", "a-mild-pair"],
+)
+def test_a_rise_under_way_opens_on_its_second_point_but_a_lone_point_does_not(
+    before, latest, opens
+):
+    rng = np.random.default_rng(3)
+    baseline = fit_baseline(rng.poisson(4, (1, 7 * 1440)), start=START, interval=60)
+    observed = np.array([[*rng.poisson(4, 43), before, latest]], dtype=float)
+    expected = np.full_like(observed, 4.0)
+
+    found = window_evidence(observed, expected, baseline, DEFAULT_CONFIG)
+    assert (found.gated[0] >= DEFAULT_CONFIG.open_z) == opens
 
 
 def test_a_heavy_tailed_history_makes_the_same_surprise_less_rare():
