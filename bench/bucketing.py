@@ -120,8 +120,10 @@ def _copy(dsn: str, rows: list[ReportRow], *, shape: str) -> float:
         if shape == "pk":
             conn.execute(f"ALTER TABLE {scratch} ADD PRIMARY KEY (id)")
         conn.commit()
-        columns = ", ".join(f.column for f in Report._meta.concrete_fields)
-        values = attrgetter(*(f.name for f in fields(ReportRow)))  # the same column order
+        # The columns intake writes (a voided report's void_id is set later, by a moderator).
+        names = [f.name for f in fields(ReportRow)]
+        columns = ", ".join(Report._meta.get_field(name).column for name in names)
+        values = attrgetter(*names)
         sql = f"COPY {scratch} ({columns}) FROM STDIN"
         started = time.perf_counter()
         with conn.cursor() as cursor, cursor.copy(sql) as copy:
