@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Sum
 
 from outages.detection import (
     DEFAULT_CONFIG,
@@ -33,7 +34,7 @@ from outages.detection import (
 )
 from outages.detection.incidents import Incidents
 from outages.detection.timebuckets import MINUTE, floor_to_minute
-from outages.models import DetectionCursor, Dimension, SeriesState
+from outages.models import DetectionCursor, Dimension, MinuteBucket, SeriesState
 from outages.models import IncidentEvent as OutboxEvent
 from outages.services.baselines import baselines_load
 from outages.services.incidents import DiversityLookup, SeriesFigures, incidents_record
@@ -42,10 +43,12 @@ from outages.services.series import (
     SeriesCounts,
     SeriesKey,
     Shard,
+    ShardPart,
     active_service_ids,
     series_counts,
 )
 from outages.services.status import statuses_store
+from outages.vocabulary import Kind
 
 WINDOW = max(DEFAULT_CONFIG.windows)  # minutes of history a step reads
 CATCH_UP = 60  # at most this many missed minutes are scored late; older ones are skipped
@@ -93,13 +96,15 @@ def detection_early_pass(
     last complete minute has been scored, so that it builds on the current states."""
     minute = floor_to_minute(now)
     fraction = (now - minute) / MINUTE
-    if fraction < EARLY_FROM:
+    rising = _on_the_rise(shard, minute) if fraction >= EARLY_FROM else ()
+    if not rising:
         return PassResult(minutes=0, series=0, events=0)
+    part = ShardPart(index=shard.index, count=shard.count, ids=rising)
     with transaction.atomic():
         cursor = DetectionCursor.objects.select_for_update().filter(shard=shard.name).first()
         if cursor is None or cursor.minute != minute - MINUTE:
             return PassResult(minutes=0, series=0, events=0)
-        found = _load(shard=shard, start=minute - WINDOW * MINUTE, end=minute + MINUTE)
+        found = _load(shard=part, start=minute - WINDOW * MINUTE, end=minute + MINUTE)
         found.expected[:, -1] *= fraction  # what is expected of the minute so far (figures)
         state = DetectorState(
             observed=found.values[:, :WINDOW],
@@ -112,7 +117,7 @@ def detection_early_pass(
         )
         if opened:
             events = [(found.keys[e.series], _backdated(e, found, WINDOW)) for e in opened]
-            _states_store(shard, found.keys, kept.incidents)
+            _states_store(part, found.keys, kept.incidents)
             figures = _figures(found, kept.incidents)
             incidents_record(events=events, figures=figures, shares=found.shares, now=now,
                              diversity=diversity)  # fmt: skip
@@ -120,6 +125,26 @@ def detection_early_pass(
         minutes=0, series=len(found.keys), events=len(opened), last_minute=minute,
         undelivered=bool(opened) and _undelivered(),
     )  # fmt: skip
+
+
+def _on_the_rise(shard: Shard, minute: datetime) -> tuple[int, ...]:
+    """The shard's services with at least min_excess problem reports in the last complete
+    minute and the minute so far. The rule the early pass is for (a rise under way) needs that
+    many over typical in those two points; the other services wait for the full pass, as a
+    rise tipped over a threshold by a partial point would anyway. At 10,000 services this one
+    indexed read replaces loading every series (make bench, bar 4)."""
+    buckets = MinuteBucket.objects.filter(
+        kind=Kind.PROBLEM, minute__gte=minute - MINUTE, minute__lte=minute
+    )
+    rows = (
+        shard.filter(buckets)
+        .values("service_id")
+        .annotate(total=Sum("count"))
+        .filter(total__gte=DEFAULT_CONFIG.min_excess)
+        .order_by("service_id")
+        .values_list("service_id", flat=True)
+    )
+    return tuple(rows)
 
 
 @dataclass(frozen=True)

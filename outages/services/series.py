@@ -55,6 +55,16 @@ EVERY_SERVICE = Shard()
 
 
 @dataclass(frozen=True)
+class ShardPart(Shard):
+    """Some services of a shard: what the early detection pass reads (those on the rise)."""
+
+    ids: tuple[int, ...] = ()
+
+    def filter(self, queryset: QuerySet, field: str = "service_id") -> QuerySet:
+        return super().filter(queryset, field).filter(**{f"{field}__in": self.ids})
+
+
+@dataclass(frozen=True)
 class SeriesCounts:
     """Counts of series (rows, named by keys) per minute from `start` (columns)."""
 

@@ -188,12 +188,33 @@ def test_the_early_pass_waits_for_a_quarter_of_the_minute_and_for_the_last_one_s
     assert detection_early_pass(now=early, diversity=diverse).events > 0
 
 
+def test_the_early_pass_reads_only_services_on_the_rise_and_keeps_the_others_states(service):
+    other = ServiceFactory(slug="other")
+    write_history(other.id, seed=2)
+    run_minutes(NOW, 10)
+    run_minutes(NOW + 10 * MINUTE, 1, each=spike(other.id, size=40))  # `other` opens
+    kept = set(SeriesState.objects.filter(service=other).values_list("dimension", "value"))
+    assert kept and Incident.objects.get().service == other
+    rise = NOW + 11 * MINUTE
+    run_minutes(rise, 1, each=spike(service.id, size=10))
+    add(service.id, rise + MINUTE, 20)
+
+    result = detection_early_pass(now=rise + MINUTE + timedelta(seconds=30), diversity=diverse)
+
+    assert result.events == 3
+    assert Incident.objects.filter(service=service).exists()
+    assert set(SeriesState.objects.filter(service=other).values_list("dimension", "value")) == kept
+
+
 def test_quiet_minutes_in_progress_open_nothing_and_store_nothing(service):
     run_minutes(NOW, 10)
+    read = []
     for second in (15, 30, 45):
         add(service.id, NOW + 10 * MINUTE, 1)
-        detection_early_pass(now=NOW + 10 * MINUTE + timedelta(seconds=second), diversity=diverse)
+        at = NOW + 10 * MINUTE + timedelta(seconds=second)
+        read.append(detection_early_pass(now=at, diversity=diverse).series)
     assert not Incident.objects.exists() and not SeriesState.objects.exists()
+    assert read == [0, 0, 0]  # too few reports to be on the rise: no series is even read
 
 
 def test_a_spike_from_one_network_stays_suspicious_with_no_event(service):
