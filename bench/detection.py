@@ -497,17 +497,21 @@ def child_main(what: str, args: list[str]) -> None:
                           "max_rss_mb": _peak_rss_mb(), "values": {}}))  # fmt: skip
         return
     from outages.services.baselines import baselines_fit
-    from outages.services.detection import detection_pass
+    from outages.services.detection import detection_early_pass, detection_pass
 
     counter = _QueryCounter()
     rss_before = _peak_rss_mb()
-    rolled_back = what in ("pass", "storm")  # every run starts from the same state
+    # Every run starts from the same state.
+    rolled_back = what in ("pass", "storm", "early", "early-storm")
     with (
         connection.execute_wrapper(counter),
         transaction.atomic() if rolled_back else contextlib.nullcontext(),
     ):
-        if what == "storm":
+        if what in ("storm", "early-storm"):
             _storm()  # before the clock starts
+        if what.startswith("early"):  # the full pass of the minute before, untimed
+            detection_pass(now=NOW, **_shard(int(args[0])))
+        counter.queries = 0  # only the timed call's statements
         wall, cpu = time.perf_counter(), time.process_time()
         if what == "baselines":
             days = int(args[0])
@@ -515,6 +519,9 @@ def child_main(what: str, args: list[str]) -> None:
         elif what == "warm":  # the state a running system has: one pass a minute before
             _state_reset()
             values = _plain(detection_pass(now=NOW - timedelta(minutes=1), **_shard(1)))
+        elif what.startswith("early"):  # half-way through the minute after
+            early = detection_early_pass(now=NOW + timedelta(seconds=30), **_shard(int(args[0])))
+            values = _plain(early)
         elif rolled_back:
             values = _plain(detection_pass(now=NOW, **_shard(int(args[0]))))
         else:
@@ -640,6 +647,8 @@ class Result:
     storm: Passes
     short_pass: Passes | None
     warm: Run
+    early: Passes | None = None  # the early pass (every 15 s), quiet and during the storm
+    early_storm: Passes | None = None
     code: str = field(default_factory=fit_code)
 
     @property
@@ -655,6 +664,8 @@ def measure(
     warmed = warm(DATABASE)
     passes = [timed_passes(DATABASE, shard_count=n, repeat=repeat) for n in SHARD_COUNTS]
     storm = timed_passes(DATABASE, shard_count=1, repeat=repeat, what="storm")
+    early = timed_passes(DATABASE, shard_count=1, repeat=repeat, what="early")
+    early_storm = timed_passes(DATABASE, shard_count=1, repeat=repeat, what="early-storm")
     short_history = short_fit = short_pass = None
     if history_length:
         short_history = history_ensure(DATABASE_SHORT, days=SHORT_DAYS, fresh=fresh)
@@ -662,7 +673,8 @@ def measure(
         short_fit = fit_ensure(DATABASE_SHORT, days=SHORT_DAYS, fresh=again)
         warm(DATABASE_SHORT)
         short_pass = timed_passes(DATABASE_SHORT, shard_count=1, repeat=repeat)
-    return Result(history, short_history, fit, short_fit, passes, storm, short_pass, warmed)
+    return Result(history, short_history, fit, short_fit, passes, storm, short_pass, warmed,
+                  early, early_storm)  # fmt: skip
 
 
 def fit_ensure(database: str, *, days: int, fresh: bool) -> Fit:
@@ -703,8 +715,8 @@ def timed_passes(database: str, *, shard_count: int, repeat: int, what: str = "p
             (shard_count,),
         ).fetchone()
     services = row[0] if row and shard_count > 1 else SERVICES
-    storm = f", {SERVICES // STORM_EVERY:,} of them spiking" if what == "storm" else ""
-    step(f"detection_pass over {services:,} services{storm} (shard 0/{shard_count}),"
+    storm = f", {SERVICES // STORM_EVERY:,} of them spiking" if "storm" in what else ""
+    step(f"{what} over {services:,} services{storm} (shard 0/{shard_count}),"
          f" {repeat} runs")  # fmt: skip
     runs = []
     for _ in range(repeat):
@@ -755,6 +767,13 @@ def rows(r: Result) -> list[report.Row]:
                    f"{r.storm.seconds:.2f} s ({r.storm.spread()})",
                    f"{_values(storm.values)}; {storm.queries:,} statements",
                    f"{r.storm.seconds / BAR_SECONDS:.2f}"))  # fmt: skip
+    for early, when in ((r.early, "quiet minute"), (r.early_storm, "storm")):
+        if early is not None:
+            got = early.median_run()
+            out.append(Row(f"  early pass (every 15 s), {when}",
+                           f"{early.seconds:.2f} s ({early.spread()})",
+                           f"{_values(got.values)}; {got.queries:,} statements",
+                           f"{early.seconds / full.seconds:.2f} of a pass"))  # fmt: skip
     if r.short_pass is not None:
         short, series = r.short_pass, r.short_pass.median_run().values.get("series", 1)
         each = f"{series:,} series, {1000 * short.seconds / series:.3f} ms each"

@@ -182,7 +182,8 @@ def gunicorn(
         "--worker-class", WORKER_CLASS or ("gthread" if threads > 1 else "sync"),
         "--threads", str(threads),
         "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
-        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "20000", "--graceful-timeout", "20",
+        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "20000",
+        "--graceful-timeout", "20",
     ]  # fmt: skip
     with process(name, argv, env=env, logs=logs) as proc:
         wait_for_port(proc, port)
