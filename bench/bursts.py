@@ -38,6 +38,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -306,9 +307,14 @@ class Result:
 
 def measure() -> Result:
     """The whole bar, in a child process against its own fresh database."""
-    with servers.bench_database(DATABASE) as dsn:
-        env = {**os.environ, "DATABASE_URL": dsn, "DJANGO_SETTINGS_MODULE": "config.settings"}
-        env.pop("REDIS_URL", None)
+    with servers.bench_database(DATABASE) as dsn, tempfile.TemporaryDirectory() as var:
+        # The product's settings on this database, whatever the calling bench's environment
+        # (make bench sets production's, which would demand a Redis this bar does not use).
+        env = {
+            **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
+            "DJANGO_SETTINGS_MODULE": "config.settings", "DEPLOYMENT": "embedded",
+            "DEBUG": "false", "DATABASE_URL": dsn, "VAR_DIR": var, "LOG_LEVEL": "WARNING",
+        }  # fmt: skip
         out = subprocess.run(
             [sys.executable, __file__, "--child", dsn], env=env, check=True,
             capture_output=True, text=True,
