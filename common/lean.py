@@ -29,11 +29,12 @@ Handler = Callable[[HttpRequest], HttpResponseBase]
 class LeanRouteMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
-        self.lean_paths = re.compile("|".join(f"(?:{p})" for p in settings.LEAN_PATHS))
+        paths = settings.LEAN_PATHS
+        self.lean_paths = re.compile("|".join(f"(?:{p})" for p in paths)) if paths else None
         self.lean_stack = lean_stack(settings.LEAN_MIDDLEWARE)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if settings.LEAN_PATHS and self.lean_paths.fullmatch(request.path_info):
+        if self.lean_paths and self.lean_paths.fullmatch(request.path_info):
             return self.lean_stack(request)
         return self.get_response(request)
 

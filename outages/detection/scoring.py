@@ -98,6 +98,8 @@ def anomaly_score(
 def band(
     expected: np.ndarray, dispersion: np.ndarray, config: DetectorConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Typical range of one point for charts: expected +- band_z sd, floored at 0."""
-    sd = np.sqrt(expected * (1.0 + dispersion[:, 0] * expected))
+    """Typical range of one point for charts: expected +- band_z sd, floored at 0. expected is
+    (n,) or, for a run of points per series, (n, points)."""
+    alpha = dispersion[:, 0].reshape((-1,) + (1,) * (np.ndim(expected) - 1))
+    sd = np.sqrt(expected * (1.0 + alpha * expected))
     return np.maximum(expected - config.band_z * sd, 0.0), expected + config.band_z * sd

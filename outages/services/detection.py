@@ -33,6 +33,7 @@ from outages.detection import (
     step_ahead,
 )
 from outages.detection.incidents import Incidents
+from outages.detection.scoring import band
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import DetectionCursor, Dimension, MinuteBucket, SeriesState
 from outages.models import IncidentEvent as OutboxEvent
@@ -183,7 +184,7 @@ def _load(*, shard: Shard, start: datetime, end: datetime) -> _Loaded:
     values = _rows(keys, counts.index(), counts.values)
     times = start.timestamp() + 60.0 * np.arange(values.shape[1])
     expected = baseline.expected(times)
-    sd = np.sqrt(expected * (1.0 + baseline.dispersion[:, :1] * expected))
+    _, upper = band(expected, baseline.dispersion, DEFAULT_CONFIG)
     rest = Incidents.empty(1).row(0)
     return _Loaded(
         keys=keys,
@@ -192,7 +193,7 @@ def _load(*, shard: Shard, start: datetime, end: datetime) -> _Loaded:
         values=values,
         times=times,
         expected=expected,
-        upper=expected + DEFAULT_CONFIG.band_z * sd,
+        upper=upper,
         incidents=Incidents.from_rows([states.get(key, rest) for key in keys]),
         works=works,
     )
