@@ -7,11 +7,14 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
+import numpy as np
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
 
+from outages.demo import service_profile
+from outages.detection.synthetic import Reporters, audience_rates
 from outages.models import MinuteBucket
 from reports.models import Report
 from reports.simulation import SCENARIOS, simulation_run, simulation_tick
@@ -129,7 +132,14 @@ def test_normal_traffic_follows_each_service_profile():
 
     per_service = dict(MinuteBucket.objects.values_list("service__slug").annotate(n=Sum("count")))
     assert summary.counted == sum(per_service.values())
-    assert 100 < per_service["twitter"] < 500  # peak 6 a minute; a weekday morning in Europe
+    # What twitter's profile expects of that hour (problems, and "works" reports beside them),
+    # less the few repeats that intake does not count: within Poisson noise of it.
+    profile = service_profile(slug="twitter", category="social")
+    problems = audience_rates(start, 60, peak_per_minute=profile.peak_per_minute,
+                              audience=profile.audience).sum()  # fmt: skip
+    repeats = Reporters(np.random.default_rng(0)).repeat_share  # the crowd's default
+    expected = problems * (1 + profile.works_share - repeats)
+    assert abs(per_service["twitter"] - expected) <= 4 * expected**0.5
     assert per_service["aws"] < per_service["twitter"]
     assert MinuteBucket.objects.filter(service__slug="aws", platform="api").exists()
     assert_buckets_match_raw_reports()
