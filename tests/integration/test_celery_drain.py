@@ -27,6 +27,15 @@ def _pending(client) -> int:
         return 0
 
 
+def _consumers_pending(client) -> list[str]:
+    """The group's consumers holding entries they read but never acknowledged."""
+    try:
+        consumers = client.xinfo_consumers(STREAM, GROUP)
+    except Exception:  # the group does not exist yet
+        return []
+    return [c["name"] for c in consumers if c["pending"] > 0]
+
+
 def _wait_until(predicate, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,15 +75,20 @@ def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tm
     )
     kills_mid_batch = 0
     for _ in range(12):
-        before = redis_client.xlen(STREAM)
+        seen = set(_consumers_pending(redis_client))
         worker = start_worker(env)
         try:
-            assert _wait_until(lambda b=before: redis_client.xlen(STREAM) < b, timeout=60)
-            time.sleep(random.uniform(0.05, 0.4))
-            kills_mid_batch += _pending(redis_client) > 0
+            # Wait for this worker's consumer to hold a batch it has read but not acknowledged,
+            # then let it run a random moment longer, so the kills land at different points.
+            assert _wait_until(
+                lambda s=seen: any(n not in s for n in _consumers_pending(redis_client)), timeout=60
+            )
+            time.sleep(random.uniform(0.0, 0.3))
         finally:
             kill_hard(worker)
-        if kills_mid_batch >= 4 or redis_client.xlen(STREAM) < 3000:
+        # Counted after the kill: a dead consumer cannot acknowledge any more.
+        kills_mid_batch += any(n not in seen for n in _consumers_pending(redis_client))
+        if kills_mid_batch >= 4 or (redis_client.xlen(STREAM) == 0 and not _pending(redis_client)):
             break
     assert kills_mid_batch >= 3, "the test never caught a batch in flight"
 
