@@ -47,16 +47,5 @@ RUN DEPLOYMENT=production \
 USER app
 EXPOSE 8000
 
-# docker-compose.yml's command (docs/scaling.md says why gthread 2x16). No access log: its
-# default format starts with the client address, and no raw IP may reach a log. Log level
-# "error" also hides gunicorn's "Invalid request from ip=..." warning. No control socket: it
-# would need a writable $HOME.
-CMD ["gunicorn", "config.wsgi", \
-     "--bind", "0.0.0.0:8000", \
-     "--worker-class", "gthread", \
-     "--workers", "2", \
-     "--threads", "16", \
-     "--log-level", "error", \
-     "--no-control-socket", \
-     "--max-requests", "200000", \
-     "--max-requests-jitter", "20000"]
+# docker-compose.yml's command: config/gunicorn.py holds the web tier's settings and why.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi", "--bind", "0.0.0.0:8000"]

@@ -4,8 +4,8 @@ JSON view served by the same gunicorn in the same run (and its p99 against the b
 Bare and intake run in alternating rounds (bare, intake, intake, bare, ...), so that other
 work on the machine weighs on both alike. Extras priced in the same run, one run each: the
 intake behind DRF, the bare view through the intake's lean stack (common/lean.py), with Redis
-fsyncing once a second instead of on every write, with no middleware, and on gunicorn's sync
-worker.
+fsyncing once a second instead of on every write, with no middleware, and on gunicorn's
+gthread workers (2x16, the web tier's former setting) instead of gevent's.
 """
 
 from __future__ import annotations

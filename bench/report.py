@@ -34,7 +34,8 @@ def bar(ok: bool) -> str:
 def rows(r: dict[str, Any]) -> list[Row]:
     loads = [r["intake"].bare, r["intake"].intake, r["intake_extras"].drf,
              r["intake_extras"].fsync_everysec, r["intake_extras"].bare_lean,
-             r["no_middleware"].bare, r["no_middleware"].intake, r["sync"].bare, r["sync"].intake,
+             r["no_middleware"].bare, r["no_middleware"].intake, r["gthread"].bare,
+             r["gthread"].intake,
              r["freshness"].load]  # fmt: skip
     noise = ", ".join(f"{max(load.other_cores, 0):.1f}" for load in loads)  # +-0.1
     invariant = bar(r["buckets_match_reports"])
@@ -82,9 +83,9 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
         *intake_rows(r),
         Row("  intake, Redis fsync every second", _rps(extras.fsync_everysec), "vs bare",
             f"{extras.fsync_everysec.ok_per_second / bare.ok_per_second:.2f}"),
-        Row("  sync 2 workers: bare / intake", f"{_rps(r['sync'].bare)} / {_rps(r['sync'].intake)}",
-            "intake vs its bare",
-            f"{r['sync'].intake.ok_per_second / r['sync'].bare.ok_per_second:.2f}"),
+        Row("  gthread 2x16 workers: bare / intake",
+            f"{_rps(r['gthread'].bare)} / {_rps(r['gthread'].intake)}", "intake vs its bare",
+            f"{r['gthread'].intake.ok_per_second / r['gthread'].bare.ok_per_second:.2f}"),
         Row("  bare view through the intake's lean stack", _rps(extras.bare_lean), "intake vs it",
             f"{r['intake'].intake.ok_per_second / extras.bare_lean.ok_per_second:.2f}"),
         Row("  intake behind DRF APIView + serializer", _rps(extras.drf), "vs bare",

@@ -124,7 +124,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     results: dict[str, object] = {
         "seconds_per_wrk_run": WRK_SECONDS,
         "others_cores_at_start": warn_if_busy(),
-        "web": f"gthread {servers.WEB_WORKERS}x{servers.WEB_THREADS}",
+        "web": servers.web_description(),
         "redis": {
             "transport": "unix socket" if servers.REDIS_TRANSPORT == "unix" else "TCP loopback",
             "aof_filesystem": servers.filesystem_of(aof_folder),
@@ -141,7 +141,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         results["edge"] = measure_edge(env, logs)
         return results
     step("intake: bare view and report POST in alternating rounds, then extras")
-    with servers.gunicorn(env, logs, threads=servers.WEB_THREADS) as (web, url):
+    with servers.gunicorn(env, logs) as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["intake"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS, redis=redis, stream=STREAM
@@ -159,19 +159,19 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
                 server, slugs=SERVICES, probe_slug=PROBE_SERVICE, dsn=dsn, redis=redis,
                 stream=STREAM, seconds=WRK_SECONDS,
             )  # fmt: skip
-    step("intake with no middleware at all; on gunicorn's sync worker")
+    step("intake with no middleware at all; on gunicorn's gthread worker (2x16)")
     no_middleware = env | {"BENCH_MIDDLEWARE": "none"}
-    with servers.gunicorn(
-        no_middleware, logs, name="gunicorn-no-middleware", threads=servers.WEB_THREADS
-    ) as (web, url):
+    with servers.gunicorn(no_middleware, logs, name="gunicorn-no-middleware") as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["no_middleware"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
             rounds=2,
         )  # fmt: skip
-    with servers.gunicorn(env, logs, name="gunicorn-sync", threads=1) as (web, url):
+    with servers.gunicorn(env, logs, name="gunicorn-gthread", worker_class="gthread") as (
+        web, url,
+    ):  # fmt: skip
         server = intake.Server(url, web.pid, redis_proc.pid)
-        results["sync"] = intake.pair(
+        results["gthread"] = intake.pair(
             server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
             rounds=2,
         )  # fmt: skip

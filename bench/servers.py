@@ -158,33 +158,37 @@ def bench_database(name: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# The web tier: WEB_WORKERS gthread workers of WEB_THREADS threads each. 16 threads keep
-# every wrk connection's report in flight at once, so Redis fsyncs many reports per turn
-# (docs/scaling.md §4); the bare view gets the same server.
+# The web tier: compose's command (config/gunicorn.py: gevent workers), WEB_WORKERS of them.
+# Another worker class prices an alternative: "gthread" (WEB_THREADS threads each) or "sync".
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WEB_THREADS = int(os.environ.get("BENCH_WEB_THREADS", "16"))
-# BENCH_WORKER_CLASS=gthread with one thread: gthread's keep-alive without threads sharing a GIL.
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "")
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gevent")
 MAX_REQUESTS = os.environ.get("BENCH_MAX_REQUESTS", "200000")
 # How gunicorn reaches the bench's Redis: "unix" (its socket) or "tcp" (loopback).
 REDIS_TRANSPORT = os.environ.get("BENCH_REDIS", "unix")
 
 
+def web_description(worker_class: str = WORKER_CLASS) -> str:
+    if worker_class == "gthread":
+        return f"gthread {WEB_WORKERS}x{WEB_THREADS}"
+    return f"{worker_class} x{WEB_WORKERS}"
+
+
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], logs: Path, *, name: str = "gunicorn", threads: int = WEB_THREADS
+    env: dict[str, str], logs: Path, *, name: str = "gunicorn", worker_class: str = WORKER_CLASS
 ) -> Iterator[tuple[Process, str]]:
-    """gunicorn with docker-compose.yml's command line, on loopback: WEB_WORKERS workers of
-    `threads` threads (gthread), or sync workers given threads == 1."""
+    """gunicorn with docker-compose.yml's command line, on loopback, WEB_WORKERS workers;
+    worker_class other than config/gunicorn.py's gevent prices an alternative."""
     port = free_port()
     argv = [
-        str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-        "--worker-class", WORKER_CLASS or ("gthread" if threads > 1 else "sync"),
-        "--threads", str(threads),
-        "--workers", str(WEB_WORKERS), "--log-level", "error", "--no-control-socket",
-        "--max-requests", MAX_REQUESTS, "--max-requests-jitter", "20000",
-        "--graceful-timeout", "20",
+        str(BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS),
+        "--max-requests", MAX_REQUESTS,
     ]  # fmt: skip
+    if worker_class != "gevent":
+        threads = WEB_THREADS if worker_class == "gthread" else 1
+        argv += ["--worker-class", worker_class, "--threads", str(threads)]
     with process(name, argv, env=env, logs=logs) as proc:
         wait_for_port(proc, port)
         yield proc, f"http://127.0.0.1:{port}"

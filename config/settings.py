@@ -126,10 +126,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Fail fast when PostgreSQL is down, so intake answers 503 instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+    DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+    if DATABASE_POOL_SIZE:
+        # A pool per process, shared by its greenlets (config/gunicorn.py turns it on for the
+        # web tier); a request holds a connection only while it runs.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 5,
+        }  # fmt: skip
+    else:  # one persistent connection per thread (Celery workers, the embedded server)
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""The web tier as deployed: gunicorn with config/gunicorn.py (gevent workers, a PostgreSQL
+pool per worker process) against the test database and the suite's Redis."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import ServiceFactory
+from tests.integration.workers import ROOT, stop, worker_env
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+POOL_SIZE = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = worker_env(
+        tmp_path, DATABASE_POOL_SIZE=str(POOL_SIZE), TRUSTED_PROXY_COUNT="1",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
+    )  # fmt: skip
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
+         "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "no gunicorn"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(server)
+
+
+def _fetch(request: urllib.request.Request) -> int:
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _report(base: str, n: int) -> urllib.request.Request:
+    return urllib.request.Request(
+        f"{base}/api/v1/services/twitter/reports",
+        data=json.dumps({"id": str(uuid.uuid4()), "platform": "web", "problem": "login"}).encode(),
+        # A reporter each, so no rate limit or dedupe window stands between them.
+        headers={"Content-Type": "application/json", "X-Forwarded-For": f"198.51.{n}.7"},
+    )
+
+
+def _backends() -> int:
+    """The test database's connections other than this test's own."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_requests_at_once_are_served_by_greenlets_sharing_a_small_database_pool(web, redis_client):
+    ServiceFactory(slug="twitter")
+    entries = redis_client.xlen(settings.INTAKE_STREAM)
+    with ThreadPoolExecutor(max_workers=32) as clients:
+        pages = list(clients.map(_fetch, [urllib.request.Request(f"{web}/s/twitter/")] * 64))
+        reports = list(clients.map(_fetch, [_report(web, n) for n in range(64)]))
+
+    assert pages == [200] * 64
+    assert reports == [202] * 64
+    assert redis_client.xlen(settings.INTAKE_STREAM) - entries == 64
+    # 32 requests at once in one worker, and never more database connections than its pool.
+    assert 1 <= _backends() <= POOL_SIZE
