@@ -102,7 +102,10 @@ def _initial_cap(bins: Bins) -> np.ndarray:
     """Counts capped at each series' 99th percentile rate, for the first pass only: an outage
     must not inflate the first trend, which later passes would inherit through their caps."""
     rate = np.where(bins.points > 0, bins.counts / np.maximum(bins.points, 1.0), np.nan)
-    ceiling = np.nan_to_num(np.nanquantile(rate, 0.99, axis=1), nan=0.0)
+    ceiling = np.zeros(len(rate))
+    seen = (bins.points > 0).any(axis=1)  # a series with no point yet has no rate to cap at
+    if seen.any():
+        ceiling[seen] = np.nanquantile(rate[seen], 0.99, axis=1)
     return np.minimum(bins.counts, bins.points * ceiling[:, None] + 1.0)
 
 
