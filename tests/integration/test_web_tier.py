@@ -98,3 +98,17 @@ def test_requests_at_once_are_served_by_greenlets_sharing_a_small_database_pool(
     assert redis_client.xlen(settings.INTAKE_STREAM) - entries == 64
     # 32 requests at once in one worker, and never more database connections than its pool.
     assert 1 <= _backends() <= POOL_SIZE
+
+
+def test_pooled_connections_cut_by_postgresql_are_replaced_before_a_request_uses_them(web):
+    ServiceFactory(slug="twitter")
+    page = urllib.request.Request(f"{web}/s/twitter/")
+    assert _fetch(page) == 200
+    with connection.cursor() as cursor:  # what a PostgreSQL restart does to the pool's idle ones
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    assert [_fetch(page) for _ in range(5)] == [200] * 5
