@@ -40,7 +40,7 @@ test-sqlite:
 	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services"
 
 lint: install
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 bench: install
 	@$(BIN)/python bench/run.py

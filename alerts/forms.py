@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
+from django_countries.fields import (  # type: ignore[attr-defined]  # (not in its fields.pyi)
+    LazyTypedChoiceField,
+)
 
 from alerts.models import Subscription
 from outages.vocabulary import Platform, Problem
@@ -35,7 +37,8 @@ class NotifyForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # (returns cleaned_data; typed as maybe None)
+        data = self.cleaned_data
         if data.get("channel") == "email" and not data.get("email"):
             self.add_error("email", _("An e-mail subscription needs an address."))
         if data.get("channel") == "webhook" and not data.get("url"):

@@ -105,7 +105,8 @@ def resolve(host: str, port: int, *, policy: Policy) -> str:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise Refused(f"the host does not resolve ({exc})") from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        # (an IPv4 or IPv6 sockaddr: its host is a str)
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise Refused("the host does not resolve")
     for address in addresses:

@@ -3,6 +3,8 @@ changed through the same audited actions as the queue."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,7 +23,7 @@ READ_ONLY = (
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(admin.ModelAdmin[Comment]):
     list_display = ("id", "service", "name", "state", "spam_score", "open_flags", "created_at")
     list_filter = ("state", "service")
     list_select_related = ("service",)
@@ -31,7 +33,9 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["approve", "reject", "delete", "erase_commenters"]
 
-    def get_actions(self, request: HttpRequest) -> dict[str, object]:
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., str], str, str] | None]:
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # deletions go through the audited action
         return actions

@@ -57,7 +57,7 @@ class CommentForm(forms.Form):
                 self.started_token = self.data["started"]
 
     def clean_text(self) -> str:
-        text = self.cleaned_data["text"]
+        text: str = self.cleaned_data["text"]
         if not text.strip():
             raise forms.ValidationError(_("This field is required."), code="required")
         links = spam.links_in(text)
@@ -74,7 +74,7 @@ class CommentForm(forms.Form):
         return text
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name: str = self.cleaned_data["name"].strip()
         if not name:
             raise forms.ValidationError(_("This field is required."), code="required")
         if spam.links_in(name):

@@ -7,7 +7,7 @@ drf-spectacular documents the success response only. Every public operation can 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import inline_serializer
@@ -39,7 +39,9 @@ RETRY_AFTER = {
 
 
 class ProblemAutoSchema(AutoSchema):
-    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+    def get_serializer_name(
+        self, serializer: Any, direction: Literal["request", "response"]
+    ) -> str:
         """Nested serializers are named after their view (ServiceListApi.OutputSerializer ->
         ServiceListOutput): every view has an OutputSerializer, and one component each."""
         name = super().get_serializer_name(serializer, direction).lstrip("_")

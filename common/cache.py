@@ -20,10 +20,14 @@ class RedisCacheClient(DjangoRedisCacheClient):
         self._clients: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        pool = self._get_connection_pool(write)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]  # (not in the stubs)
         client = self._clients.get(id(pool))
         if client is None:
-            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
+            # Django's private client class, absent from the stubs.
+            client = self._clients.setdefault(
+                id(pool),
+                self._client(connection_pool=pool),  # type: ignore[attr-defined]
+            )
         return client
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 
 # Machine-facing paths: the JSON API, and the embeddable reads (they take their language from
@@ -24,7 +24,9 @@ class PageLocaleMiddleware(LocaleMiddleware):
         if not is_machine_path(request.path_info):
             super().process_request(request)
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if is_machine_path(request.path_info):
             return response
         return super().process_response(request, response)

@@ -31,7 +31,7 @@ def env_secret(name: str, *, default: str | None = None) -> str:
                 f"{name}_FILE names {file_name!r}, which cannot be read ({error.strerror}). "
                 "See .env.example."
             ) from error
-    value = env.str(name, default=default if default is not None else "")
+    value: str = env.str(name, default=default if default is not None else "")
     if not value:
         raise ImproperlyConfigured(
             f"Set {name} (or {name}_FILE) in the environment: it is mandatory in production. "
@@ -41,7 +41,7 @@ def env_secret(name: str, *, default: str | None = None) -> str:
 
 
 def env_required(name: str) -> str:
-    value = env.str(name, default="")
+    value: str = env.str(name, default="")
     if not value:
         raise ImproperlyConfigured(
             f"Set {name} in the environment: it is mandatory in production. See .env.example."

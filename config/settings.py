@@ -9,10 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
 from common.static_headers import static_file_headers
 from config.env import BASE_DIR, env, env_required, env_secret
+
+# Generic Django classes (ModelAdmin[Service], ModelForm[Incident]...) subscriptable at runtime,
+# for mypy's sake; nothing else changes.
+django_stubs_ext.monkeypatch()
 
 DEPLOYMENT = env.str("DEPLOYMENT", default="embedded")
 if DEPLOYMENT not in {"embedded", "production"}:
@@ -172,7 +177,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 for _folder in ("data_folder_in", "processed_folder", "control_folder"):
     if _folder in CELERY_BROKER_TRANSPORT_OPTIONS:
-        Path(CELERY_BROKER_TRANSPORT_OPTIONS[_folder]).mkdir(parents=True, exist_ok=True)
+        Path(str(CELERY_BROKER_TRANSPORT_OPTIONS[_folder])).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -196,7 +201,7 @@ INTAKE_RATE_NETWORK = (env.int("INTAKE_RATE_NETWORK", default=600), 3600)
 INTAKE_MAX_BODY_BYTES = env.int("INTAKE_MAX_BODY_BYTES", default=4096)
 INTAKE_RETRY_AFTER_SECONDS = env.int("INTAKE_RETRY_AFTER_SECONDS", default=5)
 # How many proxies in front of us append to X-Forwarded-For (0: use REMOTE_ADDR).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT: int = env.int("TRUSTED_PROXY_COUNT", default=0)
 # A header set by the edge with the visitor's ISO country (Cloudflare's CF-IPCountry, say).
 COUNTRY_HEADER = env.str("COUNTRY_HEADER", default="CF-IPCountry")
 DRAIN_BATCH_SIZE = env.int("DRAIN_BATCH_SIZE", default=1000)
@@ -204,7 +209,7 @@ DRAIN_BUDGET_SECONDS = env.float("DRAIN_BUDGET_SECONDS", default=4.0)
 DRAIN_CLAIM_IDLE_MS = env.int("DRAIN_CLAIM_IDLE_MS", default=30_000)
 SIMULATE_LIVE_TRAFFIC = env.bool("SIMULATE_LIVE_TRAFFIC", default=not PRODUCTION)
 # The per-minute detection pass and the baseline fits run as this many tasks (service shards).
-DETECTION_SHARDS = env.int("DETECTION_SHARDS", default=1)
+DETECTION_SHARDS: int = env.int("DETECTION_SHARDS", default=1)
 # Seconds after the minute before it is scored, so the drain has stored its last reports.
 DETECTION_DELAY_SECONDS = env.int("DETECTION_DELAY_SECONDS", default=5)
 
@@ -353,7 +358,7 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
 # --- Alerts ---------------------------------------------------------------------------------
 # Absolute links in e-mails and webhook payloads (confirmation, unsubscribe, incident, feeds).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)

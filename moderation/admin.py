@@ -29,7 +29,7 @@ from outages.models import Incident, Service, ServiceAlias
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
     """Read-only: the log is written by the actions themselves, never from the panel."""
 
     list_display = ("at", "actor_name", "action", "target_repr")
@@ -50,12 +50,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
 # --- Services -------------------------------------------------------------------------------
 
 
-class ServiceAliasInline(admin.TabularInline):
+class ServiceAliasInline(admin.TabularInline[ServiceAlias, Service]):
     model = ServiceAlias
     extra = 1
 
 
-class ServiceLogoInline(admin.StackedInline):
+class ServiceLogoInline(admin.StackedInline[ServiceLogo, Service]):
     model = ServiceLogo
     max_num = 1
     extra = 0
@@ -85,7 +85,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(admin.ModelAdmin[Service]):
     list_display = ("name", "slug", "category", "is_active")
     list_filter = ("category", "is_active")
     search_fields = ("name", "slug", "aliases__alias")
@@ -104,7 +104,7 @@ class ServiceAdmin(admin.ModelAdmin):
             audit_record(actor=request.user, action="service.change" if change else "service.add",
                          target=form.instance, before=form.audit_before, after=after)  # fmt: skip
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request: HttpRequest, obj: Service) -> None:
         with transaction.atomic():
             audit_record(actor=request.user, action="service.delete", target=obj,
                          before=_service_state(obj), after={})  # fmt: skip
@@ -136,7 +136,9 @@ class ServiceAdmin(admin.ModelAdmin):
             raise PermissionDenied
         duplicate = get_object_or_404(Service, pk=pk)
         form = MergeForm(request.POST or None)
-        form.fields["keep"].queryset = Service.objects.exclude(pk=pk)
+        keep_field = form.fields["keep"]
+        assert isinstance(keep_field, forms.ModelChoiceField)  # (fields are typed as Field)
+        keep_field.queryset = Service.objects.exclude(pk=pk)
         if request.method == "POST" and form.is_valid():
             keep = form.cleaned_data["keep"]
             try:
@@ -159,7 +161,7 @@ class ServiceAdmin(admin.ModelAdmin):
 # --- Incidents ------------------------------------------------------------------------------
 
 
-class IncidentNoteForm(forms.ModelForm):
+class IncidentNoteForm(forms.ModelForm[Incident]):
     public_note = forms.CharField(required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea)
 
     class Meta:
@@ -168,7 +170,7 @@ class IncidentNoteForm(forms.ModelForm):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(admin.ModelAdmin[Incident]):
     """Moderators confirm or dismiss an incident and write its public note; its figures come
     from the detection pass and are read-only here."""
 
@@ -198,7 +200,7 @@ class IncidentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         incident_note_set(actor=request.user, incident=obj, note=obj.public_note)
 
-    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+    def delete_model(self, request: HttpRequest, obj: Incident) -> None:
         with transaction.atomic():
             audit_record(actor=request.user, action="incident.delete", target=obj,
                          before={"service": obj.service.slug, "started_at": str(obj.started_at),

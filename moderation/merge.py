@@ -48,7 +48,8 @@ def service_merge(*, actor: Any, keep: Service, duplicate: Service) -> dict[str,
         }  # fmt: skip
         moved: dict[str, int] = {}
         for relation in _relations():
-            model, field = relation.related_model, relation.field.name
+            # (related_model is this same class, typed as maybe "self" by the stubs)
+            model, field = relation.field.model, relation.field.name
             mover = _MOVERS.get(model, _move_rows)
             count = mover(model, field, keep, duplicate)
             if count:

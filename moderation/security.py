@@ -25,7 +25,7 @@ def hashed_client_address(request: HttpRequest) -> str:
     return str(ipaddress.IPv6Address(bytes(digest)))
 
 
-class LoginThrottleBackend(AxesStandaloneBackend):
+class LoginThrottleBackend(AxesStandaloneBackend):  # type: ignore[misc]  # (axes: untyped)
     """axes' lockout check, for logins that come with a request (every HTTP login does).
     One without a request (a script, `Client.login` in tests) cannot be a remote guess: it is
     left to the next backend instead of failing with an error."""

@@ -21,7 +21,7 @@ def otp_satisfied(user: object) -> bool:
     return not otp_required(user) or bool(getattr(user, "is_verified", lambda: False)())
 
 
-class AdminLoginForm(OTPAdminAuthenticationForm):
+class AdminLoginForm(OTPAdminAuthenticationForm):  # type: ignore[misc]  # (django-otp: untyped)
     """Password, then the code of the account's device when it has one or must have one.
     A moderator without a device signs in with the password alone."""
 

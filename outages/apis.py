@@ -146,14 +146,15 @@ class _SeriesPoint(serializers.Serializer[Any]):
     expected = serializers.FloatField(allow_null=True)
     lower = serializers.FloatField(allow_null=True)
     upper = serializers.FloatField(allow_null=True)
-    partial = serializers.BooleanField()
+    # A declared field (DRF pops it off the class), not BaseSerializer.partial as the stubs see.
+    partial = serializers.BooleanField()  # type: ignore[assignment]
 
 
 class ServiceSeriesApi(PublicReadApi):
     class FilterSerializer(QueryFilters):
         range = serializers.ChoiceField(list(selectors.RANGES), default="24h")
         platform = serializers.ChoiceField(Platform.choices, required=False)
-        country = CountryField(required=False)
+        country = CountryField(required=False)  # type: ignore[no-untyped-call]  # (django-countries)
         problem = serializers.ChoiceField(Problem.choices, required=False)
 
         def validate(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +208,8 @@ class ServiceSeriesApi(PublicReadApi):
 
 class _Share(serializers.Serializer[Any]):
     key = serializers.CharField(allow_null=True, help_text="null: country unknown")
-    label = serializers.CharField()
+    # A declared field (DRF pops it off the class), not Field.label as the stubs see.
+    label = serializers.CharField()  # type: ignore[assignment]
     reports = serializers.IntegerField()
     share = serializers.FloatField(help_text="Of all problem reports in the range, 0 to 1")
 
@@ -263,14 +265,15 @@ def _shares(dimension: str, counts: Counter[str], total: int) -> list[dict[str, 
             label = countries.name(key) if known else "Unknown"
         else:
             known = True
-            label = labels(key).label if key in labels.values else key  # type: ignore[union-attr]
+            assert labels is not None  # (platform or problem)
+            label = labels(key).label if key in labels.values else key
         rows.append({"key": key if known else None, "label": str(label or key),
                      "reports": reports, "share": round(reports / total, 4)})  # fmt: skip
     return rows
 
 
 class _IncidentSerializer(serializers.ModelSerializer[Incident]):
-    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service = serializers.SlugRelatedField[Service](slug_field="slug", read_only=True)
 
     class Meta:
         model = Incident

@@ -125,6 +125,7 @@ def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.status_code != 200:
         return response
     answer = get_conditional_response(request, etag=response["ETag"], response=response)
+    assert answer is not None  # (None only when given no response)
     answer["Access-Control-Allow-Origin"] = "*"  # a 304 keeps only the caching headers
     return answer
 
@@ -182,7 +183,7 @@ def _series_rows(
         service_id=service.service_id, end=timezone.now(), range_name=range_name
     )
     last = len(series.times) - 1
-    rows = [
+    rows: list[dict[str, object]] = [
         dict(zip(SERIES_COLUMNS, (_iso(t), c, e, lo, hi, i == last), strict=True))
         for i, (t, c, e, lo, hi) in enumerate(
             zip(series.times, series.counts, series.expected, series.lower, series.upper,

@@ -84,7 +84,7 @@ def band_chart(
     end = series.times[-1] + series.resolution if series.times else None
     shapes = [
         {"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1,
-         "x0": start.isoformat(), "x1": (stop or end).isoformat() if (stop or end) else None,
+         "x0": start.isoformat(), "x1": _isoformat(stop or end),
          "fillcolor": "rgba(192,57,43,0.10)" if level == 2 else "rgba(230,126,34,0.10)",
          "line": {"width": 0}, "layer": "below"}
         for start, stop, level in incidents
@@ -101,6 +101,10 @@ def band_chart(
             "height": 340,
         },
     }
+
+
+def _isoformat(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _unit(resolution: timedelta) -> str:

@@ -59,7 +59,8 @@ def edge_read(*, per_minute: bool = False) -> Callable[[Callable[..., Any]], Cal
             # The version is read before the view reads anything: an entry is never tagged
             # newer than what it shows.
             summary = status_summary_version(kwargs["slug"])
-            response = view(request, *args, **kwargs)
+            response: HttpResponseBase = view(request, *args, **kwargs)
+            # A tag for the edge cache (EdgeCacheMiddleware), not an attribute Django knows.
             response.edge_version = _version(summary, per_minute)  # type: ignore[attr-defined]
             response["Access-Control-Allow-Origin"] = "*"  # public, without credentials
             return response

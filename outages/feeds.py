@@ -10,7 +10,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 
 from outages import selectors, summaries
 from outages.models import Incident, Service
@@ -21,10 +21,10 @@ SERVICE_ITEMS = 20
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "outages:incident")
 
 
-class IncidentFeed(Feed):
-    """The item side, shared by every incident feed."""
+class IncidentFeed(Feed[Incident, Service]):
+    """The item side, shared by every incident feed (the object: a service, or none)."""
 
-    feed_type = Rss201rev2Feed
+    feed_type: type[SyndicationFeed] = Rss201rev2Feed
 
     def item_title(self, item: Incident) -> str:
         return f"{item.service.name}: problems since {item.started_at.astimezone(UTC):%H:%M} UTC"
@@ -64,7 +64,7 @@ class IncidentsAtom(IncidentsRss):
 
 
 class ServiceIncidentsRss(IncidentFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Service:  # type: ignore[override]
+    def get_object(self, request: HttpRequest, slug: str) -> Service:
         return get_object_or_404(Service, slug=slug, is_active=True)
 
     def title(self, obj: Service) -> str:

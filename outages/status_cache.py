@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -50,26 +50,25 @@ class StatusSummary:
 
     @classmethod
     def of(cls, service: Service, status: ServiceStatus | None) -> StatusSummary:
-        fields = {"service_id": service.id, "slug": service.slug, "name": service.name}
+        summary = cls(service_id=service.id, slug=service.slug, name=service.name)
         if status is not None:
-            fields |= {
-                "level": status.level, "recent": status.recent, "expected": status.expected,
-                "deviation": status.deviation, "minute": status.minute,
-                "sparkline": tuple(status.sparkline),
-            }  # fmt: skip
-        summary = cls(**fields)
+            summary = replace(
+                summary, level=status.level, recent=status.recent, expected=status.expected,
+                deviation=status.deviation, minute=status.minute,
+                sparkline=tuple(status.sparkline),
+            )  # fmt: skip
         digest = hashlib.blake2b(repr(summary).encode(), digest_size=8).hexdigest()
-        return cls(**fields, version=digest)
+        return replace(summary, version=digest)
 
 
 def status_summary(*, slug: str) -> StatusSummary | None:
     """The active service's summary, None if there is no such active service."""
     cached = cache.get_many([KEY + slug, VERSION_KEY + slug])
-    found = cached.get(KEY + slug)
+    found: StatusSummary | str | None = cached.get(KEY + slug)
     if found is None or VERSION_KEY + slug not in cached:  # (one of them evicted: both again)
         found = _summary_load(slug)
         _store({slug: found})
-    return None if found == MISSING else found
+    return found if isinstance(found, StatusSummary) else None  # (else MISSING)
 
 
 def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
@@ -95,7 +94,8 @@ def _summary_load(slug: str) -> StatusSummary | str:
 
 
 def _store(summaries: dict[str, StatusSummary | str]) -> None:
-    found, missing = {}, {}
+    found: dict[str, StatusSummary | str] = {}
+    missing: dict[str, str] = {}
     for slug, summary in summaries.items():
         if isinstance(summary, StatusSummary):
             found |= {KEY + slug: summary, VERSION_KEY + slug: summary.version}

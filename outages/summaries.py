@@ -72,7 +72,7 @@ def about(count: float) -> str:
 def incident_summary(incident: Incident) -> SafeString:
     """E.g. "Reports peaked at about 9,800 per 15 minutes near 00:38 UTC; 89% web, 11% app;
     27 countries; international." """
-    parts = [
+    parts: list[str] = [
         format_html(
             _("Reports peaked at about {count} per 15 minutes near {time}"),
             count=about(incident.peak_quarter_count),

@@ -55,7 +55,7 @@ def baselines_fit_task(now: str, shard_index: int = 0, shard_count: int = 1) -> 
     return baselines_fit(now=datetime.fromisoformat(now), shard=Shard(shard_index, shard_count))
 
 
-def _per_shard(task: Task, **options: Any) -> int:
+def _per_shard(task: Task[..., int], **options: Any) -> int:
     """One `task(now, shard_index, shard_count)` per shard, in a group; returns the count."""
     now = timezone.now().isoformat()
     shards = settings.DETECTION_SHARDS

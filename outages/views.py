@@ -243,4 +243,6 @@ def service_live(request: HttpRequest, slug: str) -> HttpResponse:
     response = JsonResponse(payload)
     response["Cache-Control"] = f"max-age={LIVE_MAX_AGE}"
     response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
-    return get_conditional_response(request, etag=response["ETag"], response=response)
+    answer = get_conditional_response(request, etag=response["ETag"], response=response)
+    assert answer is not None  # (None only when given no response)
+    return answer

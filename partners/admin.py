@@ -11,7 +11,7 @@ from partners.services import apikey_create, apikey_revoke
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     """Adding a key shows its raw value once, in the confirmation message; only its hash is
     kept. Keys are revoked (an action), never edited into another secret."""
 

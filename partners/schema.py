@@ -7,7 +7,8 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):
+# drf-spectacular leaves the extensions' __init_subclass__ (their registry) unannotated.
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
     target_class = "partners.authentication.ApiKeyAuthentication"
     name = ["PartnerBearer", "PartnerApiKey"]
 

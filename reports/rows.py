@@ -75,6 +75,7 @@ def decode(line: str | bytes, *, counted: bool) -> ReportRow:
     if received_at.tzinfo is None:
         raise ValueError("received_at without a time zone")
     return ReportRow(
-        uuid.UUID(values[0]), int(values[1]), *values[2:9], received_at.astimezone(UTC),
-        values[10], values[11], values[12], counted=counted,
+        uuid.UUID(values[0]), int(values[1]), values[2], values[3], values[4], values[5],
+        values[6], values[7], values[8], received_at.astimezone(UTC), values[10], values[11],
+        values[12], counted=counted,
     )  # fmt: skip

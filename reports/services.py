@@ -179,7 +179,8 @@ def _store_and_queue_ack(
                 dead.append((entry_id, fields, f"{error.__class__.__name__}: {error}"[:200]))
     for entry_id, fields, reason in dead:
         logger.error("Dead-lettering stream entry %s: %s", entry_id.decode(), reason)
-        pipe.xadd(f"{stream}:dead", {**fields, b"entry": entry_id, b"error": reason})
+        # redis types `fields` as an invariant Dict of unions, which refuses dict[bytes, bytes].
+        pipe.xadd(f"{stream}:dead", {**fields, b"entry": entry_id, b"error": reason})  # type: ignore[dict-item]
     ids = [entry_id for entry_id, _ in entries]
     pipe.xack(stream, group, *ids)
     pipe.xdel(stream, *ids)

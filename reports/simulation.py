@@ -46,7 +46,8 @@ class Scenario:
     def spike(self) -> np.ndarray:
         shape = syn.spike_profile(self.minutes, waves=self.waves)
         window = shape[self.peak_quarter : self.peak_quarter + 15].sum()
-        return shape * (self.peak_quarter_reports / window)
+        result: np.ndarray = shape * (self.peak_quarter_reports / window)
+        return result
 
 
 SCENARIOS = {

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # country holds at least this share of the incident's reports.
 NARROW_MIN_SHARE = 0.05
 FOLLOW_UPS = (IncidentEvent.Kind.LEVEL, IncidentEvent.Kind.CLOSE, IncidentEvent.Kind.RETRACT)
+# Deliveries of one event in one language and format share one rendered webhook body.
+BodyKey = tuple[int, str, str]  # (event id, language, format)
 
 
 # --- fan-out --------------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def _claim(*, now: datetime, limit: int) -> list[Delivery]:
 
 
 def _webhook_send(
-    delivery: Delivery, *, now: datetime, policy: ssrf.Policy, bodies: dict[tuple, bytes]
+    delivery: Delivery, *, now: datetime, policy: ssrf.Policy, bodies: dict[BodyKey, bytes]
 ) -> Outcome:
     subscription = delivery.subscription
     key = (delivery.event_id, subscription.language, subscription.format)
@@ -267,7 +269,7 @@ def deliveries_send(*, now: datetime, limit: int = 200) -> int:
         for delivery in sorted(hooks, key=lambda d: d.event_id):
             queues.setdefault(delivery.subscription_id, []).append(delivery)
 
-        bodies: dict[tuple, bytes] = {}
+        bodies: dict[BodyKey, bytes] = {}
 
         def send_queue(queue: list[Delivery]) -> list[Outcome]:
             return [_webhook_send(d, now=now, policy=policy, bodies=bodies) for d in queue]

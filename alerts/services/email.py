@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -70,5 +71,6 @@ def paused_notice_message(subscription: Subscription) -> EmailMultiAlternatives:
                     unsubscribe=True)  # fmt: skip
 
 
-def connection():  # type: ignore[no-untyped-def]
-    return get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+def connection() -> BaseEmailBackend:
+    backend: BaseEmailBackend = get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+    return backend

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Subscription
 from outages.models import Incident, IncidentEvent
 
-EVENT_TYPES = {
+EVENT_TYPES: dict[str, str] = {
     IncidentEvent.Kind.OPEN: "incident.opened",
     IncidentEvent.Kind.LEVEL: "incident.level_changed",
     IncidentEvent.Kind.CLOSE: "incident.closed",

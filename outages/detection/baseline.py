@@ -49,7 +49,10 @@ class Baseline:
 
     def expected(self, times: np.ndarray | float) -> np.ndarray:
         """Expected count per point at epoch-second instants: (series, len(times))."""
-        return self.level[:, None] * profile_at(self.profile, times, self.slot_seconds)
+        result: np.ndarray = self.level[:, None] * profile_at(
+            self.profile, times, self.slot_seconds
+        )
+        return result
 
     def take(self, index: np.ndarray | list[int]) -> Baseline:
         """The baselines of some series, in the order given."""
@@ -138,9 +141,16 @@ def fit_baseline(
         _fit_chunk(values[i : i + _CHUNK], start, interval, config)
         for i in range(0, values.shape[0], _CHUNK)
     ]
-    fields = [np.concatenate([p[k] for p in parts]) for k in range(len(parts[0]))]
+    profile, level, dispersion, tail_rate, tail_scale, bin_dispersion = (
+        np.concatenate([p[k] for p in parts]) for k in range(len(parts[0]))
+    )
     return Baseline(
-        *fields,
+        profile,
+        level,
+        dispersion,
+        tail_rate,
+        tail_scale,
+        bin_dispersion,
         interval=float(interval),
         slot_seconds=config.slot_seconds,
         fitted_at=start + values.shape[1] * interval,
@@ -241,7 +251,7 @@ def _current_level(
     inside = np.arange(bins)[None, :] >= bins - np.asarray(lengths)[choice][:, None]
     counts, exposure = np.where(inside, counts, 0.0), np.where(inside, exposure, 0.0)
     rate, weight = prior
-    level = (counts.sum(axis=1) + rate * weight) / (exposure.sum(axis=1) + weight)
+    level: np.ndarray = (counts.sum(axis=1) + rate * weight) / (exposure.sum(axis=1) + weight)
     for _ in range(config.robust_passes):
         capped = np.minimum(counts, cap(level[:, None] * exposure, alpha, config.winsor_sigmas))
         level = (capped.sum(axis=1) + rate * weight) / (exposure.sum(axis=1) + weight)

@@ -127,12 +127,14 @@ class _Refits:
             return self.current
         full = self.full_points == 0 or points >= 2 * self.full_points
         full |= _crossed(self.current.fitted_at, at, self.config.full_refit_seconds)
-        fit = {"start": start, "interval": self.interval, "config": self.config}
+        interval, config = self.interval, self.config
         if full:
-            self.current = fit_baseline(history, **fit)
+            self.current = fit_baseline(history, start=start, interval=interval, config=config)
             self.full_points = points
         else:
-            self.current = refresh_level(self.current, history, **fit)
+            self.current = refresh_level(
+                self.current, history, start=start, interval=interval, config=config
+            )
         return self.current
 
 

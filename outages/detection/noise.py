@@ -7,6 +7,8 @@ Fitting the profile and level belongs to baseline.py; using these numbers, to sc
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 
 from outages.detection.config import DetectorConfig
@@ -24,7 +26,7 @@ def fit_noise(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha (series, 1 + windows), tail rate (series, windows), tail scale (series, windows))
     from values and expected values (series, points), NaN where missing."""
-    fit = {
+    fit: _Fit = {
         "floor": config.min_dispersion,
         "ceiling": config.max_dispersion,
         "sigmas": config.winsor_sigmas,
@@ -50,6 +52,15 @@ def fit_noise(
     return np.stack([point, *alphas], axis=1), np.stack(rates, axis=1), np.stack(scales, axis=1)
 
 
-def _point_alpha(values: np.ndarray, expected: np.ndarray, fit: dict) -> np.ndarray:
+class _Fit(TypedDict):
+    """fit_dispersion's settings."""
+
+    floor: float
+    ceiling: float
+    sigmas: float
+    tail: float
+
+
+def _point_alpha(values: np.ndarray, expected: np.ndarray, fit: _Fit) -> np.ndarray:
     valid = ~np.isnan(values)
     return fit_dispersion(np.where(valid, values, 0.0), np.where(valid, expected, 0.0), **fit)

@@ -44,4 +44,5 @@ def interpolation(times: np.ndarray | float, slot_seconds: int) -> tuple[np.ndar
 def profile_at(profile: np.ndarray, times: np.ndarray | float, slot_seconds: int) -> np.ndarray:
     """Profile values (series, slots) read at instants: shape (series, len(times))."""
     left, right, weight = interpolation(np.atleast_1d(times), slot_seconds)
-    return profile[:, left] * (1.0 - weight) + profile[:, right] * weight
+    result: np.ndarray = profile[:, left] * (1.0 - weight) + profile[:, right] * weight
+    return result

@@ -92,7 +92,8 @@ def anomaly_score(
     z = np.maximum(np.nan_to_num(evidence), 0.0)
     quiet = 0.5 * z / (z + config.open_z)
     alert = 0.5 + 0.25 * (np.clip(alert_level, 1, 2) - 1) + 0.25 * z / (z + config.problems_z)
-    return np.where(alert_level > 0, np.minimum(alert, 1.0), quiet)
+    result: np.ndarray = np.where(alert_level > 0, np.minimum(alert, 1.0), quiet)
+    return result
 
 
 def band(

@@ -56,7 +56,10 @@ def window_ratio(
     k = np.arange(counts.shape[1])
     lo, hi = np.maximum(k - before, 0), np.minimum(k + after + 1, counts.shape[1])
     rate, weight = prior
-    return (cum_c[:, hi] - cum_c[:, lo] + rate * weight) / (cum_e[:, hi] - cum_e[:, lo] + weight)
+    result: np.ndarray = (cum_c[:, hi] - cum_c[:, lo] + rate * weight) / (
+        cum_e[:, hi] - cum_e[:, lo] + weight
+    )
+    return result
 
 
 def fit_shape(bins: Bins, config: DetectorConfig, prior: tuple[float, float]) -> Shape:
@@ -106,7 +109,8 @@ def _initial_cap(bins: Bins) -> np.ndarray:
     seen = (bins.points > 0).any(axis=1)  # a series with no point yet has no rate to cap at
     if seen.any():
         ceiling[seen] = np.nanquantile(rate[seen], 0.99, axis=1)
-    return np.minimum(bins.counts, bins.points * ceiling[:, None] + 1.0)
+    result: np.ndarray = np.minimum(bins.counts, bins.points * ceiling[:, None] + 1.0)
+    return result
 
 
 def cap(expected: np.ndarray, alpha: np.ndarray, sigmas: float) -> np.ndarray:
@@ -115,7 +119,8 @@ def cap(expected: np.ndarray, alpha: np.ndarray, sigmas: float) -> np.ndarray:
     alpha = np.asarray(alpha)
     if alpha.ndim == 1 and expected.ndim == 2:
         alpha = alpha[:, None]
-    return expected + sigmas * np.sqrt(expected * (1.0 + alpha * expected)) + 1.0
+    result: np.ndarray = expected + sigmas * np.sqrt(expected * (1.0 + alpha * expected)) + 1.0
+    return result
 
 
 def _shrunk_ratio(
@@ -152,4 +157,5 @@ def group_max(values: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
 
 
 def _normalised(profile: np.ndarray) -> np.ndarray:
-    return profile / np.maximum(profile.mean(axis=1, keepdims=True), 1e-12)
+    result: np.ndarray = profile / np.maximum(profile.mean(axis=1, keepdims=True), 1e-12)
+    return result

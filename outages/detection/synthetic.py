@@ -53,7 +53,8 @@ class Mix:
     @property
     def shares(self) -> np.ndarray:
         weights = np.asarray(self.weights, dtype=float)
-        return weights / weights.sum()
+        result: np.ndarray = weights / weights.sum()
+        return result
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Indices into names, one per item, drawn with these shares."""
@@ -152,7 +153,8 @@ def seasonal_counts(
     """Poisson report counts per minute: the audience's seasonal rate plus any spike waves."""
     rate = audience_rates(start, minutes, peak_per_minute=peak_per_minute, audience=audience)
     rate = rate.sum(axis=0) + spike_profile(minutes, waves=waves)
-    return np.random.default_rng(seed).poisson(rate)
+    result: np.ndarray = np.random.default_rng(seed).poisson(rate)
+    return result
 
 
 def spike_profile(minutes: int, *, waves: Sequence[Wave]) -> np.ndarray:
@@ -184,7 +186,7 @@ def _weekly(audience: Audience) -> np.ndarray:
         )
         for code in audience.countries.names
     ]
-    weekly = audience.countries.shares[:, None] * np.vstack(curves)
+    weekly: np.ndarray = audience.countries.shares[:, None] * np.vstack(curves)
     weekly /= weekly.sum(axis=0).max()
     weekly.flags.writeable = False
     return weekly
@@ -198,7 +200,8 @@ def _daily(minute_of_day: np.ndarray, shape: str) -> np.ndarray:
     for hour, height, width in bumps:
         distance = np.minimum(np.abs(grid - hour), 24.0 - np.abs(grid - hour))
         curve += height * np.exp(-0.5 * (distance / width) ** 2)
-    return (curve / curve.max())[np.asarray(minute_of_day, dtype=np.int64)]
+    result: np.ndarray = (curve / curve.max())[np.asarray(minute_of_day, dtype=np.int64)]
+    return result
 
 
 class Reporters:
@@ -237,7 +240,7 @@ class Reporters:
         rng = self.rng
         if rng.random() < self.ipv6_share:
             hextets = rng.integers(0, 0x10000, 5)
-            return "2{:03x}:{:x}:{:x}::{:x}:{:x}:{:x}".format(rng.integers(0x1000), *hextets)
+            return "2{:03x}:{:x}:{:x}::{:x}:{:x}:{:x}".format(int(rng.integers(0x1000)), *hextets)
         host = int(rng.integers(1, 255))
         if rng.random() < self.shared_share:
             carriers = self._carriers.setdefault(country, [_network24(rng) for _ in range(16)])

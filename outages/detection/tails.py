@@ -54,4 +54,5 @@ def normal_isf_log(log_p: np.ndarray) -> np.ndarray:
     t = np.sqrt(-2.0 * np.minimum(log_p, math.log(0.5)))
     numerator = 2.515517 + 0.802853 * t + 0.010328 * t**2
     denominator = 1.0 + 1.432788 * t + 0.189269 * t**2 + 0.001308 * t**3
-    return t - numerator / denominator
+    result: np.ndarray = t - numerator / denominator
+    return result

@@ -176,8 +176,8 @@ def _shares(keys: list[SeriesKey], values: np.ndarray) -> list[float]:
 
 def _unpack(
     levels: Sequence[float],
-    profiles: Sequence[bytes],
-    params: Sequence[bytes],
+    profiles: Sequence[bytes | memoryview],
+    params: Sequence[bytes | memoryview],
     fitted: Sequence[float],
     *,
     fallback: datetime,

@@ -291,7 +291,7 @@ def _states_store(shard: Shard, keys: list[SeriesKey], incidents: Incidents) -> 
                 value=keys[i].value,
                 state=incidents.row(i),
             )
-            for i in np.flatnonzero(busy)
+            for i in np.flatnonzero(busy).tolist()
         ],
         batch_size=500,
     )

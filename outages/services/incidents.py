@@ -110,6 +110,7 @@ def incidents_record(
 
 
 def _apply(key: SeriesKey, event: IncidentEvent) -> Incident | None:
+    incident: Incident | None
     if event.kind == OPEN:
         if key.dimension and _whole_is_open(key.service_id):
             return None  # part of the service-wide incident

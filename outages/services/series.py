@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Model, QuerySet, Sum
 
 from outages.detection.timebuckets import MINUTE, require_aware
 from outages.models import Dimension, MinuteBucket, Service
@@ -28,6 +28,9 @@ class SeriesKey(NamedTuple):
     @property
     def label(self) -> str:
         return f"{self.dimension}:{self.value}" if self.dimension else "all"
+
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,11 @@ class Shard:
     def name(self) -> str:
         return f"{self.index}/{self.count}"
 
-    def filter(self, queryset: QuerySet, field: str = "service_id") -> QuerySet:
+    def filter(self, queryset: QuerySet[_M], field: str = "service_id") -> QuerySet[_M]:
         if self.count == 1:
             return queryset
-        return queryset.alias(_shard=F(field) % self.count).filter(_shard=self.index)
+        sharded: QuerySet[_M] = queryset.alias(_shard=F(field) % self.count)
+        return sharded.filter(_shard=self.index)
 
 
 EVERY_SERVICE = Shard()
@@ -60,7 +64,7 @@ class ShardPart(Shard):
 
     ids: tuple[int, ...] = ()
 
-    def filter(self, queryset: QuerySet, field: str = "service_id") -> QuerySet:
+    def filter(self, queryset: QuerySet[_M], field: str = "service_id") -> QuerySet[_M]:
         return super().filter(queryset, field).filter(**{f"{field}__in": self.ids})
 
 

@@ -107,9 +107,9 @@ def _quarters(values: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _shifted(old: tuple[list[int], datetime | None] | None, last_quarter: int) -> list[int]:
     """The stored sparkline moved so that its last slot is `last_quarter` (zeros if none)."""
-    if not old or not old[1] or len(old[0]) != SPARK:
+    line, end = old or ([], None)
+    if not end or len(line) != SPARK:
         return [0] * SPARK
-    line, end = old
     shift = last_quarter - int(end.timestamp() // QUARTER)
     if shift <= 0:
         return list(line)

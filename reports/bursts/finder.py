@@ -192,9 +192,9 @@ def _bursts_of_kind(
         expected = n * usual
         z = (c - expected) / np.sqrt(expected + (DISPERSION * expected) ** 2 + 1.0)
         hit = (c >= MIN_SIZE) & (c >= MIN_SHARE * n) & (c >= MIN_LIFT * expected) & (z >= MIN_Z)
-        g, w = np.nonzero(hit)
-        hits_group.append(g + first)
-        hits_start.append(w)
+        hit_group, hit_start = np.nonzero(hit)
+        hits_group.append(hit_group + first)
+        hits_start.append(hit_start)
     w_group, w_start = np.concatenate(hits_group), np.concatenate(hits_start)
     if not len(w_group):
         return []
@@ -261,9 +261,10 @@ def _distinct(
 def _members(
     burst: Burst, service: np.ndarray, minute: np.ndarray, keys: Mapping[str, np.ndarray]
 ) -> np.ndarray:
-    return (
+    members: np.ndarray = (
         (service == burst.service)
         & (minute >= burst.start)
         & (minute < burst.end)
         & (np.asarray(keys[burst.kind]) == burst.code)
     )
+    return members

@@ -165,7 +165,8 @@ def burst_keys(arrays: ReportArrays, bursts: list[Burst]) -> list[str]:
     if not bursts:
         return []
     table = Report._meta.db_table
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[int | datetime] = []
     for i, b in enumerate(bursts):
         parts.append(
             f"(SELECT {i}, {b.kind} FROM {table} WHERE service_id = %s AND received_at >= %s"  # noqa: S608

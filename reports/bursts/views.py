@@ -63,7 +63,7 @@ def burst_void_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, _("Not voided: %(field)s: %(reason)s")
-                           % {"field": field, "reason": " ".join(errors)})  # fmt: skip
+                           % {"field": field, "reason": " ".join(map(str, errors))})  # fmt: skip
         return redirect("burst_list")
     try:
         void = burst_void(**form.cleaned_data, actor=request.user)

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -113,9 +114,10 @@ class RedisBuffer:
             return self._idle.pop()
         except IndexError:
             pool = self.client.connection_pool
-            return pool.connection_class(**pool.connection_kwargs)  # connects on first use
+            conn: RedisConnection = pool.connection_class(**pool.connection_kwargs)
+            return conn  # connects on first use
 
-    def _run_script(self, keys: list[str], args: list[object]) -> list[object]:
+    def _run_script(self, keys: list[str], args: list[object]) -> list[Any]:
         """EVALSHA, loading the script if Redis lost it. A connection found closed (Redis
         restarted) is reopened once; the script is idempotent by report id, so running it
         again is safe."""
@@ -127,24 +129,27 @@ class RedisBuffer:
                 except redis.ResponseError:  # a whole reply was read: the connection is usable
                     raise
                 except redis.ConnectionError:
-                    conn.disconnect()
+                    conn.disconnect()  # type: ignore[no-untyped-call]  # (untyped in redis)
                     if attempt:
                         raise
                 except BaseException:  # a timeout, say: a late reply must not answer the next
-                    conn.disconnect()
+                    conn.disconnect()  # type: ignore[no-untyped-call]  # (untyped in redis)
                     raise
             raise AssertionError("unreachable")
         finally:
             self._idle.append(conn)  # a disconnected one reconnects on its next command
 
-    def _evalsha(self, conn: RedisConnection, keys: list[str], args: list[object]) -> list[object]:
+    def _evalsha(self, conn: RedisConnection, keys: list[str], args: list[object]) -> list[Any]:
+        """The script's reply: [verdict (bytes), counted (int)]."""
+        # redis leaves send_command untyped (and read_response's reply is whatever Redis sent).
         try:
-            conn.send_command("EVALSHA", self.script.sha, len(keys), *keys, *args)
-            return conn.read_response()  # type: ignore[no-any-return]
+            conn.send_command("EVALSHA", self.script.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+            reply: list[Any] = conn.read_response()
         except redis.exceptions.NoScriptError:  # a restarted or flushed Redis
             self.script.sha = self.client.script_load(self.script.script)
-            conn.send_command("EVALSHA", self.script.sha, len(keys), *keys, *args)
-            return conn.read_response()  # type: ignore[no-any-return]
+            conn.send_command("EVALSHA", self.script.sha, len(keys), *keys, *args)  # type: ignore[no-untyped-call]
+            reply = conn.read_response()
+        return reply
 
     def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
         fp_window, fp_left = _window(self.limits.fingerprint, now)

@@ -55,10 +55,11 @@ def client_of(request: HttpRequest) -> Client:
 def default_country(request: HttpRequest) -> str:
     """The edge's country header if set, else the region of the first Accept-Language tag."""
     meta = request.META
-    edge = meta.get(_meta_key(settings.COUNTRY_HEADER), "").strip().upper()
+    edge: str = meta.get(_meta_key(settings.COUNTRY_HEADER), "").strip().upper()
     if len(edge) == 2 and edge.isalpha():
         return edge
-    for tag in meta.get("HTTP_ACCEPT_LANGUAGE", "").split(","):
+    accept_language: str = meta.get("HTTP_ACCEPT_LANGUAGE", "")
+    for tag in accept_language.split(","):
         parts = tag.split(";")[0].strip().replace("_", "-").split("-")
         if len(parts) >= 2 and len(parts[-1]) == 2 and parts[-1].isalpha():
             return parts[-1].upper()
@@ -66,12 +67,14 @@ def default_country(request: HttpRequest) -> str:
 
 
 def _address(request: HttpRequest) -> str:
-    proxies = settings.TRUSTED_PROXY_COUNT
+    proxies: int = settings.TRUSTED_PROXY_COUNT
     if proxies:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h]
+        forwarded_for: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [h.strip() for h in forwarded_for.split(",") if h]
         if len(hops) >= proxies:
             return hops[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
+    remote: str = request.META.get("REMOTE_ADDR", "")
+    return remote
 
 
 @functools.cache

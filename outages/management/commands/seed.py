@@ -25,6 +25,8 @@ from outages.services.catalogue import services_ensure
 from outages.vocabulary import Kind
 
 _CHUNK = 1000  # rows per INSERT: 7,000 parameters, under SQLite's and PostgreSQL's limits
+# (service_id, minute as the database adapts it, kind, platform, problem, country, count)
+_Row = tuple[int, str | None, str, str, str, str, int]
 
 
 class Command(BaseCommand):
@@ -56,8 +58,8 @@ class Command(BaseCommand):
         catalogue = [entry for entry in DEMO_SERVICES if slugs is None or entry.slug in slugs]
         if slugs and len(catalogue) != len(slugs):
             raise CommandError(f"Unknown demo services in {services!r}.")
-        services = services_ensure(catalogue=catalogue)
-        self.stdout.write(f"{len(services)} services ready.")
+        ready = services_ensure(catalogue=catalogue)
+        self.stdout.write(f"{len(ready)} services ready.")
         end = floor_to_minute(until or timezone.now())
         start = end - timedelta(days=days)
         self.stdout.write(
@@ -66,7 +68,7 @@ class Command(BaseCommand):
         )
         rng = np.random.default_rng(seed)
         rows = reports = 0
-        for service in services:
+        for service in ready:
             profile = service_profile(slug=service.slug, category=service.category)
             with transaction.atomic():
                 written, counted = _write_history(service, profile, start=start, end=end, rng=rng)
@@ -76,7 +78,7 @@ class Command(BaseCommand):
             f"History written: {reports} reports in {rows} buckets,"
             f" {time.monotonic() - began:.1f} s."
         )
-        fitted = baselines_fit(now=end, service_ids=[service.id for service in services])
+        fitted = baselines_fit(now=end, service_ids=[service.id for service in ready])
         self.stdout.write(
             f"Baselines fitted for {fitted} series, {time.monotonic() - began:.1f} s."
         )
@@ -100,7 +102,7 @@ def _write_history(
         start, minutes, peak_per_minute=profile.peak_per_minute, audience=profile.audience
     )
     countries, platforms = profile.countries.names, profile.platforms.names
-    rows = []
+    rows: list[_Row] = []
     for kind, share in ((Kind.PROBLEM, 1.0), (Kind.WORKS, profile.works_share)):
         columns = _buckets(rng, rates * share, profile, works=kind == Kind.WORKS)
         keep = ~np.isin(columns[0], taken)
@@ -113,7 +115,7 @@ def _write_history(
     return len(rows), sum(row[-1] for row in rows)
 
 
-def _insert(rows: list[tuple[object, ...]]) -> None:
+def _insert(rows: list[_Row]) -> None:
     """Multi-row INSERTs; a bucket that exists (written meanwhile by intake) is left alone."""
     table = MinuteBucket._meta.db_table
     with connection.cursor() as cursor:
