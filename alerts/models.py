@@ -52,6 +52,8 @@ class Subscription(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the management token
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the mail server took the confirmation e-mail; None while it is still to be sent.
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(null=True, blank=True)
     digest_sent_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from alerts.services.delivery import (
     events_fan_out,
 )
 from alerts.services.digest import digests_send
+from alerts.services.email import confirmations_retry
 
 BATCH = 200
 MAX_SEND_TASKS = 64
@@ -48,3 +49,8 @@ def send_task(budget_seconds: float | None = None) -> int:
 @shared_task(name="alerts.digest", ignore_result=True)
 def digest_task() -> int:
     return digests_send(now=timezone.now())
+
+
+@shared_task(name="alerts.confirmations_retry", ignore_result=True)
+def confirmations_retry_task() -> int:
+    return confirmations_retry(now=timezone.now())

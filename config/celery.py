@@ -59,6 +59,12 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": timedelta(seconds=5),
             "options": {"expires": 5},
         },
+        # Confirmation e-mails the mail server did not take when the subscriber asked.
+        "alerts-confirmations-retry": {
+            "task": "alerts.confirmations_retry",
+            "schedule": timedelta(minutes=1),
+            "options": {"expires": 50},
+        },
         # The daily e-mail digest of the subscribers who chose it.
         "alerts-digest": {"task": "alerts.digest", "schedule": crontab(hour=7, minute=0)},
     }

@@ -7,9 +7,13 @@ all in the subscriber's language.
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +22,10 @@ from django.utils.translation import gettext as _
 from alerts.models import Subscription
 from alerts.services.messages import Alert, absolute
 from alerts.services.subscriptions import confirm_link_token, unsubscribe_link_token
+
+log = logging.getLogger(__name__)
+# A confirmation the mail server refused at subscription time is tried again for this long.
+CONFIRMATION_RETRY_WINDOW = timedelta(hours=24)
 
 
 def templated_message(
@@ -54,8 +62,38 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
                     context={"confirm_url": link}, unsubscribe=False)  # fmt: skip
 
 
-def confirmation_send(subscription: Subscription) -> None:
-    confirmation_message(subscription).send()
+def confirmation_send(subscription: Subscription, *, now: datetime) -> bool:
+    """Send the double opt-in link; True once the mail server has taken it. If it could not
+    (the server down or refusing), the subscription stays as it is, and confirmations_retry
+    tries again: the subscriber is answered either way, never with an error."""
+    try:
+        confirmation_message(subscription).send()
+    except OSError as error:  # smtplib's errors included; the address is never logged
+        log.warning("Confirmation of subscription %s not sent (%s); it will be retried",
+                    subscription.pk, error.__class__.__name__)  # fmt: skip
+        return False
+    Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
+    return True
+
+
+def confirmations_retry(*, now: datetime, limit: int = 100) -> int:
+    """Send the confirmations the mail server did not take at subscription time, for pending
+    subscriptions of the last day. Those of the last minute are left to their own request,
+    which may still be sending. Returns how many went."""
+    with transaction.atomic():
+        due = (
+            Subscription.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("service")
+            .filter(
+                channel=Subscription.Channel.EMAIL,
+                state=Subscription.State.PENDING,
+                confirmation_sent_at__isnull=True,
+                created_at__gte=now - CONFIRMATION_RETRY_WINDOW,
+                created_at__lt=now - timedelta(minutes=1),
+            )
+            .order_by("created_at")[:limit]
+        )
+        return sum(confirmation_send(subscription, now=now) for subscription in due)
 
 
 def alert_message(subscription: Subscription, alert: Alert) -> EmailMultiAlternatives:

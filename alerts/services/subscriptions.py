@@ -141,7 +141,7 @@ def subscription_create(
     if not webhook:
         from alerts.services.email import confirmation_send
 
-        transaction.on_commit(lambda: confirmation_send(subscription))
+        transaction.on_commit(lambda: confirmation_send(subscription, now=timezone.now()))
     return Created(subscription, token)
 
 

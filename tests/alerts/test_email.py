@@ -5,6 +5,8 @@ language; through Django's test backend and through a real SMTP server process."
 from __future__ import annotations
 
 import re
+import socket
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from alerts.models import Delivery, Subscription
 from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.email import confirmations_retry
 from tests.alerts.conftest import incident_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback")]
@@ -138,3 +141,40 @@ def test_the_form_cannot_flood_an_address_with_confirmations(service):
     response = subscribe(Client())
     assert response.status_code == 400 and b"unconfirmed" in response.content
     assert len(mail.outbox) == 3
+
+
+def test_a_mail_server_down_when_subscribing_delays_the_confirmation_and_loses_nothing(
+    service, smtp_server, settings, caplog
+):
+    running = settings.EMAIL_PORT
+    with socket.socket() as probe:  # a port nothing listens on: the mail server is down
+        probe.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = probe.getsockname()[1]
+    response = subscribe(Client())
+
+    assert response.status_code == 201, response.content  # answered, not a server error
+    subscription = Subscription.objects.get()
+    assert subscription.state == "pending" and subscription.confirmation_sent_at is None
+    assert "ana@example.com" not in caplog.text  # the failure is logged, never the address
+    assert "not sent" in caplog.text
+    settings.EMAIL_PORT = running  # the server is back
+    now = timezone.now()
+    assert confirmations_retry(now=now) == 0  # a minute's grace for the request's own try
+
+    later = now + timedelta(minutes=2)
+    assert confirmations_retry(now=later) == 1
+    [confirmation] = list(smtp_server)
+    assert confirmation["To"] == "ana@example.com"
+    subscription.refresh_from_db()
+    assert subscription.confirmation_sent_at == later
+    assert confirmations_retry(now=later) == 0  # sent once
+    text = confirmation.get_payload()[0].get_payload(decode=True).decode()
+    assert Client().get(link(text, "alerts/confirm")).status_code == 200
+
+
+def test_a_confirmation_sent_at_subscription_time_is_not_sent_again(service):
+    subscribe(Client())
+    assert len(mail.outbox) == 1
+    assert Subscription.objects.get().confirmation_sent_at is not None
+    assert confirmations_retry(now=timezone.now() + timedelta(minutes=2)) == 0
+    assert len(mail.outbox) == 1
