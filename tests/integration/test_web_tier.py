@@ -24,6 +24,7 @@ from tests.integration.workers import ROOT, stop, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 POOL_SIZE = 3
+APP = "web-tier-test"  # the server's connections, told apart from any other in pg_stat_activity
 
 
 def _free_port() -> int:
@@ -39,6 +40,7 @@ def web(tmp_path: Path) -> Iterator[str]:
         tmp_path, DATABASE_POOL_SIZE=str(POOL_SIZE), TRUSTED_PROXY_COUNT="1",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
     )  # fmt: skip
+    env["DATABASE_URL"] += f"?application_name={APP}"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
          "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
@@ -77,11 +79,12 @@ def _report(base: str, n: int) -> urllib.request.Request:
 
 
 def _backends() -> int:
-    """The test database's connections other than this test's own."""
+    """The server's connections to the test database."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " WHERE datname = current_database() AND application_name = %s",
+            [APP],
         )
         return int(cursor.fetchone()[0])
 
@@ -107,7 +110,8 @@ def test_pooled_connections_cut_by_postgresql_are_replaced_before_a_request_uses
     with connection.cursor() as cursor:  # what a PostgreSQL restart does to the pool's idle ones
         cursor.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " WHERE datname = current_database() AND application_name = %s",
+            [APP],
         )
         assert cursor.fetchone()[0] >= 1
 
