@@ -89,9 +89,12 @@ def aof_redis(request: pytest.FixtureRequest, tmp_path: Path, settings) -> Itera
 def test_reports_answered_2xx_survive_a_redis_kill(client, aof_redis):
     ServiceFactory(slug="twitter")
     answers: list[tuple[str, int]] = []
-    killer = threading.Timer(0.5, aof_redis.kill)
-    killer.start()
+    # From another thread, so the kill can land in the middle of a request; started once 300
+    # reports are in, so it lands while reports flow however fast the machine is.
+    killer = threading.Timer(0.02, aof_redis.kill)
     for i in range(1500):
+        if i == 300:
+            killer.start()
         report_id = str(uuid.uuid4())
         response = post_report(client, "twitter", {**BODY, "id": report_id},
                                address=f"10.{i // 250}.{i % 250}.1")  # fmt: skip
