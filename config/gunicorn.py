@@ -12,7 +12,6 @@ docs/scaling.md has the figures.
 import os
 from typing import Any
 
-bind = os.environ.get("WEB_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))  # about one per core
 worker_class = "gevent"
 # Requests one worker serves at once. Those that need PostgreSQL share its pool below.

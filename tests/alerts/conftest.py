@@ -8,6 +8,7 @@ from alerts.services.subscriptions import Created, subscription_create
 from outages.models import Incident, IncidentEvent
 from tests.alerts.receiver import Receiver, running
 from tests.factories import IncidentFactory, ServiceFactory
+from tests.ports import free_port, wait_for_port
 
 
 @pytest.fixture
@@ -50,26 +51,17 @@ def smtp_server(settings, tmp_path):  # type: ignore[no-untyped-def]
     """A real SMTP server process (aiosmtpd) on 127.0.0.1 writing each message to a Maildir;
     Django's SMTP backend points at it. Yields the Maildir."""
     import mailbox
-    import socket
     import subprocess
     import sys
-    import time
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     maildir = tmp_path / "maildir"
     process = subprocess.Popen(
         [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
          "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_for_port(port, process=process)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     try:

@@ -5,7 +5,6 @@ language; through Django's test backend and through a real SMTP server process."
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from alerts.models import Delivery, Subscription
 from alerts.services.delivery import deliveries_send, events_fan_out
 from alerts.services.email import confirmations_retry
 from tests.alerts.conftest import incident_event
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback")]
 
@@ -147,9 +147,7 @@ def test_a_mail_server_down_when_subscribing_delays_the_confirmation_and_loses_n
     service, smtp_server, settings, caplog
 ):
     running = settings.EMAIL_PORT
-    with socket.socket() as probe:  # a port nothing listens on: the mail server is down
-        probe.bind(("127.0.0.1", 0))
-        settings.EMAIL_PORT = probe.getsockname()[1]
+    settings.EMAIL_PORT = free_port()  # nothing listens there: the mail server is down
     response = subscribe(Client())
 
     assert response.status_code == 201, response.content  # answered, not a server error

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -27,16 +26,11 @@ from reports.models import Report
 from tests.conftest import drain_all
 from tests.factories import ServiceFactory
 from tests.integration.workers import ROOT
+from tests.ports import free_port, wait_for_port
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total, post_report
 
 pytestmark = pytest.mark.services
 BODY = {"platform": "web", "problem": "login", "country": "US"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class AofRedis:
@@ -45,7 +39,7 @@ class AofRedis:
 
     def __init__(self, directory: Path, *, unix: bool = False) -> None:
         self.directory = directory
-        self.port = _free_port()
+        self.port = free_port()
         self.socket = directory / "redis.sock"
         self.url = f"unix://{self.socket}?db=0" if unix else f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -116,7 +110,7 @@ def test_reports_answered_2xx_survive_a_redis_kill(client, aof_redis):
 @pytest.mark.django_db
 def test_intake_falls_back_to_the_database_when_redis_is_down(client, settings):
     settings.INTAKE_BUFFER = "redis"
-    settings.REDIS_URL = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     ServiceFactory(slug="twitter")
 
     response = post_report(client, "twitter", BODY)
@@ -127,11 +121,11 @@ def test_intake_falls_back_to_the_database_when_redis_is_down(client, settings):
 
 
 def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": str(Path(sys.executable).parent),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{_free_port()}/outages",
-        "REDIS_URL": f"redis://127.0.0.1:{_free_port()}/0",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{free_port()}/outages",
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
         "VAR_DIR": str(tmp_path),
     }
     server = subprocess.Popen(
@@ -140,7 +134,7 @@ def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
         cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        _wait_for_port(port)
+        wait_for_port(port, process=server)
         answers = [_post(port, {**BODY, "id": str(uuid.uuid4())}) for _ in range(5)]
     finally:
         server.terminate()
@@ -151,16 +145,6 @@ def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
         assert int(headers["Retry-After"]) > 0
         assert headers["Content-Type"] == "application/problem+json"
         assert json.loads(body)["type"] == "urn:problem:unavailable"
-
-
-def _wait_for_port(port: int) -> None:
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start")
 
 
 def _post(port: int, body: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
