@@ -96,6 +96,7 @@ def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tm
     finally:
         stop(worker)
 
+    assert redis_client.xlen(f"{STREAM}:dead") == 0, "a good report was set aside as unstorable"
     assert Report.objects.count() == total
     assert bucket_total() == total
     assert_buckets_match_raw_reports()

@@ -23,6 +23,9 @@ def worker_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.REDIS_URL,
         "VAR_DIR": str(tmp_path),
         "SIMULATE_LIVE_TRAFFIC": "false",
+        # The tests' reports are dated years back (2022's story); the embedded beat's hourly
+        # privacy retention (minute 41) would delete them mid-test, the data, not the drain.
+        "REPORT_RETENTION_DAYS": "36500",
     }
     env.update(extra)
     return env
