@@ -70,7 +70,8 @@ def _window(limit: tuple[int, int], now: datetime) -> tuple[int, int]:
 
 
 _ADMIT_SCRIPT = """
--- KEYS: idempotency, fingerprint rate, network rate, dedupe, stream
+-- KEYS: idempotency, fingerprint rate, network rate, dedupe, stream, dedupe before midnight
+--       (the dedupe key again when there is none)
 -- ARGV: digest, idempotency ttl, fingerprint limit, network limit, rate ttl, dedupe ttl, row
 local prior = redis.call('GET', KEYS[1])
 if prior then
@@ -83,7 +84,8 @@ local n = redis.call('INCR', KEYS[3])
 if n == 1 then redis.call('EXPIRE', KEYS[3], ARGV[5]) end
 if f > tonumber(ARGV[3]) or n > tonumber(ARGV[4]) then return {'limited', 0} end
 local counted = 0
-if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[6]) then counted = 1 end
+if (KEYS[6] == KEYS[4] or redis.call('EXISTS', KEYS[6]) == 0)
+    and redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[6]) then counted = 1 end
 redis.call('XADD', KEYS[5], '*', 'r', ARGV[7], 'c', counted)
 redis.call('SET', KEYS[1], counted .. ARGV[1], 'EX', ARGV[2])
 return {'accepted', counted}
@@ -151,15 +153,19 @@ class RedisBuffer:
             reply = conn.read_response()
         return reply
 
-    def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
+    def admit(self, row: ReportRow, *, now: datetime, earlier: str | None = None) -> Outcome:
+        """Rate-limit, dedupe and append `row`. `earlier` is the reporter's fingerprint before
+        midnight, whose dedupe window, if still open, holds too."""
         fp_window, fp_left = _window(self.limits.fingerprint, now)
         net_window, net_left = _window(self.limits.network, now)
+        dedupe = _dedupe_key(row, row.fingerprint)
         keys = [
             f"intake:id:{row.id}",
             f"intake:rate:f:{row.fingerprint}:{fp_window}",
             f"intake:rate:n:{row.network}:{net_window}",
-            f"intake:dedupe:{row.service_id}:{row.kind}:{row.fingerprint}",
+            dedupe,
             self.stream,
+            _dedupe_key(row, earlier) if earlier else dedupe,
         ]
         args = [
             row.content_digest(),
@@ -201,7 +207,7 @@ class DatabaseBuffer:
         self.limits = limits
         self.prior_sql = self._PRIOR.format(reports=Report._meta.db_table)
 
-    def admit(self, row: ReportRow, *, now: datetime) -> Outcome:
+    def admit(self, row: ReportRow, *, now: datetime, earlier: str | None = None) -> Outcome:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(self.prior_sql, [adapt(row.id)])
             prior = cursor.fetchone()
@@ -222,10 +228,26 @@ class DatabaseBuffer:
                     limited = max(limited, left)
             if limited:
                 return Outcome(Verdict.LIMITED, retry_after=limited)
-            dedupe = f"intake:dedupe:{row.service_id}:{row.kind}:{row.fingerprint}"
-            counted = _bump(cursor, dedupe, now + self.limits.dedupe, now) == 1
+            counted = not (earlier and _live(cursor, _dedupe_key(row, earlier), now))
+            if counted:
+                dedupe = _dedupe_key(row, row.fingerprint)
+                counted = _bump(cursor, dedupe, now + self.limits.dedupe, now) == 1
             report_store_batch(rows=[row.with_counted(counted)])
         return Outcome(Verdict.ACCEPTED, counted=counted)
+
+
+def _dedupe_key(row: ReportRow, fingerprint: str) -> str:
+    return f"intake:dedupe:{row.service_id}:{row.kind}:{fingerprint}"
+
+
+def _live(cursor: CursorWrapper, key: str, now: datetime) -> bool:
+    """Whether `key` exists and has not expired."""
+    table = IntakeKey._meta.db_table
+    cursor.execute(
+        f"SELECT 1 FROM {table} WHERE key = %s AND expires_at > %s",  # noqa: S608
+        [key, adapt(now)],
+    )
+    return cursor.fetchone() is not None
 
 
 def _bump(cursor: CursorWrapper, key: str, expires_at: datetime, now: datetime) -> int:

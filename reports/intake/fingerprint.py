@@ -36,6 +36,20 @@ def fingerprints_for(*, address: str, user_agent: str, now: datetime) -> Fingerp
     )
 
 
+def reporter_before_midnight(
+    *, address: str, user_agent: str, now: datetime, window: timedelta
+) -> str | None:
+    """The reporter's fingerprint under the previous UTC day's salt, if `window` before `now`
+    falls on that day (the first minutes after midnight); else None.
+
+    A window (the dedupe window) that began before midnight must still hold after it, though
+    the same person's fingerprint changed with the salt."""
+    earlier = (now - window).date()
+    if earlier == now.date():
+        return None
+    return _keyed_hash(salt_for_day(earlier), f"{address}\n{user_agent}")
+
+
 def network_prefix(address: str) -> str:
     """The /24 of an IPv4 address or the /48 of an IPv6 one: roughly one subscriber network."""
     octets = address.split(".")
@@ -63,7 +77,8 @@ def salt_for_day(day: date) -> bytes:
     salt = _salts.get(day)
     if salt is None:
         salt = _salt_load_or_create(day)
-        _salts.clear()  # keep only the current day's salt in memory
+        if len(_salts) >= 2:  # keep today's and yesterday's salts in memory, no more
+            del _salts[min(_salts)]
         _salts[day] = salt
     return salt
 

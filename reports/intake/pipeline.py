@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
+from django.conf import settings
 from django.db import DatabaseError
 from prometheus_client import Counter
 
@@ -23,7 +24,7 @@ from reports.intake.buffer import (
     primary_buffer,
 )
 from reports.intake.errors import Rejected, RejectReason
-from reports.intake.fingerprint import fingerprints_for
+from reports.intake.fingerprint import fingerprints_for, reporter_before_midnight
 from reports.intake.request import ReportRequest, parse_report
 from reports.rows import ReportRow
 
@@ -67,7 +68,11 @@ def report_intake(
             fingerprint=fingerprints.reporter, network=fingerprints.network,
             agent=fingerprints.agent,
         )  # fmt: skip
-        outcome = _buffer(row, now=now)
+        earlier = reporter_before_midnight(
+            address=client.address, user_agent=client.user_agent, now=now,
+            window=settings.INTAKE_DEDUPE_WINDOW,
+        )  # fmt: skip
+        outcome = _buffer(row, now=now, earlier=earlier)
     except DatabaseError as error:
         logger.error("Intake unavailable: %s", error.__class__.__name__)
         rejection = Rejected(
@@ -91,13 +96,13 @@ def _accepted_counter(status: str, source: str) -> Counter:
     return metrics.intake_accepted.labels(status, source)
 
 
-def _buffer(row: ReportRow, *, now: datetime) -> Outcome:
+def _buffer(row: ReportRow, *, now: datetime, earlier: str | None) -> Outcome:
     try:
-        return primary_buffer().admit(row, now=now)
+        return primary_buffer().admit(row, now=now, earlier=earlier)
     except BufferUnavailable:
         # Redis is down: the same rules and the same idempotent insert, straight to the database.
         metrics.intake_fallbacks.inc()
-        return fallback_buffer().admit(row, now=now)
+        return fallback_buffer().admit(row, now=now, earlier=earlier)
 
 
 def _verdict(outcome: Outcome, request: ReportRequest) -> Accepted:

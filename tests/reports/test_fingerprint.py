@@ -1,13 +1,16 @@
-"""network_prefix reads dotted quads itself (the hot path) and must agree with ipaddress."""
+"""network_prefix reads dotted quads itself (the hot path) and must agree with ipaddress; the
+reporter's fingerprint of the day before is given only just after midnight."""
 
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reports.intake.fingerprint import network_prefix
+from reports.intake.fingerprint import fingerprints_for, network_prefix, reporter_before_midnight
 
 
 def _by_ipaddress(address: str) -> str:
@@ -43,3 +46,18 @@ def test_it_agrees_with_ipaddress_on_dotted_strings(parts):
 @given(st.ip_addresses())
 def test_it_agrees_with_ipaddress_on_any_address(ip):
     assert network_prefix(str(ip)) == _by_ipaddress(str(ip))
+
+
+@pytest.mark.django_db
+def test_the_fingerprint_before_midnight_is_given_only_while_a_window_may_span_it():
+    person = {"address": "198.51.100.20", "user_agent": "phone"}
+    midnight, window = datetime(2026, 11, 25, tzinfo=UTC), timedelta(minutes=15)
+    yesterday = fingerprints_for(**person, now=midnight - timedelta(minutes=1)).reporter
+
+    def before_midnight(now: datetime) -> str | None:
+        return reporter_before_midnight(**person, now=now, window=window)
+
+    assert before_midnight(midnight) == yesterday
+    assert before_midnight(midnight + timedelta(minutes=14, seconds=59)) == yesterday
+    assert before_midnight(midnight + timedelta(minutes=15)) is None
+    assert before_midnight(midnight - timedelta(minutes=1)) is None  # the same day's salt

@@ -4,6 +4,7 @@ and the Redis stream drained by the bucketing consumer. Both must answer alike."
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -11,12 +12,17 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from outages.models import MinuteBucket
+from outages.vocabulary import Source
+from reports.intake.fingerprint import fingerprints_for
+from reports.intake.pipeline import Client, report_intake
 from reports.models import Report
 from tests.factories import ServiceFactory
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total, post_report
 
 pytestmark = pytest.mark.django_db
 VALID = {"platform": "web", "problem": "login", "country": "FR"}
+MIDNIGHT = datetime(2026, 11, 25, tzinfo=UTC)
+NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a clock far from midnight: one salt
 
 
 @pytest.fixture
@@ -261,19 +267,35 @@ def test_the_database_buffer_forgets_its_keys_once_expired(client, service, data
     assert intake_keys_expire(now=timezone.now() + timedelta(hours=2)) == 3
 
 
+def _report(person, now):
+    return report_intake(data=VALID, service_slug="twitter", source=Source.API, client=person,
+                         now=now)  # fmt: skip
+
+
 def test_a_person_counts_again_once_the_dedupe_window_has_passed(service, database_buffer):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from outages.vocabulary import Source
-    from reports.intake.pipeline import Client, report_intake
-
     person = Client(address="198.51.100.20", user_agent="phone")
-    start = timezone.now()
+    counted = [_report(person, NOON + timedelta(minutes=m)).counted for m in (0, 5, 14, 16, 20)]
+    assert counted == [True, False, False, True, False]
 
-    def report(minutes):
-        return report_intake(data=VALID, service_slug="twitter", source=Source.API,
-                             client=person, now=start + timedelta(minutes=minutes))  # fmt: skip
 
-    assert [report(m).counted for m in (0, 5, 14, 16, 20)] == [True, False, False, True, False]
+def test_a_window_open_at_midnight_still_holds_after_it(service, settle):
+    """The fingerprint's salt changes at midnight UTC; a person's window must not."""
+    person = Client(address="198.51.100.20", user_agent="phone")
+    before, after = MIDNIGHT - timedelta(minutes=5), MIDNIGHT + timedelta(minutes=5)
+    assert _fingerprint(person, before) != _fingerprint(person, after)
+
+    assert [_report(person, before).counted, _report(person, after).counted] == [True, False]
+    _report(Client(address="203.0.113.9", user_agent="phone"), after)  # someone else counts
+    settle()
+    assert bucket_total() == 2
+    assert_buckets_match_raw_reports()
+
+
+def test_after_midnight_the_window_still_ends_when_it_began(service, database_buffer):
+    person = Client(address="198.51.100.20", user_agent="phone")
+    counted = [_report(person, MIDNIGHT + timedelta(minutes=m)).counted for m in (-5, 5, 11, 12)]
+    assert counted == [True, False, True, False]
+
+
+def _fingerprint(person, now):
+    return fingerprints_for(address=person.address, user_agent=person.user_agent, now=now).reporter
