@@ -44,7 +44,9 @@ def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service, settle
     assert bucket.minute == report.received_at.replace(second=0, microsecond=0)
 
 
-def test_it_counts_only_the_first_problem_report_per_person_in_the_window(client, service, settle):
+def test_it_counts_only_the_first_problem_report_per_person_in_the_window(
+    client, service, settle, midday
+):
     first = post_report(client, "twitter", VALID)
     repeat = post_report(client, "twitter", {**VALID, "problem": "posting"})
     settle()
@@ -98,7 +100,7 @@ def test_the_same_id_with_another_body_is_a_conflict(client, service, settle):
     assert Report.objects.count() == 1
 
 
-def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings, settle):
+def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings, settle, midday):
     settings.INTAKE_RATE_FINGERPRINT = (2, 3600)
     ServiceFactory(slug="a"), ServiceFactory(slug="b")
     for slug in ("a", "b"):
@@ -112,7 +114,7 @@ def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settin
     assert Report.objects.count() == 2
 
 
-def test_it_rate_limits_one_network_prefix(client, service, settings, settle):
+def test_it_rate_limits_one_network_prefix(client, service, settings, settle, midday):
     settings.INTAKE_RATE_NETWORK = (2, 3600)
     for host in (1, 2):
         post_report(client, "twitter", VALID, address=f"192.0.2.{host}")
@@ -264,13 +266,12 @@ def test_the_database_buffer_forgets_its_keys_once_expired(client, service, data
 def test_a_person_counts_again_once_the_dedupe_window_has_passed(service, database_buffer):
     from datetime import timedelta
 
-    from django.utils import timezone
-
     from outages.vocabulary import Source
     from reports.intake.pipeline import Client, report_intake
+    from tests.conftest import MIDDAY
 
     person = Client(address="198.51.100.20", user_agent="phone")
-    start = timezone.now()
+    start = MIDDAY  # the 20 minutes stay in one day: one salt, one fingerprint
 
     def report(minutes):
         return report_intake(data=VALID, service_slug="twitter", source=Source.API,
