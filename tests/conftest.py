@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from urllib.parse import urlparse
 
 import pytest
 import redis as redis_lib
+import time_machine
 from django.conf import settings
 
 from reports.intake import buffer, pipeline
@@ -58,6 +60,19 @@ def _fresh_intake_state() -> Iterator[None]:
     yield
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
         cached.cache_clear()
+
+
+# Half-way through a minute, an hour and a weekday.
+MIDDAY = datetime(2026, 11, 18, 12, 30, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def midday() -> Iterator[datetime]:
+    """The clock held at MIDDAY for the whole test. For tests that let a view read the clock
+    more than once and expect the same day (fingerprint salts rotate at midnight UTC), hour
+    (rate-limit windows) or minute (buckets), wherever CI happens to run them."""
+    with time_machine.travel(MIDDAY, tick=False):
+        yield MIDDAY
 
 
 @pytest.fixture

@@ -53,7 +53,7 @@ def test_a_flag_is_recorded_and_thanked(service):
     assert (comment.open_flags, comment.state) == (1, "approved")
 
 
-def test_flags_from_one_fingerprint_count_once(service):
+def test_flags_from_one_fingerprint_count_once(service, midday):
     comment = make_comment(service, state="approved")
 
     for reason in ("spam", "abuse", "spam"):
@@ -79,7 +79,7 @@ def test_enough_flags_hide_the_comment_pending_review(client, service, settings)
     assert (entry.before["state"], entry.after["state"]) == ("approved", "flagged")
 
 
-def test_one_fingerprint_can_flag_only_so_many_comments(service, settings):
+def test_one_fingerprint_can_flag_only_so_many_comments(service, settings, midday):
     settings.COMMENTS_FLAG_RATE = (2, 3600)
     comments = [make_comment(service, state="approved") for _ in range(3)]
 

@@ -39,7 +39,9 @@ def signed_in(client: Client) -> bool:
 
 
 @pytest.fixture
-def limit(settings):
+def limit(settings, midday):
+    # Lockouts are keyed by the day's salt (moderation/security.py): at midnight UTC the same
+    # address gets a new key, so the clock stays in one day.
     settings.AXES_FAILURE_LIMIT = 3
     return 3
 

@@ -146,7 +146,7 @@ def _bucket(service, *, minutes_ago, count):
     )  # fmt: skip
 
 
-def test_the_csv_is_zero_filled_with_the_last_minute_partial(client, twitter):
+def test_the_csv_is_zero_filled_with_the_last_minute_partial(client, twitter, midday):
     _bucket(twitter, minutes_ago=0, count=4)
     _bucket(twitter, minutes_ago=30, count=7)
 
@@ -168,7 +168,7 @@ def test_the_csv_is_zero_filled_with_the_last_minute_partial(client, twitter):
 
 
 @pytest.mark.parametrize(("range_name", "slots", "seconds"), [("7d", 672, 900), ("30d", 720, 3600)])
-def test_the_json_follows_the_range(client, twitter, range_name, slots, seconds):
+def test_the_json_follows_the_range(client, twitter, midday, range_name, slots, seconds):
     _bucket(twitter, minutes_ago=0, count=2)
 
     data = client.get("/s/twitter/series.json", {"range": range_name}).json()

@@ -30,7 +30,7 @@ def _bucket(service, *, minutes_ago=0, count=1, kind="problem", country="US"):
     )  # fmt: skip
 
 
-def test_live_json_has_the_status_the_counts_and_the_chart_s_last_minutes(client, twitter):
+def test_live_json_has_the_status_the_counts_and_the_chart_s_last_minutes(client, twitter, midday):
     _bucket(twitter, count=4)
     _bucket(twitter, count=2, minutes_ago=3)
     _bucket(twitter, count=5, kind="works")
@@ -78,7 +78,7 @@ def test_live_json_sends_an_incident_s_level_and_sentence(client, twitter):
     assert ">09:05 UTC</time>" in live["sentence"]
 
 
-def test_an_unchanged_answer_is_a_304_and_a_new_report_changes_the_etag(client, twitter):
+def test_an_unchanged_answer_is_a_304_and_a_new_report_changes_the_etag(client, twitter, midday):
     first = client.get("/s/twitter/live.json")
     etag = first["ETag"]
     assert first.status_code == 200 and etag.startswith('"')

@@ -16,13 +16,13 @@ from outages.vocabulary import Source
 from reports.intake.fingerprint import fingerprints_for
 from reports.intake.pipeline import Client, report_intake
 from reports.models import Report
+from tests.conftest import MIDDAY
 from tests.factories import ServiceFactory
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total, post_report
 
 pytestmark = pytest.mark.django_db
 VALID = {"platform": "web", "problem": "login", "country": "FR"}
 MIDNIGHT = datetime(2026, 11, 25, tzinfo=UTC)
-NOON = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a clock far from midnight: one salt
 
 
 @pytest.fixture
@@ -50,7 +50,9 @@ def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service, settle
     assert bucket.minute == report.received_at.replace(second=0, microsecond=0)
 
 
-def test_it_counts_only_the_first_problem_report_per_person_in_the_window(client, service, settle):
+def test_it_counts_only_the_first_problem_report_per_person_in_the_window(
+    client, service, settle, midday
+):
     first = post_report(client, "twitter", VALID)
     repeat = post_report(client, "twitter", {**VALID, "problem": "posting"})
     settle()
@@ -104,7 +106,7 @@ def test_the_same_id_with_another_body_is_a_conflict(client, service, settle):
     assert Report.objects.count() == 1
 
 
-def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings, settle):
+def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settings, settle, midday):
     settings.INTAKE_RATE_FINGERPRINT = (2, 3600)
     ServiceFactory(slug="a"), ServiceFactory(slug="b")
     for slug in ("a", "b"):
@@ -118,7 +120,7 @@ def test_it_rate_limits_one_fingerprint_with_retry_after(client, service, settin
     assert Report.objects.count() == 2
 
 
-def test_it_rate_limits_one_network_prefix(client, service, settings, settle):
+def test_it_rate_limits_one_network_prefix(client, service, settings, settle, midday):
     settings.INTAKE_RATE_NETWORK = (2, 3600)
     for host in (1, 2):
         post_report(client, "twitter", VALID, address=f"192.0.2.{host}")
@@ -274,7 +276,7 @@ def _report(person, now):
 
 def test_a_person_counts_again_once_the_dedupe_window_has_passed(service, database_buffer):
     person = Client(address="198.51.100.20", user_agent="phone")
-    counted = [_report(person, NOON + timedelta(minutes=m)).counted for m in (0, 5, 14, 16, 20)]
+    counted = [_report(person, MIDDAY + timedelta(minutes=m)).counted for m in (0, 5, 14, 16, 20)]
     assert counted == [True, False, False, True, False]
 
 
