@@ -7,9 +7,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import (  # type: ignore[attr-defined]  # (not in its fields.pyi)
-    LazyTypedChoiceField,
-)
 
 from alerts.models import Subscription
 from outages.vocabulary import Platform, Problem
@@ -29,8 +26,8 @@ class NotifyForm(forms.Form):
                                  choices=[("", _("Any"))] + list(Platform.choices))  # fmt: skip
     problem = forms.ChoiceField(label=_("Only for problem"), required=False,
                                 choices=[("", _("Any"))] + list(Problem.choices))  # fmt: skip
-    country = LazyTypedChoiceField(label=_("Only in country"), required=False,
-                                   choices=[("", _("Any"))] + list(countries))  # fmt: skip
+    country = forms.ChoiceField(label=_("Only in country"), required=False,
+                                choices=lambda: [("", _("Any")), *countries])  # fmt: skip
 
     daily_digest = forms.BooleanField(
         label=_("E-mail: one daily digest instead of a message per change"), required=False

@@ -169,6 +169,21 @@ def test_french_pages_name_vocabulary_and_countries_in_french(client, incident):
     assert "Pays: plusieurs pays" in page
 
 
+def test_the_notify_form_rendered_once_per_language_follows_the_language(client, twitter):
+    """Its fields are rendered once per process and language (alerts/templatetags/alerts.py),
+    country names included (they were English on French pages, fixed at import)."""
+
+    def notify_form(language):
+        page = client.get("/s/twitter/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return page[page.index('id="notify"') :]
+
+    english = ("Only in country", "United States")
+    french = ("Seulement dans le pays", "États-Unis")
+    for language, (label, country) in [("en", english), ("fr", french), ("en", english)]:
+        form = notify_form(language)
+        assert label in form and f'<option value="US">{country}' in form
+
+
 def test_summaries_speak_the_active_language(incident):
     with translation.override("fr"):
         summary = summaries.incident_summary(incident)
