@@ -1,4 +1,4 @@
-"""Drive a URL with wrk (16 connections) and return what the server did with it.
+"""Drive a URL with wrk (16 connections unless told) and return what the server did with it.
 
 Every request is a report POST from a distinct reporter (bench/wrk/report.lua), also to the
 bare view, so both sides receive the same bytes.
@@ -43,17 +43,18 @@ class Load:
 def wrk(
     name: str, base_url: str, path: str, *, slugs: list[str], seconds: float,
     servers: dict[str, int], warmup: float = 0.0, script: Path = SCRIPT,
+    connections: int = CONNECTIONS,
 ) -> Load:  # fmt: skip
     """Load for `seconds` (after `warmup` seconds of the same); CPU is counted per server,
     each a root pid with its children (gunicorn's workers, say). `script`: report POSTs
     (`slugs` are its arguments), or GET_SCRIPT (`slugs` are extra request headers)."""
     if warmup:
-        _run(base_url, path, slugs, warmup, script)
+        _run(base_url, path, slugs, warmup, script, connections)
     cpu_before = {name: cpu_seconds(descendants(root)) for name, root in servers.items()}
     foreign = ForeignCpu()
     foreign.start()
     started = time.monotonic()
-    result = _run(base_url, path, slugs, seconds, script)
+    result = _run(base_url, path, slugs, seconds, script, connections)
     if time.monotonic() - started < seconds:
         raise RuntimeError(f"wrk ended early: {result}")
     other_cores = foreign.cores()
@@ -76,11 +77,12 @@ def wrk(
 
 
 def _run(
-    base_url: str, path: str, slugs: list[str], seconds: float, script: Path = SCRIPT
-) -> dict[str, int]:
+    base_url: str, path: str, slugs: list[str], seconds: float, script: Path = SCRIPT,
+    connections: int = CONNECTIONS,
+) -> dict[str, int]:  # fmt: skip
     argv = [
-        "wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{round(seconds)}s", "-s", str(script),
-        base_url, "--", path, *slugs,
+        "wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{round(seconds)}s",
+        "-s", str(script), base_url, "--", path, *slugs,
     ]  # fmt: skip
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 30)
     for line in out.stdout.splitlines():

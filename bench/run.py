@@ -5,7 +5,8 @@
 3. Freshness, 2xx to bucket, under the intake load with Celery draining (bench/freshness.py).
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
-5. The public pages (bench/pages.py; `BENCH_ONLY=pages`).
+5. The public pages (bench/pages.py; `BENCH_ONLY=pages`), then reports beside service page
+   views on the same web workers (bench/mixed.py; `BENCH_ONLY=mixed`).
 6. The embeddable reads: sizes, and warm req/s vs a static file (bench/edge.py;
    `BENCH_ONLY=edge`).
 7. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
@@ -37,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import bursts, detection, edge, pages, report, servers  # noqa: E402
+from bench import bursts, detection, edge, mixed, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -133,9 +134,11 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         },
     }
 
-    if os.environ.get("BENCH_ONLY") == "pages":  # bar 5 alone, for quick iterations
+    if os.environ.get("BENCH_ONLY") in ("pages", "mixed"):  # bar 5 alone, for quick iterations
         step("pages: service page of a busy service, home with 500 services, transfer sizes")
         results["pages"] = pages.measure(static_root=workdir / "static")
+        if os.environ.get("BENCH_ONLY") == "mixed":
+            results["mixed"] = measure_mixed(env, logs)
         return results
     if os.environ.get("BENCH_ONLY") == "edge":  # bar 6 alone
         results["edge"] = measure_edge(env, logs)
@@ -183,6 +186,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     results["buckets_match_reports"] = buckets_match_reports()
     step("pages: service page of a busy service, home with 500 services, transfer sizes")
     results["pages"] = pages.measure(static_root=workdir / "static")
+    results["mixed"] = measure_mixed(env, logs)
     results["edge"] = measure_edge(env, logs)
     if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
         return results
@@ -191,6 +195,18 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
     results["bursts"] = bursts.measure()
     return results
+
+
+def measure_mixed(env: dict[str, str], logs: Path) -> list[mixed.Mix]:
+    step("mixed: reports beside service page views on the same workers, gevent and gthread")
+    found = []
+    for worker_class, workers in (("gevent", "gevent x2"), ("gthread", "gthread 2x16")):
+        with servers.gunicorn(env, logs, name=f"gunicorn-mixed-{worker_class}",
+                              worker_class=worker_class) as (_web, url):  # fmt: skip
+            page = f"/s/{pages.BUSY}/"
+            found.append(mixed.measure(url, workers=workers, slugs=SERVICES, page=page,
+                                       seconds=WRK_SECONDS / 2))  # fmt: skip
+    return found
 
 
 def measure_edge(env: dict[str, str], logs: Path) -> edge.Result:
@@ -229,8 +245,8 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
-    if os.environ.get("BENCH_ONLY") == "pages":
-        print(report.table(pages.rows(results["pages"])))
+    if os.environ.get("BENCH_ONLY") in ("pages", "mixed"):
+        print(report.table(pages.rows(results["pages"]) + mixed.rows(results.get("mixed", []))))
         return 0
     if os.environ.get("BENCH_ONLY") == "intake":
         print(report.table(report.intake_rows(results)))
@@ -238,7 +254,8 @@ def main() -> int:
     if os.environ.get("BENCH_ONLY") == "edge":
         print(report.table(edge.rows(results["edge"])))
         return 0
-    rows = report.rows(results) + pages.rows(results["pages"]) + edge.rows(results["edge"])
+    rows = report.rows(results) + pages.rows(results["pages"]) + mixed.rows(results["mixed"])
+    rows += edge.rows(results["edge"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
     if "bursts" in results:
