@@ -151,22 +151,24 @@ def series_with_band(
     narrowed = {segment[0]: segment[1]} if segment else {}
     if problem:
         narrowed["problem"] = problem
-    rows = (
-        MinuteBucket.objects.filter(
-            service_id=service_id,
-            kind=Kind.PROBLEM,
-            minute__gte=start,
-            minute__lt=end,
-            **narrowed,
-        )  # fmt: skip
-        .values("minute")
-        .annotate(total=Sum("count"))
-        .values_list("minute", "total")
-    )
     slots = int(span.total_seconds()) // step
-    counts = np.zeros(slots, dtype=np.int64)
-    for minute, total in rows:
-        counts[int((minute - start).total_seconds()) // step] += total
+    partial = end - resolution  # the interval now falls in
+    if intervals is None:
+        # A whole range's counts (a day of a busy service: ~10,000 buckets) are most of a
+        # service page's time; its complete intervals are kept briefly, the one now falls in
+        # is read afresh.
+        shown = ":".join(segment) if segment else "all"
+        cache_key = f"series:{service_id}:{range_name}:{shown}:{problem or ''}:{partial:%Y%m%d%H%M}"
+        complete: np.ndarray = cache.get_or_set(  # type: ignore[assignment]  # (never None)
+            cache_key,
+            lambda: _interval_counts(service_id, start, partial, step, narrowed),
+            SERIES_CACHE_SECONDS,
+        )
+        counts = np.concatenate(
+            [complete, _interval_counts(service_id, partial, end, step, narrowed)]
+        )
+    else:
+        counts = _interval_counts(service_id, start, end, step, narrowed)
     key = SeriesKey(service_id, *segment) if segment else SeriesKey(service_id, Dimension.ALL, "")
     baseline = baseline if baseline is not None and not segment else baseline_of(key=key, at=end)
     minutes = start.timestamp() + 60.0 * np.arange(slots * step // 60)
@@ -189,6 +191,28 @@ def series_with_band(
         upper=np.round(expected + DEFAULT_CONFIG.band_z * sd, 2).tolist(),
         resolution=resolution,
     )
+
+
+def _interval_counts(
+    service_id: int, start: datetime, end: datetime, step: int, narrowed: dict[str, str]
+) -> np.ndarray:
+    """Problem reports per interval of `step` seconds from start to end."""
+    rows = (
+        MinuteBucket.objects.filter(
+            service_id=service_id,
+            kind=Kind.PROBLEM,
+            minute__gte=start,
+            minute__lt=end,
+            **narrowed,
+        )  # fmt: skip
+        .values("minute")
+        .annotate(total=Sum("count"))
+        .values_list("minute", "total")
+    )
+    counts = np.zeros(int((end - start).total_seconds()) // step, dtype=np.int64)
+    for minute, total in rows:
+        counts[int((minute - start).total_seconds()) // step] += total
+    return counts
 
 
 def incidents_of_service(*, service_id: int, limit: int = 20) -> list[Incident]:
@@ -229,6 +253,7 @@ def breakdown(*, service_id: int, since: datetime, until: datetime) -> dict[str,
 
 
 BREAKDOWN_CACHE_SECONDS = 30
+SERIES_CACHE_SECONDS = 30  # a late report reaches a complete interval's count within this
 
 
 def breakdown_cached(*, service_id: int, since: datetime, now: datetime) -> dict[str, Counter[str]]:

@@ -65,6 +65,24 @@ def test_live_points_sit_on_the_page_chart_s_grid(twitter):
         assert figure["data"][0]["dx"] == live["dx"]
 
 
+def test_a_whole_range_keeps_its_complete_minutes_briefly_and_reads_the_current_one_afresh(
+    twitter, midday, django_assert_num_queries
+):
+    _bucket(twitter, count=3, minutes_ago=2)
+    first = selectors.series_with_band(service_id=twitter.id, end=midday)
+    _bucket(twitter, count=4)  # the current minute: shown at once
+    _bucket(twitter, count=5, minutes_ago=2, country="GB")  # a late one in a complete minute
+    with django_assert_num_queries(2):  # the baseline and the current minute, no more
+        second = selectors.series_with_band(service_id=twitter.id, end=midday)
+    assert (first.counts[-3:], second.counts[-3:]) == ([3, 0, 0], [3, 0, 4])
+
+    later = selectors.series_with_band(service_id=twitter.id, end=midday + timedelta(minutes=1))
+    assert later.counts[-4:] == [8, 0, 4, 0]  # a new minute, a new read of the whole range
+    narrowed = selectors.series_with_band(service_id=twitter.id, end=midday,
+                                          segment=("country", "FR"))  # fmt: skip
+    assert narrowed.counts[-3:] == [0, 0, 0]  # each segment is kept apart
+
+
 def test_live_json_sends_an_incident_s_level_and_sentence(client, twitter):
     now = timezone.now()
     Incident.objects.create(
