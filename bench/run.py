@@ -205,7 +205,7 @@ def measure_mixed(env: dict[str, str], logs: Path) -> list[mixed.Mix]:
                               worker_class=worker_class) as (_web, url):  # fmt: skip
             page = f"/s/{pages.BUSY}/"
             found.append(mixed.measure(url, workers=workers, slugs=SERVICES, page=page,
-                                       seconds=WRK_SECONDS / 2))  # fmt: skip
+                                       seconds=WRK_SECONDS))  # fmt: skip
     return found
 
 
