@@ -27,6 +27,9 @@ intake_fallbacks = Counter(
     "outages_intake_buffer_fallbacks", "Reports written to the database because Redis was down"
 )
 drain_stored = Counter("outages_drain_reports", "Stream entries stored by the bucketing consumer")
+cache_unavailable = Counter(
+    "outages_cache_unavailable", "Cache calls answered as misses because Redis was unreachable"
+)
 drain_dead = Counter("outages_drain_dead_letters", "Stream entries set aside as unstorable")
 
 

@@ -153,8 +153,10 @@ REDIS_URL = env.str("REDIS_URL", default="") if not PRODUCTION else env_required
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "common.cache.RedisCache",  # Django's, one client per pool
-            "LOCATION": REDIS_URL,
+            "BACKEND": "common.cache.RedisCache",  # Django's, one client per pool, reads as
+            "LOCATION": REDIS_URL,  # empty while Redis is unreachable (common/cache.py)
+            # Short timeouts: a Redis that does not answer costs a page one second, not minutes.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:

@@ -158,3 +158,31 @@ def _post(port: int, body: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+@pytest.mark.django_db
+def test_pages_keep_answering_through_a_redis_kill_and_use_the_cache_again_after(
+    client, settings, tmp_path, monkeypatch
+):
+    from common import cache as cache_module
+
+    ServiceFactory(slug="twitter", name="Twitter")
+    server = AofRedis(tmp_path)
+    server.start()
+    monkeypatch.setattr(cache_module, "RETRY_SECONDS", 0.0)  # try Redis again at once
+    settings.CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": server.url}}
+    cached = redis.Redis.from_url(server.url)
+    try:
+        assert client.get("/s/twitter/").status_code == 200
+        assert cached.dbsize() > 0  # the page filled the cache
+        server.kill()
+        for path in ("/s/twitter/", "/", "/api/v1/services/twitter", "/badge/twitter.svg"):
+            assert client.get(path).status_code == 200, path
+        server.start()  # replays its append-only file
+        cached.flushdb()
+        assert client.get("/s/twitter/").status_code == 200
+        assert cached.dbsize() > 0  # back in use
+    finally:
+        cache_module._down_until.clear()
+        if server.process and server.process.poll() is None:
+            server.kill()
