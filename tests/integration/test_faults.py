@@ -136,6 +136,7 @@ def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
     try:
         wait_for_port(port, process=server)
         answers = [_post(port, {**BODY, "id": str(uuid.uuid4())}) for _ in range(5)]
+        ready = _readyz(port)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -145,6 +146,15 @@ def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
         assert int(headers["Retry-After"]) > 0
         assert headers["Content-Type"] == "application/problem+json"
         assert json.loads(body)["type"] == "urn:problem:unavailable"
+    assert ready[0] == 503 and ready[1]["status"] == "unavailable"  # out of the balancer
+
+
+def _readyz(port: int) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=20) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def _post(port: int, body: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
