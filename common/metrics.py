@@ -67,9 +67,7 @@ def readyz(request: HttpRequest) -> HttpResponse:
             checks["redis"] = "ok"
         except Exception as error:
             checks["redis"] = error.__class__.__name__
-    ready = checks["database"] == "ok"
-    status = (
-        "unavailable" if not ready else "ok" if checks.get("redis", "ok") == "ok" else "degraded"
-    )
-    return JsonResponse({"status": status if ready else "unavailable", **checks},
-                        status=200 if ready else 503)  # fmt: skip
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    degraded = any(value != "ok" for value in checks.values())
+    return JsonResponse({"status": "degraded" if degraded else "ok", **checks})
