@@ -49,10 +49,10 @@ class Extras:
     bare_lean: Load  # the bare view through the intake's lean stack
 
 
-def warm_up(server: Server, paths: list[str], *, slugs: list[str]) -> None:
+def warm_up(url: str, paths: list[str], *, slugs: list[str]) -> None:
     """Imports, the salt, the slug map and the Lua script, in both workers."""
     for path in paths:
-        wrk("warmup", server.url, path, slugs=slugs, seconds=2, servers={})
+        wrk("warmup", url, path, slugs=slugs, seconds=2, servers={})
 
 
 def pair(
@@ -60,7 +60,7 @@ def pair(
     rounds: int = ROUNDS,
 ) -> Pair:  # fmt: skip
     """Bare and intake for `seconds` each, in alternating rounds."""
-    warm_up(server, [BARE_PATH, INTAKE_PATH], slugs=slugs)
+    warm_up(server.url, [BARE_PATH, INTAKE_PATH], slugs=slugs)
     runs: dict[str, list[Load]] = {BARE_PATH: [], INTAKE_PATH: []}
     entries_before = redis.xlen(stream)
     for i in range(rounds):
@@ -80,7 +80,7 @@ def pair(
 
 
 def extras(server: Server, *, slugs: list[str], seconds: float, redis: Redis) -> Extras:
-    warm_up(server, [DRF_PATH, BARE_LEAN_PATH], slugs=slugs)
+    warm_up(server.url, [DRF_PATH, BARE_LEAN_PATH], slugs=slugs)
     drf = wrk("drf", server.url, DRF_PATH, slugs=slugs, seconds=seconds, servers=server.pids)
     bare_lean = wrk("bare, lean stack", server.url, BARE_LEAN_PATH, slugs=slugs,
                     seconds=seconds, servers=server.pids)  # fmt: skip
@@ -94,5 +94,5 @@ def extras(server: Server, *, slugs: list[str], seconds: float, redis: Redis) ->
 
 
 def single(server: Server, name: str, path: str, *, slugs: list[str], seconds: float) -> Load:
-    warm_up(server, [path], slugs=slugs)
+    warm_up(server.url, [path], slugs=slugs)
     return wrk(name, server.url, path, slugs=slugs, seconds=seconds, servers=server.pids)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bench.intake import INTAKE_PATH
+from bench.intake import INTAKE_PATH, warm_up
 from bench.loadgen import GET_SCRIPT, Load, wrk
 from bench.report import Row
 
@@ -29,7 +29,7 @@ class Mix:
 
 
 def measure(base_url: str, *, workers: str, slugs: list[str], page: str, seconds: float) -> Mix:
-    wrk("warmup", base_url, INTAKE_PATH, slugs=slugs, seconds=2, servers={})
+    warm_up(base_url, [INTAKE_PATH], slugs=slugs)
     wrk("warmup", base_url, page, slugs=[], seconds=2, servers={}, script=GET_SCRIPT,
         connections=PAGE_CONNECTIONS)  # fmt: skip
     pages_alone = wrk("service pages alone", base_url, page, slugs=[], seconds=seconds,

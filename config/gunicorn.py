@@ -3,10 +3,8 @@
 
 Greenlets (gevent), not threads: a report's 2xx waits for Redis to fsync it (appendfsync
 always), and while it waits the worker serves other requests by switching greenlets, which
-costs far less than handing the GIL between OS threads. make bench measured, with both the
-bare view and intake on the same server: gthread 2x16 ran intake at 0.44-0.67 of bare
-(rounds of one run spread as widely), gevent at 0.56-0.60, and bare itself ~30% faster.
-docs/scaling.md has the figures.
+costs far less than handing the GIL between OS threads. docs/scaling.md §2 has make bench's
+figures for both worker classes.
 """
 
 import os

@@ -13,18 +13,9 @@ from outages.models import IncidentEvent
 from tests.alerts.conftest import incident_event, webhook
 from tests.alerts.receiver import Receiver, running
 from tests.factories import ServiceFactory
-from tests.integration.workers import kill_hard, start_worker, stop, worker_env
+from tests.integration.workers import kill_hard, start_worker, stop, wait_until, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def alert_env(tmp_path):  # type: ignore[no-untyped-def]
@@ -43,13 +34,13 @@ def test_a_worker_killed_mid_delivery_never_sends_twice(settings, redis_client, 
         incident_event(service)
         worker = start_worker(alert_env(tmp_path))
         try:
-            assert _wait_until(lambda: len(receiver.received) == 1, timeout=60)
+            assert wait_until(lambda: len(receiver.received) == 1, timeout=60)
             assert Delivery.objects.get().status == "sending"
         finally:
             kill_hard(worker)  # mid-request: no answer was ever read
         worker = start_worker(alert_env(tmp_path))
         try:
-            assert _wait_until(lambda: Delivery.objects.get().status == "sent", timeout=60)
+            assert wait_until(lambda: Delivery.objects.get().status == "sent", timeout=60)
             time.sleep(6)  # more dispatch rounds: nothing else goes out
         finally:
             stop(worker)
@@ -64,7 +55,7 @@ def test_a_worker_killed_mid_delivery_never_sends_twice(settings, redis_client, 
         IncidentEvent.objects.update(delivered_at=None)
         worker = start_worker(alert_env(tmp_path))
         try:
-            assert _wait_until(
+            assert wait_until(
                 lambda: not IncidentEvent.objects.filter(delivered_at=None).exists(), timeout=60
             )
             time.sleep(6)

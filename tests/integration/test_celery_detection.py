@@ -3,7 +3,6 @@ pass that opens an incident having it delivered at once (no beat running)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,20 +16,11 @@ from reports.services import report_store_batch
 from tests.alerts.conftest import webhook
 from tests.alerts.receiver import Receiver, running
 from tests.factories import ServiceFactory, report_row
-from tests.integration.workers import start_worker, stop, worker_env
+from tests.integration.workers import start_worker, stop, wait_until, worker_env
 from tests.outages.test_detection_pass import NOW, write_history
 
 SECOND = timedelta(seconds=1)
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_two_workers_run_the_shards_of_each_minute_and_open_every_incident(tmp_path):
@@ -50,7 +40,7 @@ def test_two_workers_run_the_shards_of_each_minute_and_open_every_incident(tmp_p
             ])  # fmt: skip
             now = (minute + MINUTE).isoformat()
             group(detection_pass_task.s(now, shard, 2) for shard in range(2)).apply_async()
-            assert _wait_until(
+            assert wait_until(
                 lambda m=minute: DetectionCursor.objects.filter(minute=m).count() == 2, 60
             ), f"both shards should score {minute}"
     finally:
@@ -79,7 +69,7 @@ def test_a_pass_that_opens_an_incident_has_it_sent_without_waiting_for_beat(sett
                     for j in range(60)
                 ])  # fmt: skip
                 detection_pass_task.delay((minute + MINUTE).isoformat())
-            assert _wait_until(lambda: len(receiver.received) == 1, 60)
+            assert wait_until(lambda: len(receiver.received) == 1, 60)
         finally:
             stop(worker)
     assert IncidentEvent.objects.get().delivered_at is not None

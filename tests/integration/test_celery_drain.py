@@ -11,7 +11,7 @@ from django.conf import settings
 
 from reports.models import Report
 from tests.factories import ServiceFactory, report_row
-from tests.integration.workers import kill_hard, start_worker, stop, worker_env
+from tests.integration.workers import kill_hard, start_worker, stop, wait_until, worker_env
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total
 from tests.reports.test_drain import _fill_stream
 
@@ -34,23 +34,14 @@ def _drained(client) -> bool:
     return client.xlen(STREAM) == 0 and not _consumers_pending(client)
 
 
-def _wait_until(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_worker_drains_reports_into_buckets(redis_client, tmp_path):
     service = ServiceFactory()
     _fill_stream(redis_client, [report_row(service_id=service.id, received_at=T0)
                                 for _ in range(500)])  # fmt: skip
     worker = start_worker(worker_env(tmp_path))
     try:
-        assert _wait_until(lambda: redis_client.xlen(STREAM) == 0, timeout=60)
-        assert _wait_until(lambda: Report.objects.count() == 500, timeout=10)
+        assert wait_until(lambda: redis_client.xlen(STREAM) == 0, timeout=60)
+        assert wait_until(lambda: Report.objects.count() == 500, timeout=10)
     finally:
         stop(worker)
     assert bucket_total() == 500
@@ -78,7 +69,7 @@ def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tm
         try:
             # Wait for this worker's consumer to hold a batch it has read but not acknowledged,
             # then let it run a random moment longer, so the kills land at different points.
-            assert _wait_until(
+            assert wait_until(
                 lambda s=seen: any(n not in s for n in _consumers_pending(redis_client)), timeout=60
             )
             time.sleep(random.uniform(0.0, 0.3))
@@ -92,7 +83,7 @@ def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tm
 
     worker = start_worker(env)
     try:
-        assert _wait_until(lambda: _drained(redis_client), timeout=120)
+        assert wait_until(lambda: _drained(redis_client), timeout=120)
     finally:
         stop(worker)
 
