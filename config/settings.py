@@ -338,6 +338,14 @@ COMMENTS_FLAG_RATE = (env.int("COMMENTS_FLAG_RATE", default=20), 3600)  # flags 
 COMMENTS_ON_PAGE = env.int("COMMENTS_ON_PAGE", default=50)
 COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)
 # --- Admin security and privacy (docs/privacy.md, docs/operations.md) ------------------------
+# Staff passwords (the only accounts there are): Django's four checks.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator", "MinimumLengthValidator",
+        "CommonPasswordValidator", "NumericPasswordValidator",
+    )
+]  # fmt: skip
 AUTHENTICATION_BACKENDS = [
     "moderation.security.LoginThrottleBackend",  # axes: refuses a locked-out username+address
     "django.contrib.auth.backends.ModelBackend",

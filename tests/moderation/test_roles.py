@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from moderation.roles import ADMINISTRATORS, MODERATORS, is_administrator, roles_sync
 
@@ -74,3 +75,27 @@ def test_the_roles_command_syncs_grants_and_adds_a_device(capsys):
     call_command("roles", "grant", "alice", "administrator")
     user = User.objects.get(pk=user.pk)  # a fresh permission cache
     assert user.has_perm("moderation.merge_service") and is_administrator(user)
+
+
+def test_granting_a_role_with_create_makes_the_account_with_a_checked_password(monkeypatch):
+    monkeypatch.setenv("ROLES_PASSWORD", "correct horse battery staple")
+
+    call_command("roles", "grant", "carol", "moderator", "--create", "--no-input")
+
+    carol = User.objects.get(username="carol")
+    assert carol.check_password("correct horse battery staple")
+    assert carol.is_staff and carol.has_perm("comments.moderate_comment")
+
+
+def test_granting_a_role_with_create_refuses_a_weak_password_and_creates_nothing(monkeypatch):
+    monkeypatch.setenv("ROLES_PASSWORD", "123")
+
+    with pytest.raises(CommandError, match="Password refused"):
+        call_command("roles", "grant", "dave", "moderator", "--create", "--no-input")
+
+    assert not User.objects.filter(username="dave").exists()
+
+
+def test_granting_a_role_to_an_unknown_account_says_how_to_create_it():
+    with pytest.raises(CommandError, match="--create"):
+        call_command("roles", "grant", "erin", "moderator")

@@ -1,9 +1,14 @@
-"""`manage.py roles sync | grant USER ROLE | totp-add USER`: the moderation roles."""
+"""`manage.py roles sync | grant USER ROLE [--create] | totp-add USER`: the moderation roles."""
 
 from __future__ import annotations
 
+import getpass
+import os
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,6 +26,12 @@ class Command(BaseCommand):
         grant = sub.add_parser("grant", help="Give an account a role (and admin access).")
         grant.add_argument("username")
         grant.add_argument("role", choices=sorted(ROLE_GROUPS))
+        grant.add_argument(
+            "--create", action="store_true",
+            help="Create the account if it does not exist; asks for its password (or reads"
+            " ROLES_PASSWORD with --no-input).",
+        )  # fmt: skip
+        grant.add_argument("--no-input", action="store_true", help="Never prompt.")
         totp = sub.add_parser("totp-add", help="Add a TOTP device; prints its otpauth:// URL.")
         totp.add_argument("username")
         totp.add_argument("--name", default="authenticator")
@@ -31,6 +42,8 @@ class Command(BaseCommand):
                 skipped = f" (not defined yet: {', '.join(role.missing)})" if role.missing else ""
                 self.stdout.write(f"{role.group}: {role.permissions} permissions{skipped}")
             return
+        if action == "grant" and options["create"]:
+            self._create(options["username"], prompt=not options["no_input"])
         user = self._user(options["username"])
         if action == "grant":
             roles_sync()
@@ -44,8 +57,32 @@ class Command(BaseCommand):
                 "Add this to the authenticator app (keep it secret):\n" + device.config_url
             )
 
+    def _create(self, username: str, *, prompt: bool) -> None:
+        """A new account with a password checked by the site's validators; an existing one is
+        left as it is (granting a role twice is harmless)."""
+        model = get_user_model()
+        if model.objects.filter(**{model.USERNAME_FIELD: username}).exists():
+            return
+        password = os.environ.get("ROLES_PASSWORD", "")
+        if prompt:
+            password = getpass.getpass(f"Password for {username}: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("The two passwords differ; nothing was created.")
+        if not password:
+            raise CommandError("No password given (set ROLES_PASSWORD with --no-input).")
+        user = model(**{model.USERNAME_FIELD: username})
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("Password refused: " + " ".join(error.messages)) from None
+        user.set_password(password)
+        user.save()
+        self.stdout.write(f"Account {username} created.")
+
     def _user(self, username: str):  # type: ignore[no-untyped-def]
         try:
             return get_user_model().objects.get_by_natural_key(username)
         except get_user_model().DoesNotExist:
-            raise CommandError(f"No account named {username!r}.") from None
+            raise CommandError(
+                f"No account named {username!r} (add --create to make one)."
+            ) from None
