@@ -80,4 +80,6 @@ urlpatterns = [
 ]
 
 handler404 = "common.api_errors.not_found"
+# A database or Redis that cannot be reached is a 503 with Retry-After, not a 500.
+handler500 = "common.unavailable.server_error_or_unavailable"
 urlpatterns += [path("", include("alerts.urls"))]

@@ -200,6 +200,15 @@ def test_web_runs_gunicorn_on_the_wsgi_module_without_client_addresses_in_logs(
     assert "DATABASE_POOL_SIZE" in (BASE_DIR / "config" / "gunicorn.py").read_text()
 
 
+def test_web_is_published_on_the_hosts_loopback_only(services: dict[str, Any]) -> None:
+    # The proxy in front sets X-Forwarded-Proto, which the settings trust: gunicorn itself
+    # must not be reachable from other hosts.
+    assert services["web"]["ports"] == ["127.0.0.1:${WEB_PORT:-8000}:8000"]
+    for name, service in services.items():
+        if name != "web":
+            assert not service.get("ports"), f"{name} publishes a port"
+
+
 def test_worker_and_beat_run_the_projects_celery_app(services: dict[str, Any]) -> None:
     for name, role in (("worker", "worker"), ("beat", "beat")):
         words = tokens(services[name]["command"])
