@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from reports.intake.buffer import intake_keys_expire, redis_client
+from reports.intake.buffer import intake_keys_expire, intake_keys_to_redis, redis_client
 from reports.intake.fingerprint import salt_rotate
 from reports.services import report_drain, stream_consumers_prune
 from reports.simulation import simulation_tick
@@ -22,6 +22,8 @@ def consumer_name() -> str:
 
 @shared_task(name="reports.drain", ignore_result=True)
 def report_drain_task() -> int:
+    # Redis is up if this runs: first give it the dedupe keys opened while it was not.
+    intake_keys_to_redis(client=redis_client(), now=timezone.now())
     return report_drain(
         redis=redis_client(),
         stream=settings.INTAKE_STREAM,

@@ -14,7 +14,7 @@ import redis as redis_lib
 import time_machine
 from django.conf import settings
 
-from reports.intake import buffer, pipeline
+from reports.intake import buffer, fingerprint, pipeline
 from reports.services import report_drain
 
 
@@ -57,6 +57,7 @@ def _fresh_intake_state() -> Iterator[None]:
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
         cached.cache_clear()
     pipeline.services_forget()
+    fingerprint.salts_forget()
     yield
     for cached in (buffer.primary_buffer, buffer.fallback_buffer, buffer.redis_client):
         cached.cache_clear()

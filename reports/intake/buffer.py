@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -189,7 +189,14 @@ class RedisBuffer:
 
 class DatabaseBuffer:
     """Same rules as RedisBuffer, with its keys as IntakeKey rows, in the transaction that
-    stores the report."""
+    stores the report.
+
+    As the fallback of a RedisBuffer (`drained_too`), a person's dedupe window may have opened
+    in Redis, out of reach now: a counted report of theirs already drained into the database
+    within the window holds it too. (A report still in the stream when Redis went down is not
+    seen until Redis is back; the drain then copies this buffer's dedupe keys into Redis, see
+    intake_keys_to_redis, so the window holds in both directions.)
+    """
 
     _PRIOR = "SELECT service_id, kind, platform, problem, country, subdivision, counted" \
         " FROM {reports} WHERE id = %s"  # fmt: skip
@@ -203,9 +210,14 @@ class DatabaseBuffer:
         " RETURNING key, count"
     )
 
-    def __init__(self, *, limits: Limits) -> None:
+    _COUNTED = "SELECT 1 FROM {reports} WHERE service_id = %s AND received_at > %s" \
+        " AND kind = %s AND counted AND fingerprint IN (%s, %s) LIMIT 1"  # fmt: skip
+
+    def __init__(self, *, limits: Limits, drained_too: bool = False) -> None:
         self.limits = limits
+        self.drained_too = drained_too
         self.prior_sql = self._PRIOR.format(reports=Report._meta.db_table)
+        self.counted_sql = self._COUNTED.format(reports=Report._meta.db_table)
 
     def admit(self, row: ReportRow, *, now: datetime, earlier: str | None = None) -> Outcome:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -229,11 +241,50 @@ class DatabaseBuffer:
             if limited:
                 return Outcome(Verdict.LIMITED, retry_after=limited)
             counted = not (earlier and _live(cursor, _dedupe_key(row, earlier), now))
+            if counted and self.drained_too:
+                counted = not self._counted_in_window(cursor, row, now=now, earlier=earlier)
             if counted:
                 dedupe = _dedupe_key(row, row.fingerprint)
                 counted = _bump(cursor, dedupe, now + self.limits.dedupe, now) == 1
             report_store_batch(rows=[row.with_counted(counted)])
         return Outcome(Verdict.ACCEPTED, counted=counted)
+
+    def _counted_in_window(
+        self, cursor: CursorWrapper, row: ReportRow, *, now: datetime, earlier: str | None
+    ) -> bool:
+        """Whether a stored report of this person for this service and kind was counted within
+        the dedupe window (under today's fingerprint or the one before midnight)."""
+        since = now - self.limits.dedupe
+        fingerprints = [row.fingerprint, earlier or row.fingerprint]
+        cursor.execute(self.counted_sql, [row.service_id, adapt(since), row.kind, *fingerprints])
+        return cursor.fetchone() is not None
+
+
+# Up to where intake_keys_to_redis has copied the database buffer's dedupe keys (an expiry).
+_SYNCED = "intake:dedupe-synced-until"
+
+
+def intake_keys_to_redis(*, client: redis.Redis, now: datetime) -> int:
+    """Copy into Redis the dedupe keys the database buffer opened while Redis was unreachable,
+    so that a person counted then is not counted again by Redis within their window. Each key
+    keeps the time it has left; SET NX leaves a key Redis already has alone, so copying twice
+    is harmless. Returns how many keys were copied."""
+    synced = client.get(_SYNCED)
+    query = IntakeKey.objects.filter(key__startswith="intake:dedupe:", expires_at__gt=now)
+    if synced:
+        # A minute back: keys written by a host whose clock is a little behind are not skipped.
+        since = datetime.fromtimestamp(float(synced), tz=UTC) - timedelta(minutes=1)
+        query = query.filter(expires_at__gt=since)
+    keys = list(query.values_list("key", "expires_at"))
+    if not keys:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for key, expires_at in keys:
+        # The time left, not the instant: Redis's clock may differ from this host's.
+        pipe.set(key, "1", nx=True, px=int((expires_at - now).total_seconds() * 1000))
+    pipe.set(_SYNCED, max(expires_at for _, expires_at in keys).timestamp())
+    pipe.execute()
+    return len(keys)
 
 
 def _dedupe_key(row: ReportRow, fingerprint: str) -> str:
@@ -282,4 +333,4 @@ def primary_buffer() -> RedisBuffer | DatabaseBuffer:
 
 @cache
 def fallback_buffer() -> DatabaseBuffer:
-    return DatabaseBuffer(limits=Limits.from_settings())
+    return DatabaseBuffer(limits=Limits.from_settings(), drained_too=True)

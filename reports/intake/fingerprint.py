@@ -83,6 +83,12 @@ def salt_for_day(day: date) -> bytes:
     return salt
 
 
+def salts_forget() -> None:
+    """Drop the salts kept in memory (tests: a salt whose row a rolled-back transaction took
+    with it must not outlive it here)."""
+    _salts.clear()
+
+
 def salt_rotate(*, now: datetime) -> int:
     """Make sure today's and tomorrow's salts exist; destroy salts older than yesterday.
 
