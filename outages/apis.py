@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import StrictCursorPagination
-from outages import selectors
-from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages import figures, selectors
+from outages.detection.timebuckets import MINUTE
 from outages.models import Incident, Service
 from outages.status_cache import status_summary
 from outages.vocabulary import Category, Platform, Problem
@@ -86,6 +86,12 @@ class _Status(serializers.Serializer[Any]):
     expected_15min = serializers.FloatField(source="expected")
     deviation = serializers.FloatField()
     updated_at = serializers.DateTimeField(source="minute")
+    reports_24h = serializers.IntegerField(help_text="The sum of the sparkline")
+    sparkline_start = serializers.DateTimeField(help_text="Start of the sparkline's first quarter")
+    sparkline = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Problem reports per quarter-hour, the 96 ending with the current one",
+    )
 
 
 class ServiceListApi(PublicReadApi):
@@ -133,9 +139,13 @@ class ServiceStatusApi(PublicReadApi):
             raise Http404
         status = None
         if summary.minute is not None:
+            until = figures.as_of(timezone.now())
+            line = summary.line(until=until)
             status = {"level": summary.level, "status": LEVELS[summary.level],
                       "recent": summary.recent, "expected": summary.expected,
-                      "deviation": summary.deviation, "minute": summary.minute}  # fmt: skip
+                      "deviation": summary.deviation, "minute": summary.minute,
+                      "reports_24h": figures.day_count(line), "sparkline": line,
+                      "sparkline_start": figures.spark_start(until)}  # fmt: skip
         data = {"slug": summary.slug, "name": summary.name, "status": status}
         return Response(self.OutputSerializer(data).data)
 
@@ -239,14 +249,20 @@ class ServiceBreakdownsApi(PublicReadApi):
         range_name = self.query["range"]
         service = get_object_or_404(Service, slug=slug, is_active=True)
         now = timezone.now()
-        since = floor_to_minute(now) - selectors.RANGES[range_name][0]
+        until = figures.as_of(now) + MINUTE
+        # Over 24 hours, the sparkline's quarters: the total is the 24 h count.
+        since = (
+            figures.spark_start(figures.as_of(now))
+            if range_name == "24h"
+            else until - selectors.RANGES[range_name][0]
+        )
         found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
         total = sum(found["platform"].values())
         data = {
             "slug": service.slug,
             "range": range_name,
             "since": since,
-            "until": floor_to_minute(now) + MINUTE,
+            "until": until,
             "total": total,
             **{
                 dimension: _shares(dimension, found[dimension], total)

@@ -11,8 +11,8 @@ from difflib import get_close_matches
 import numpy as np
 from django.core.cache import cache
 from django.db.models import F, Sum
-from django.db.models.functions import Coalesce
 
+from outages import figures
 from outages.detection import DEFAULT_CONFIG, Baseline
 from outages.detection.timebuckets import MINUTE, floor_to, floor_to_minute, zero_fill
 from outages.models import (
@@ -25,21 +25,12 @@ from outages.models import (
 )
 from outages.services.baselines import SEGMENT_MIN_SHARE, baseline_of
 from outages.services.series import SeriesKey
+from outages.status_cache import status_summary
 from outages.vocabulary import Kind
 
 
 def services_active() -> list[Service]:
     return list(Service.objects.filter(is_active=True))
-
-
-def service_recent_counts(*, since: datetime) -> dict[int, int]:
-    """Problem reports per service since a moment, one query for all services."""
-    rows = (
-        MinuteBucket.objects.filter(minute__gte=floor_to_minute(since), kind=Kind.PROBLEM)
-        .values("service_id")
-        .annotate(total=Coalesce(Sum("count"), 0))
-    )
-    return {row["service_id"]: row["total"] for row in rows}
 
 
 def series_for_chart(
@@ -65,7 +56,6 @@ RANGES = {  # name -> (span, resolution)
     "7d": (timedelta(days=7), timedelta(minutes=15)),
     "30d": (timedelta(days=30), timedelta(hours=1)),
 }
-RECENT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -99,6 +89,8 @@ class BandSeries:
 def service_status(
     *, service_id: int, now: datetime, baseline: Baseline | None = None
 ) -> ServiceStatus:
+    """The open incident, and the 15-minute counts and expected count as outages.figures
+    defines them (the same minutes the status summaries count)."""
     incident = (
         Incident.objects.filter(
             service_id=service_id,
@@ -108,21 +100,18 @@ def service_status(
         .order_by("dimension", "-level")
         .first()
     )
-    end = floor_to_minute(now) + MINUTE
-    counts = dict(
-        MinuteBucket.objects.filter(service_id=service_id, minute__gte=end - RECENT, minute__lt=end)
-        .values("kind")
-        .annotate(total=Sum("count"))
-        .values_list("kind", "total")
-    )
+    until = figures.as_of(now)
+    counts = figures.recent_counts(until=until, service_ids=[service_id]).get(service_id, {})
     baseline = baseline or baseline_of(key=SeriesKey(service_id, Dimension.ALL, ""), at=now)
-    times = (end - RECENT).timestamp() + 60.0 * np.arange(15)
+    expected = figures.expected_over(
+        baseline, start=figures.recent_start(until), minutes=figures.RECENT_MINUTES
+    )
     return ServiceStatus(
         level=incident.level if incident else 0,
         incident=incident,
         problems=counts.get(Kind.PROBLEM, 0),
         works=counts.get(Kind.WORKS, 0),
-        expected=float(baseline.expected(times).sum()),
+        expected=expected,
     )
 
 
@@ -257,14 +246,27 @@ SERIES_CACHE_SECONDS = 30  # a late report reaches a complete interval's count w
 
 
 def breakdown_cached(*, service_id: int, since: datetime, now: datetime) -> dict[str, Counter[str]]:
-    """breakdown() from `since` to the current minute, kept briefly: the heaviest read of the
-    service page and of the breakdowns API (a day of a busy service's buckets), which share it."""
+    """breakdown() from `since` to the last complete minute (outages.figures.as_of, so that
+    over the 24 hours its total is the 24 h count), kept briefly: the heaviest read of the
+    service page and of the breakdowns API (a day of a busy service's buckets)."""
+    until = figures.as_of(now) + MINUTE
     # Never None: the default is computed on a miss (typed as maybe None for a None default).
     return cache.get_or_set(  # type: ignore[return-value]
-        f"breakdown:{service_id}:{since:%Y%m%d%H%M}",
-        lambda: breakdown(service_id=service_id, since=since, until=floor_to_minute(now) + MINUTE),
+        f"breakdown:{service_id}:{since:%Y%m%d%H%M}:{until:%Y%m%d%H%M}",
+        lambda: breakdown(service_id=service_id, since=since, until=until),
         BREAKDOWN_CACHE_SECONDS,
     )
+
+
+def day_line(*, service_id: int, slug: str, now: datetime) -> list[int]:
+    """The service's sparkline (its 24 h count is the sum) as of the last complete minute:
+    from its status summary, the one the home row, embed and status API read; from the buckets
+    until the detection pass has first written it."""
+    until = figures.as_of(now)
+    summary = status_summary(slug=slug)
+    if summary is not None and summary.minute is not None:
+        return summary.line(until=until)
+    return figures.sparklines(service_ids=[service_id], until=until)[service_id]
 
 
 def incident_series(*, incident: Incident, now: datetime) -> list[tuple[datetime, int]]:
@@ -336,14 +338,10 @@ def services_search(*, query: str, limit: int = 10) -> list[Service]:
 
 
 def recent_reports(*, service_id: int, now: datetime) -> dict[str, int]:
-    """Problem and "works for me" reports in the last 15 minutes (the thank-you's live count)."""
-    end = floor_to_minute(now) + MINUTE
-    counts = dict(
-        MinuteBucket.objects.filter(service_id=service_id, minute__gte=end - RECENT, minute__lt=end)
-        .values("kind")
-        .annotate(total=Sum("count"))
-        .values_list("kind", "total")
-    )
+    """Problem and "works for me" reports in the 15 minutes ending with the one in progress
+    (the thank-you's live count: it includes the report just sent)."""
+    until = floor_to_minute(now)
+    counts = figures.recent_counts(until=until, service_ids=[service_id]).get(service_id, {})
     return {"problems": counts.get(Kind.PROBLEM, 0), "works": counts.get(Kind.WORKS, 0)}
 
 
@@ -361,8 +359,9 @@ COUNTRY_PRIOR_SHARE = SEGMENT_MIN_SHARE
 
 @dataclass(frozen=True)
 class RegionRow:
-    """One service's problem reports from one country in the last 15 minutes, against what
-    that country usually sends: the service's expected count times the country's share."""
+    """One service's problem reports from one country over the 15-minute count's minutes
+    (outages.figures), against what that country usually sends: the service's expected count
+    times the country's share."""
 
     service: Service
     count: int
@@ -381,18 +380,11 @@ class RegionRow:
 
 
 def region_ranking(*, country: str, now: datetime, limit: int = 50) -> list[RegionRow]:
-    """Services with problem reports from the country in the last 15 minutes, most unusual
-    first. Three queries whatever the number of services: the counts, the services with
+    """Services with problem reports from the country over the 15-minute count's minutes,
+    most unusual first. Three queries whatever the number of services: the counts, the services with
     their status (expected count, written by the detection pass) and the country's shares."""
-    end = floor_to_minute(now) + MINUTE
-    counts = dict(
-        MinuteBucket.objects.filter(
-            minute__gte=end - RECENT, minute__lt=end, kind=Kind.PROBLEM, country=country
-        )
-        .values("service_id")
-        .annotate(total=Sum("count"))
-        .values_list("service_id", "total")
-    )
+    found = figures.recent_counts(until=figures.as_of(now), country=country, kind=Kind.PROBLEM)
+    counts = {service_id: kinds[Kind.PROBLEM] for service_id, kinds in found.items()}
     if not counts:
         return []
     services = Service.objects.filter(id__in=counts, is_active=True).select_related("status")

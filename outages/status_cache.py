@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from outages import figures
 from outages.models import Service, ServiceStatus
 
 KEY = "status:"
@@ -45,7 +46,8 @@ class StatusSummary:
     expected: float = 0.0  # what the baseline expects over them
     deviation: float = 0.0
     minute: datetime | None = None  # None: the detection pass has not written it yet
-    sparkline: tuple[int, ...] = ()
+    sparkline: tuple[int, ...] = ()  # as stored: read it through `line`
+    sparkline_end: datetime | None = None
     version: str = field(default="", compare=False)
 
     @classmethod
@@ -55,10 +57,15 @@ class StatusSummary:
             summary = replace(
                 summary, level=status.level, recent=status.recent, expected=status.expected,
                 deviation=status.deviation, minute=status.minute,
-                sparkline=tuple(status.sparkline),
+                sparkline=tuple(status.sparkline), sparkline_end=status.sparkline_end,
             )  # fmt: skip
         digest = hashlib.blake2b(repr(summary).encode(), digest_size=8).hexdigest()
         return replace(summary, version=digest)
+
+    def line(self, *, until: datetime) -> list[int]:
+        """The sparkline as of `until` (outages.figures.as_of): a quiet service's row is not
+        rewritten every quarter, so its stored line is moved to the current quarter here."""
+        return figures.sparkline_shift(self.sparkline, self.sparkline_end, until)
 
 
 def status_summary(*, slug: str) -> StatusSummary | None:

@@ -96,16 +96,16 @@ def scope_words(scope: str) -> str:
     return str(SCOPE_WORDS.get(scope, scope))  # type: ignore[call-overload]
 
 
-def spike_shape(incident: Incident, counts: list[int], *, now: datetime) -> dict[str, object]:
-    """Time to peak, peak / baseline, duration and number of waves of an incident, from its
-    problem reports per minute since its start."""
+def spike_shape(
+    incident: Incident, counts: list[int], *, now: datetime, peak_ratio: float | None
+) -> dict[str, object]:
+    """Time to peak, peak / typical (outages.figures.incident_peak_ratio), duration and number
+    of waves of an incident, from its problem reports per minute since its start."""
     end = incident.ended_at or now
-    minutes = max((end - incident.started_at) / timedelta(minutes=1), 1.0)
-    per_quarter = incident.expected_total / minutes * 15 if incident.expected_total else 0.0
     peak_at = incident.peak_quarter_at or incident.peak_at
     return {
         "time_to_peak": max(peak_at - incident.started_at, timedelta(0)),
-        "peak_ratio": round(incident.peak_quarter_count / per_quarter, 1) if per_quarter else None,
+        "peak_ratio": peak_ratio,
         "duration": end - incident.started_at,
         "waves": waves(counts),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django_countries import countries
 
 from comments.views import comments_section_context
-from outages import charts, selectors, summaries
+from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
 from outages.vocabulary import Category
@@ -76,11 +76,14 @@ def _names(service: Service) -> set[str]:
 
 
 def _status_of(service: Service) -> dict[str, object]:
+    """A home row's figures, from the service's summary row (outages.figures)."""
     status = getattr(service, "status", None)
-    line = status.sparkline if status else []
+    until = figures.as_of(timezone.now())
+    line = figures.sparkline_shift(status.sparkline, status.sparkline_end, until) if status else []
     return {
         "level": status.level if status else 0,
         "recent": status.recent if status else 0,
+        "day": figures.day_count(line),
         "points": charts.sparkline_points(line),
     }
 
@@ -96,12 +99,16 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     incidents = selectors.incidents_of_service(service_id=service.id)
     shaded = [(i.started_at, i.ended_at, i.level) for i in incidents]
     figure = charts.band_chart(series, title=f"{service.name}: problem reports", incidents=shaded)
-    since = status.since or now.replace(second=0, microsecond=0) - timedelta(hours=24)
+    line = selectors.day_line(service_id=service.id, slug=service.slug, now=now)
+    since = status.since or figures.spark_start(figures.as_of(now))
     found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
     context = {
         "service": service,
         "status": status,
         "sentence": summaries.status_sentence(service.name, status),
+        "day": figures.day_count(line),
+        "peak": _peak(status.incident),
+        "spark": charts.sparkline_points(line),
         "figure": figure,
         "table": _table_rows(series),
         "range_name": range_name,
@@ -135,7 +142,9 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "incident": incident,
         "summary": summaries.incident_summary(incident),
-        "shape": summaries.spike_shape(incident, counts, now=now),
+        "shape": summaries.spike_shape(
+            incident, counts, now=now, peak_ratio=figures.incident_peak_ratio(incident)
+        ),
         "figure": charts.spike_chart(
             selectors.incident_series(incident=incident, now=now),
             title=f"{incident.service.name}: reports per minute",
@@ -145,6 +154,16 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "countries": incident.countries,
     }
     return render(request, "outages/incident.html", context)
+
+
+def _peak(incident: Incident | None) -> dict[str, object] | None:
+    """The open incident's peak per 15 minutes and peak / typical, as its page says them."""
+    if incident is None or not incident.peak_quarter_count:
+        return None
+    return {
+        "count": summaries.about(incident.peak_quarter_count),
+        "ratio": figures.incident_peak_ratio(incident),
+    }
 
 
 def _shares(counts: Counter[str]) -> list[tuple[str, int, float]]:

@@ -19,13 +19,14 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from common.api_errors import problem_response
+from outages import figures
 from outages.charts import sparkline_points
 from outages.edge import edge_read
 from outages.embed.tokens import TokenRejected, embed_token_issue, embed_token_redeem
@@ -161,10 +162,10 @@ def http_origin(value: str, *, path_allowed: bool = False) -> str:
 
 
 def _sparkline(status: StatusSummary) -> dict[str, object]:
-    """The polyline of the 24 h of quarter-hour counts, and the typical band behind it: the
-    baseline's expected count per quarter (status.expected is for the last 15 minutes)
-    +/- two Poisson standard deviations."""
-    values = list(status.sparkline)
+    """The polyline of the 24 h of quarter-hour counts (outages.figures), and the typical band
+    behind it: the baseline's expected count per quarter (status.expected is for the last 15
+    minutes) +/- two Poisson standard deviations."""
+    values = status.line(until=figures.as_of(timezone.now()))
     expected = status.expected
     upper = expected + 2 * math.sqrt(expected)
     lower = max(expected - 2 * math.sqrt(expected), 0.0)
@@ -180,7 +181,7 @@ def _sparkline(status: StatusSummary) -> dict[str, object]:
         "band_y": y(upper),
         "band_height": round(y(lower) - y(upper), 1),
         "has_band": expected > 0,
-        "total": sum(values),
+        "total": figures.day_count(values),
     }
 
 

@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.db.models import Q
 
+from outages import figures
 from outages.detection import CLOSE, LEVEL, OPEN, IncidentEvent
 from outages.detection.timebuckets import MINUTE
 from outages.models import Cascade, Dimension, Incident, MinuteBucket
@@ -192,12 +192,16 @@ def scope_verdict(countries: Sequence[Mapping[str, object]]) -> str:
 
 
 def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKey, float]) -> None:
+    """The incident's figures from its minutes [started_at, end); its peak per 15 minutes
+    (outages.figures.peak_quarter) also reads the 14 minutes before it."""
+    before = incident.started_at - (figures.RECENT_MINUTES - 1) * MINUTE
     rows = MinuteBucket.objects.filter(
-        service_id=incident.service_id, minute__gte=incident.started_at, minute__lt=end
+        service_id=incident.service_id, minute__gte=before, minute__lt=end
     )
     if incident.dimension:
         rows = rows.filter(**{incident.dimension: incident.value})
     per_minute: Counter[datetime] = Counter()
+    earlier: Counter[datetime] = Counter()
     platforms: Counter[str] = Counter()
     problems: Counter[str] = Counter()
     countries: Counter[str] = Counter()
@@ -205,6 +209,9 @@ def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKe
     for minute, kind, platform, problem, country, count in rows.values_list(
         "minute", "kind", "platform", "problem", "country", "count"
     ).iterator():
+        if minute < incident.started_at:
+            earlier[minute] += count if kind == Kind.PROBLEM else 0
+            continue
         if kind == Kind.WORKS:
             works += count
             continue
@@ -218,7 +225,8 @@ def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKe
         return
     peak_at, peak = max(per_minute.items(), key=lambda item: (item[1], item[0]))
     incident.peak_at, incident.peak_count = peak_at, peak
-    incident.peak_quarter_at, incident.peak_quarter_count = _peak_quarter(per_minute, end)
+    quarter = figures.peak_quarter(per_minute + earlier, start=incident.started_at, end=end)
+    incident.peak_quarter_at, incident.peak_quarter_count = quarter.middle, quarter.count
     incident.platforms = _shares(platforms, total)
     incident.problems = _shares(problems, total)
     incident.countries = _countries(incident, countries, shares)
@@ -247,19 +255,6 @@ def _only(
         if total > 0 and top >= ONLY_SHARE * total:
             found.append((usual[name], f"{dimension}:{name}"))
     return min(found)[1] if found else ""
-
-
-def _peak_quarter(per_minute: Mapping[datetime, int], end: datetime) -> tuple[datetime, int]:
-    """The busiest 15 consecutive minutes: their middle minute and their reports."""
-    first = min(per_minute)
-    length = -int((first - end) // MINUTE)  # the minute in progress counts (early pass)
-    series = np.zeros(max(length, 1))
-    for minute, count in per_minute.items():
-        series[int((minute - first) // MINUTE)] = count
-    width = min(15, len(series))
-    sums = np.convolve(series, np.ones(width), mode="valid")
-    best = int(np.argmax(sums))
-    return first + (best + width // 2) * MINUTE, int(sums[best])
 
 
 def _countries(

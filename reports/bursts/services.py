@@ -42,6 +42,7 @@ from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import WINDOW
 from outages.services.incidents import incident_refresh, incident_restore, incident_retract
 from outages.services.series import SeriesKey, series_counts
+from outages.services.status import statuses_rebuild
 from reports.models import BurstKind, BurstVoid, Report
 
 MAX_WINDOW = timedelta(days=2)
@@ -199,6 +200,8 @@ def _incidents_follow(
                               "at": now.isoformat()})  # fmt: skip
             incident_retract(incident, at=now)
     after = {str(i.pk): _figures(i) for i in incidents}
+    # The service's summary (level, 15-minute count, sparkline) without the burst, or with it.
+    statuses_rebuild(now=now, service_ids=[void.service_id])
     return before, after, retracted
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from outages import figures
 from outages.models import ServiceStatus
 from reports.models import Report
 from tests.factories import ServiceFactory
@@ -65,8 +66,9 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
 ):
     twitter = ServiceFactory(slug="twitter", name="Twitter")
     ServiceStatus.objects.create(
-        service=twitter, minute=timezone.now(), level=1, expected=3.0, sparkline=[1, 4, 2, 9]
-    )
+        service=twitter, minute=timezone.now(), level=1, expected=3.0,
+        sparkline=[1, 4, 2, 9] * 24, sparkline_end=figures.spark_end(timezone.now()),
+    )  # fmt: skip
     tab = open_tab()
 
     tab.page.goto(f"{host_site}/blog", wait_until="networkidle")

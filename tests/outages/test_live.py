@@ -31,14 +31,15 @@ def _bucket(service, *, minutes_ago=0, count=1, kind="problem", country="US"):
 
 
 def test_live_json_has_the_status_the_counts_and_the_chart_s_last_minutes(client, twitter, midday):
-    _bucket(twitter, count=4)
+    _bucket(twitter, count=4)  # the minute in progress: on the chart, not yet in the counts
     _bucket(twitter, count=2, minutes_ago=3)
-    _bucket(twitter, count=5, kind="works")
+    _bucket(twitter, count=7, minutes_ago=15)  # the first of the 15 minutes counted
+    _bucket(twitter, count=5, kind="works", minutes_ago=1)
     _bucket(twitter, count=100, minutes_ago=20)  # older than 15 minutes and the live window
 
     live = client.get("/s/twitter/live.json").json()
 
-    assert (live["level"], live["problems"], live["works"]) == (0, 6, 5)
+    assert (live["level"], live["problems"], live["works"]) == (0, 9, 5)
     assert live["sentence"] == "No current problems: reports are at their usual level."
     series = live["series"]
     assert series["dx"] == 60_000
@@ -106,7 +107,7 @@ def test_an_unchanged_answer_is_a_304_and_a_new_report_changes_the_etag(client, 
     assert again.status_code == 304 and again.content == b""
     assert again["ETag"] == etag and again["Cache-Control"] == "max-age=15"
 
-    _bucket(twitter, count=1)
+    _bucket(twitter, count=1, minutes_ago=1)
     changed = client.get("/s/twitter/live.json", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert changed.json()["problems"] == 1
@@ -156,8 +157,8 @@ def test_the_map_figure_uses_alpha_3_codes_and_our_topojson():
     assert figure["layout"]["geo"]["resolution"] == 110  # world_110m.json
 
 
-def test_the_service_page_embeds_the_map_with_a_local_topojson_folder(client, twitter):
-    _bucket(twitter, count=3, country="FR")
+def test_the_service_page_embeds_the_map_with_a_local_topojson_folder(client, twitter, midday):
+    _bucket(twitter, count=3, country="FR", minutes_ago=1)
 
     page = client.get("/s/twitter/").content.decode()
 
@@ -167,9 +168,9 @@ def test_the_service_page_embeds_the_map_with_a_local_topojson_folder(client, tw
     assert finders.find("vendor/topojson/world_110m.json")
 
 
-def test_the_country_table_is_sortable_and_keeps_its_numbers(client, twitter):
-    _bucket(twitter, count=3, country="FR")
-    _bucket(twitter, count=9, country="US")
+def test_the_country_table_is_sortable_and_keeps_its_numbers(client, twitter, midday):
+    _bucket(twitter, count=3, country="FR", minutes_ago=1)
+    _bucket(twitter, count=9, country="US", minutes_ago=1)
 
     page = client.get("/s/twitter/").content.decode()
 

@@ -235,7 +235,7 @@ def test_the_incident_list_has_an_empty_state(client):
     assert "No incidents recorded yet." in client.get("/incidents/").content.decode()
 
 
-def test_the_country_switch_reranks_home_for_that_country(client, twitter):
+def test_the_country_switch_reranks_home_for_that_country(client, twitter, midday):
     from outages.models import ServiceStatus
 
     local = ServiceFactory(slug="localbank", name="Local Bank")
@@ -243,8 +243,8 @@ def test_the_country_switch_reranks_home_for_that_country(client, twitter):
     ServiceStatus.objects.create(service=twitter, minute=now, deviation=5.0, expected=50.0)
     ServiceStatus.objects.create(service=local, minute=now, deviation=0.0, expected=1.0)
     MinuteBucket.objects.create(
-        service=local, minute=floor_to_minute(now), kind="problem", platform="web",
-        problem="login", country="FR", count=30,
+        service=local, minute=floor_to_minute(now) - timedelta(minutes=1), kind="problem",
+        platform="web", problem="login", country="FR", count=30,
     )  # fmt: skip
 
     world = client.get("/").content.decode()

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from moderation.models import AuditEntry
+from outages import figures
 from outages.detection.timebuckets import MINUTE, floor_to_minute
-from outages.models import Incident, IncidentEvent, MinuteBucket
+from outages.models import Incident, IncidentEvent, MinuteBucket, ServiceStatus
 from outages.services.baselines import baselines_fit
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_pass
@@ -111,6 +112,15 @@ def voided_per_bucket(void: BurstVoid) -> Counter:
     )
 
 
+def summary(service_id: int) -> tuple[int, list[int]]:
+    status = ServiceStatus.objects.get(service_id=service_id)
+    return status.level, status.sparkline
+
+
+def summary_from_buckets(service_id: int) -> list[int]:
+    return figures.sparklines(service_ids=[service_id], until=figures.as_of(NOW))[service_id]
+
+
 def void_brigade(service, moderator):  # type: ignore[no-untyped-def]
     return burst_void(service=service, kind="network", key=BRIGADE, start=BURST_START,
                       end=BURST_END, actor=moderator, now=NOW)  # fmt: skip
@@ -145,12 +155,14 @@ def test_a_burst_only_incident_is_voided_retracted_and_restored_exactly(service,
     assert events.count() == announced + 1
     assert events.filter(kind=IncidentEvent.Kind.RETRACT).count() == 1
     assert void.retracted and void.retracted[0]["id"] == incident.pk
+    assert summary(service.id) == (0, summary_from_buckets(service.id))  # the home row, embed
 
     burst_void_undo(void=void, actor=moderator, now=NOW)
 
     assert buckets() == before
     incident.refresh_from_db()
     assert incident.visibility == Incident.Visibility.PUBLIC
+    assert summary(service.id) == (incident.level, summary_from_buckets(service.id))
     assert incident.total == total_before
     assert not Report.objects.filter(void__isnull=False).exists()
     assert_buckets_match_raw_reports_excluding_voided()
