@@ -3,28 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The embedded default's local state (SQLite, the broker's socket and file, logs).
+VAR_DIR ?= $(CURDIR)/var
 # The suite's services: the machine's PostgreSQL and Redis (a dedicated Redis database).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/outages
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test test-postgres test-sqlite lint bench seed
+.PHONY: install run soak test test-postgres test-sqlite lint bench seed
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/.installed: requirements.txt requirements-embedded.txt requirements-dev.txt constraints.txt
 	@echo "==> creating the virtualenv in $(VENV) and installing pinned dependencies"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 run: install
-	@echo "==> migrating the embedded database (SQLite in var/)"
-	@$(BIN)/python manage.py migrate --verbosity 0
+	@echo "==> migrating the embedded database (SQLite in $(VAR_DIR))"
+	@VAR_DIR=$(VAR_DIR) $(BIN)/python manage.py migrate --verbosity 0
 	@echo "==> seeding demo services and two weeks of history (first run only)"
-	@$(BIN)/python manage.py seed --if-empty
-	@echo "==> starting web (http://127.0.0.1:$(PORT)), Celery worker and scheduler; Ctrl-C stops all"
-	@rm -rf var/metrics && mkdir -p var/metrics
-	@$(BIN)/honcho --procfile Procfile.embedded start --port $(PORT)
+	@VAR_DIR=$(VAR_DIR) $(BIN)/python manage.py seed --if-empty
+	@echo "==> starting web (http://127.0.0.1:$(PORT)), Celery worker and beat, Redis broker"
+	@echo "    under supervisord; logs in $(VAR_DIR)/log/; Ctrl-C stops all"
+	@rm -rf $(VAR_DIR)/metrics && mkdir -p $(VAR_DIR)/metrics $(VAR_DIR)/log
+	@VAR_DIR=$(VAR_DIR) PORT=$(PORT) $(BIN)/supervisord --configuration config/embedded.conf
+
+# The embedded stack with live demo traffic for SOAK_MINUTES (default 30), in a temporary
+# VAR_DIR: prints deaths and restarts, errors logged, reports accepted vs counted.
+soak: install
+	@$(BIN)/python bench/soak.py
 
 test: install test-postgres test-sqlite
 

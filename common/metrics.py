@@ -1,6 +1,6 @@
 """Prometheus metrics of the product, and the /metrics, /healthz and /readyz views.
 
-With PROMETHEUS_MULTIPROC_DIR set (gunicorn and Celery, see Procfile.embedded and compose),
+With PROMETHEUS_MULTIPROC_DIR set (gunicorn and Celery, see config/embedded.conf and compose),
 every process writes its counters there and /metrics adds them up.
 """
 

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.worker.consumer import Consumer as CeleryConsumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+logger = logging.getLogger(__name__)
+
+
+class Consumer(CeleryConsumer):
+    """The worker's consumer (setting CELERY_WORKER_CONSUMER), surviving a lost Redis broker.
+
+    When the broker connection drops, Celery 5.7.0 first collects the connection (which detaches
+    its transport) and then closes it; closing a channel that still holds unacknowledged
+    messages makes kombu 5.7.0 restore them through the detached transport, which raises
+    AttributeError ("'NoneType' object has no attribute 'hostname'") and stops the worker. The
+    restore cannot succeed anyway (the broker is gone): Redis keeps those messages in its
+    unacked index and kombu redelivers them after the visibility timeout. So that error is
+    ignored there, and the consumer goes on reconnecting as it does for any connection loss.
+    """
+
+    def on_connection_error_after_connected(self, exc: Exception) -> None:
+        connection = self.connection
+        if connection is not None:
+            connection.close = _ignoring_detached_transport(connection.close)  # type: ignore[method-assign]
+        super().on_connection_error_after_connected(exc)
+
+
+def _ignoring_detached_transport(close: Callable[[], object]) -> Callable[[], None]:
+    """`close`, for a connection whose transport is already detached (see Consumer)."""
+
+    def close_detached() -> None:
+        try:
+            close()
+        except AttributeError:
+            logger.warning("broker connection closed without restoring unacked messages")
+
+    return close_detached
+
 
 app = Celery("outages")
 app.config_from_object("django.conf:settings", namespace="CELERY")

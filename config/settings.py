@@ -164,7 +164,8 @@ else:
 
 if PRODUCTION:
     CELERY_BROKER_URL = env_required("CELERY_BROKER_URL")
-else:
+else:  # `make run` sets its Redis socket here (config/embedded.conf); the filesystem default
+    # serves processes outside that stack (tests, one-off commands), never a long-lived worker.
     CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -184,6 +185,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Keeps the worker running when its Redis broker goes away (config/celery.py, Consumer).
+CELERY_WORKER_CONSUMER = "config.celery:Consumer"
 
 # --- Intake ---------------------------------------------------------------------------------
 # The buffer a report is made durable in before 2xx: "redis" (a stream drained by Celery) when
