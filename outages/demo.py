@@ -46,6 +46,16 @@ DEMO_SERVICES = (
 )  # fmt: skip
 
 
+# Services that go down with another: customers of a cloud provider, apps on a parent
+# company's shared platform. The demo's cascades (outages.demo_outages) spread along these.
+DEPENDENTS = {
+    "aws": ("netflix", "reddit", "zoom", "paypal", "steam"),
+    "cloudflare": ("discord", "spotify", "reddit", "github"),
+    "facebook": ("instagram", "whatsapp"),
+    "outlook": ("microsoft-teams",),
+    "gmail": ("youtube",),
+}
+
 _PEAKS = {entry.slug: entry.peak_per_minute for entry in DEMO_SERVICES}
 _COUNTRIES = {
     "twitter": Mix.of(US=32, JP=14, GB=9, IN=6, BR=4, FR=4, ES=4, DE=3, CA=3, MX=3, TR=3, ID=3,

@@ -115,3 +115,12 @@ class BurstVoid(models.Model):
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+
+class SimulationAnchor(models.Model):
+    """When the live demo first sent traffic (one row, demo only). Its outage schedule
+    (outages.demo_outages) counts from here, so every worker process and every restart keeps
+    the same schedule."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    started_at = models.DateTimeField()

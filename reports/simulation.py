@@ -1,30 +1,47 @@
 """Demo traffic through the real intake: simulated reporters send reports for a simulated
 clock, so fingerprints, rate limits, dedupe and buckets behave as they do for people.
 
-Rates and mixes come from outages.detection.synthetic; history written straight into buckets
-is the seed command's business, not this module's.
+Rates and mixes come from outages.detection.synthetic, the live demo's outages from the
+schedule of outages.demo_outages (anchored at the demo's first tick); history written straight
+into buckets is the seed command's business, not this module's.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import numpy as np
 
-from outages.demo import DEMO_SERVICES, Profile, service_profile
+from outages.demo import DEMO_SERVICES, service_profile
+from outages.demo_outages import DemoOutage, outages_planned
 from outages.detection import synthetic as syn
 from outages.detection.synthetic import Mix, Reporters, Wave
-from outages.detection.timebuckets import floor_to_minute, require_aware
+from outages.detection.timebuckets import MINUTE, floor_to_minute, require_aware
 from outages.models import Service
 from outages.vocabulary import Kind, Source
 from reports.intake.errors import Rejected
 from reports.intake.pipeline import Client, report_intake
+from reports.models import SimulationAnchor
 
 _NAMES = {entry.slug: entry.name for entry in DEMO_SERVICES}
+
+
+class Traffic(Protocol):
+    """Who reports and about what: a service's normal profile, a scenario, an outage's mixes."""
+
+    @property
+    def countries(self) -> Mix: ...
+    @property
+    def platforms(self) -> Mix: ...
+    @property
+    def problems(self) -> Mix: ...
+    @property
+    def works_share(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -102,6 +119,7 @@ def simulation_run(
     rate: float = 1.0,
     seed: int | None = None,
     scenario: Scenario | None = None,
+    outages: Sequence[DemoOutage] = (),
     bursts_per_hour: float = 0.2,
     progress: Callable[[datetime, Summary], None] | None = None,
     clock: Callable[[datetime], None] | None = None,
@@ -111,7 +129,8 @@ def simulation_run(
 
     1. Each service's normal traffic: its profile's per-country rates, times `rate`.
     2. The scenario's spike, if any, with its own mixes, on its service.
-    3. Now and then a prankster's burst: one reporter hammering (dedupe, then rate limit).
+    3. The given demo outages (outages.demo_outages), each on its service if simulated.
+    4. Now and then a prankster's burst: one reporter hammering (dedupe, then rate limit).
 
     `progress` is called after each minute; `clock`, if given, with every instant
     `clock_seconds` apart (each minute's end included), once the reports before it are sent,
@@ -142,6 +161,9 @@ def simulation_run(
             shares = scenario.countries.shares
             plan += _plan(rng, at=at, slug=scenario.service, traffic=scenario,
                           rates=rate * spike[i] * shares)  # fmt: skip
+        for outage in outages:
+            if outage.slug in profiles:
+                plan += _outage_plan(rng, outage, start=at, end=at + MINUTE, rate=rate)
         plan.sort(key=lambda p: p.at)
         if clock is None:
             _send(plan, crowd, summary)
@@ -152,27 +174,72 @@ def simulation_run(
     return summary
 
 
-def simulation_tick(*, now: datetime, seconds: int = 10, rate: float = 1.0) -> Summary:
-    """The last `seconds` of normal traffic for every active service, sent at `now`."""
+def simulation_tick(
+    *,
+    now: datetime,
+    seconds: int = 10,
+    rate: float = 1.0,
+    outages: bool = True,
+    rng: np.random.Generator | None = None,
+) -> Summary:
+    """The last `seconds` of traffic for every active service, sent at `now`: normal traffic,
+    and (unless `outages` is False) the demo's outages scheduled in that time."""
     now = require_aware(now)
-    rng = np.random.default_rng()
+    rng = np.random.default_rng() if rng is None else rng
     start = now - timedelta(seconds=seconds)
     plan: list[_Planned] = []
-    for slug, category in Service.objects.filter(is_active=True).values_list("slug", "category"):
+    active = dict(Service.objects.filter(is_active=True).values_list("slug", "category"))
+    for slug, category in active.items():
         profile = service_profile(slug=slug, category=category)
         per_minute = syn.audience_rates(
             now, 1, peak_per_minute=profile.peak_per_minute, audience=profile.audience
         )[:, 0]
         plan += _plan(rng, at=start, slug=slug, traffic=profile, seconds=seconds,
                       rates=per_minute * rate * seconds / 60)  # fmt: skip
+    if outages:
+        anchor = simulation_anchor(now=now)
+        for outage in outages_planned(anchor=anchor, start=start, end=now):
+            if outage.slug in active:
+                plan += _outage_plan(rng, outage, start=start, end=now, rate=rate)
     summary = Summary()
     _send(sorted(plan, key=lambda p: p.at), _Crowd(rng), summary)
     return summary
 
 
+def simulation_anchor(*, now: datetime) -> datetime:
+    """When the live demo first ran (now, the first time): its outage schedule's anchor. One
+    row in the database, so that ticks in any worker process, before and after a restart,
+    follow the same schedule."""
+    anchor, _ = SimulationAnchor.objects.get_or_create(pk=1, defaults={"started_at": now})
+    return anchor.started_at
+
+
+def _outage_plan(
+    rng: np.random.Generator,
+    outage: DemoOutage,
+    *,
+    start: datetime,
+    end: datetime,
+    rate: float,
+) -> list[_Planned]:
+    """The outage's extra reports within [start, end), minute by minute (its rate changes
+    at each minute), with its own mixes."""
+    planned: list[_Planned] = []
+    at = max(start, outage.start)
+    while at < min(end, outage.end):
+        until = min(end, floor_to_minute(at) + MINUTE)
+        seconds = (until - at).total_seconds()
+        rates = outage.rates(at, 1)[:, 0] * rate * seconds / 60
+        planned += _plan(
+            rng, at=at, slug=outage.slug, traffic=outage.mixes, rates=rates, seconds=seconds
+        )
+        at = until
+    return planned
+
+
 def _plan(
-    rng: np.random.Generator, *, at: datetime, slug: str, traffic: Profile | Scenario,
-    rates: np.ndarray, seconds: int = 60,
+    rng: np.random.Generator, *, at: datetime, slug: str, traffic: Traffic,
+    rates: np.ndarray, seconds: float = 60,
 ) -> list[_Planned]:  # fmt: skip
     """Poisson reports per country (rates: expected problem reports in the period, in
     traffic.countries order) with traffic's mixes, spread over [at, at + seconds)."""
@@ -201,7 +268,7 @@ def _plan(
 
 
 def _burst(
-    rng: np.random.Generator, crowd: _Crowd, *, at: datetime, slug: str, profile: Profile
+    rng: np.random.Generator, crowd: _Crowd, *, at: datetime, slug: str, profile: Traffic
 ) -> list[_Planned]:
     """One reporter sending 35-60 reports within a minute."""
     country = profile.countries.names[profile.countries.sample(rng, 1)[0]]

@@ -61,5 +61,6 @@ _TICK_SECONDS = 10
 
 @shared_task(name="reports.simulate_tick", ignore_result=True)
 def simulation_tick_task() -> int:
-    """Demo only: a little live traffic through the real intake; returns how many counted."""
+    """Demo only: a little live traffic through the real intake, with the demo's scheduled
+    outages (the first within 3 minutes of the first tick); returns how many counted."""
     return simulation_tick(now=timezone.now(), seconds=_TICK_SECONDS).counted

@@ -41,7 +41,7 @@ class Closed(Exception):
 def test_the_twitter_outage_alerts_each_subscriber_once_per_transition(settings, redis_client):
     settings.INTAKE_BUFFER = "redis"
     call_command("seed", "--days=14", f"--until={SCENARIO.start.isoformat()}",
-                 "--services=twitter", "--seed=7")  # fmt: skip
+                 "--services=twitter", "--seed=7", "--no-outages")  # fmt: skip
     service = Service.objects.get(slug="twitter")
     with running(Receiver(secrets=[])) as first, running(Receiver(secrets=[])) as second:
         webhook(service, first)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db.models import Max, Min, QuerySet, Sum
 
 from outages.demo import DEMO_SERVICES
+from outages.demo_outages import HISTORY_EVERY, outages_planned
 from outages.models import MinuteBucket, Service
 from reports.models import Report
 
@@ -57,6 +58,26 @@ def test_its_history_is_split_by_platform_problem_and_country_with_works_reports
     assert set(twitter.filter(kind="works").values_list("problem", flat=True)) == {""}
     # About the service's typical volume: 6 reports a minute at the weekly peak.
     assert 3_000 < kinds["problem"] < 9_000
+
+
+def test_its_history_holds_the_past_outages_of_the_demo_schedule():
+    seed("--days", "3", "--seed", "7")
+
+    end = NOW.replace(second=0)
+    start = end - timedelta(days=3)
+    outages = outages_planned(anchor=start, start=start, end=end, every=HISTORY_EVERY)
+    assert len(outages) >= 9  # a handful a day
+    for outage in outages:
+        until = min(outage.end, end)
+        during = MinuteBucket.objects.filter(
+            service__slug=outage.slug, kind="problem", minute__gte=outage.start, minute__lt=until
+        )
+        planned = sum(outage.extra[: (until - outage.start) // timedelta(minutes=1)])
+        assert during.aggregate(n=Sum("count"))["n"] >= 0.8 * planned, outage
+        if outage.platform:
+            assert totals(during, "platform")[outage.platform] >= 0.8 * planned
+        if outage.country:
+            assert totals(during, "country")[outage.country] >= 0.8 * planned
 
 
 def test_it_reports_its_time_and_row_count():

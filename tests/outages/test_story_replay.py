@@ -47,7 +47,7 @@ def baseline_expected(baseline, minute: datetime) -> float:  # type: ignore[no-u
 def replayed(settings, redis_client):  # type: ignore[no-untyped-def]
     settings.INTAKE_BUFFER = "redis"
     call_command("seed", "--days=14", f"--until={SCENARIO.start.isoformat()}", "--services=twitter",
-                 "--seed=7")  # fmt: skip
+                 "--seed=7", "--no-outages")  # fmt: skip
 
     def minute_done(minute: datetime, summary: Summary) -> None:
         drain_all(redis_client)

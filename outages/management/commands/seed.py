@@ -1,7 +1,8 @@
 """Create the demo services and write their recent history straight into the minute buckets.
 
 The history is synthetic (outages.detection.synthetic, with each service's profile from
-outages.demo) and bulk-inserted: it never goes through intake, so there are no
+outages.demo, and past outages from the schedule of outages.demo_outages anchored at the
+history's start) and bulk-inserted: it never goes through intake, so there are no
 raw reports behind it. Live and simulated traffic (`manage.py simulate`) does go through intake.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,8 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from outages.demo import DEMO_SERVICES, Profile, service_profile
+from outages.demo_outages import HISTORY_EVERY, Mixes, outages_planned
 from outages.detection import synthetic
-from outages.detection.timebuckets import floor_to_minute
+from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import MinuteBucket, Service
 from outages.services.baselines import baselines_fit
 from outages.services.catalogue import services_ensure
@@ -45,10 +47,14 @@ class Command(BaseCommand):
             help="End of the history, ISO 8601 with a UTC offset (default: now).",
         )  # fmt: skip
         parser.add_argument("--services", help="Comma-separated slugs (default: all demo ones).")
+        parser.add_argument(
+            "--no-outages", action="store_true", help="Usual traffic only, no past outages."
+        )
 
     def handle(
         self, *args: Any, if_empty: bool, days: int, seed: int | None,
-        until: datetime | None = None, services: str | None = None, **_: Any,
+        until: datetime | None = None, services: str | None = None, no_outages: bool = False,
+        **_: Any,
     ) -> None:  # fmt: skip
         if if_empty and Service.objects.exists():
             self.stdout.write("Already seeded; skipping.")
@@ -71,7 +77,9 @@ class Command(BaseCommand):
         for service in ready:
             profile = service_profile(slug=service.slug, category=service.category)
             with transaction.atomic():
-                written, counted = _write_history(service, profile, start=start, end=end, rng=rng)
+                written, counted = _write_history(
+                    service, profile, start=start, end=end, rng=rng, outages=not no_outages
+                )
             rows, reports = rows + written, reports + counted
             self.stdout.write(f"  {service.slug}: {counted} reports in {written} buckets")
         self.stdout.write(
@@ -86,9 +94,11 @@ class Command(BaseCommand):
 
 def _write_history(
     service: Service, profile: Profile, *, start: datetime, end: datetime,
-    rng: np.random.Generator,
+    rng: np.random.Generator, outages: bool = True,
 ) -> tuple[int, int]:  # fmt: skip
-    """Bulk-insert synthetic buckets for the minutes of [start, end) that have none yet.
+    """Bulk-insert synthetic buckets for the minutes of [start, end) that have none yet: the
+    service's usual reports, and (unless `outages` is False) those of its past outages, with
+    their own mixes, from the demo's schedule anchored at `start`.
 
     Returns (buckets written, reports they count).
     """
@@ -101,12 +111,27 @@ def _write_history(
     rates = synthetic.audience_rates(
         start, minutes, peak_per_minute=profile.peak_per_minute, audience=profile.audience
     )
+    past = [
+        outage
+        for outage in outages_planned(anchor=start, start=start, end=end, every=HISTORY_EVERY)
+        if outages and outage.slug == service.slug
+    ]
     countries, platforms = profile.countries.names, profile.platforms.names
     rows: list[_Row] = []
     for kind, share in ((Kind.PROBLEM, 1.0), (Kind.WORKS, profile.works_share)):
-        columns = _buckets(rng, rates * share, profile, works=kind == Kind.WORKS)
+        works = kind == Kind.WORKS
+        parts = [_Part(rates * share, profile, 0)] + [
+            _Part(
+                outage.rates(outage.start, outage.minutes)
+                * (outage.mixes.works_share if works else 1),
+                outage.mixes,
+                int((outage.start - start) // MINUTE),
+            )
+            for outage in past
+        ]
+        columns = _buckets(rng, parts, minutes=minutes, works=works)
         keep = ~np.isin(columns[0], taken)
-        problems = ("",) if kind == Kind.WORKS else profile.problems.names
+        problems = ("",) if works else profile.problems.names
         rows += [
             (service.id, labels[m], kind.value, platforms[p], problems[q], countries[c], n)
             for m, c, p, q, n in zip(*(column[keep].tolist() for column in columns), strict=True)
@@ -129,22 +154,40 @@ def _insert(rows: list[_Row]) -> None:
             )
 
 
+class _Part(NamedTuple):
+    """Expected reports per (country, minute) from minute `first` of the history, and the
+    mixes that split them (names in the service profile's order)."""
+
+    rates: np.ndarray
+    mixes: Profile | Mixes
+    first: int
+
+
 def _buckets(
-    rng: np.random.Generator, rates: np.ndarray, profile: Profile, *, works: bool
+    rng: np.random.Generator, parts: list[_Part], *, minutes: int, works: bool
 ) -> tuple[np.ndarray, ...]:
-    """Poisson reports per (country, minute), each given a platform and a problem, summed by
-    (minute, country, platform, problem): five columns sorted by minute, non-zero counts."""
-    countries, minutes = rates.shape
-    per_cell = rng.poisson(rates).ravel()
-    cell = np.repeat(np.arange(per_cell.size), per_cell)
-    platforms, problems = len(profile.platforms.names), len(profile.problems.names)
-    platform = profile.platforms.sample(rng, cell.size)
-    problem = (
-        np.zeros(cell.size, dtype=np.int64) if works else profile.problems.sample(rng, cell.size)
-    )
-    minute, country = cell % minutes, cell // minutes
-    key = ((minute * countries + country) * platforms + platform) * problems + problem
-    key, count = np.unique(key, return_counts=True)
+    """Poisson reports per (country, minute) of every part, each given a platform and a problem
+    by its part's mixes, summed by (minute, country, platform, problem) within the history's
+    `minutes`: five columns sorted by minute, non-zero counts."""
+    mixes = parts[0].mixes
+    countries = len(mixes.countries.names)
+    platforms, problems = len(mixes.platforms.names), len(mixes.problems.names)
+    keys = []
+    for part in parts:
+        span = part.rates.shape[1]
+        per_cell = rng.poisson(part.rates).ravel()
+        cell = np.repeat(np.arange(per_cell.size), per_cell)
+        platform = part.mixes.platforms.sample(rng, cell.size)
+        problem = (
+            np.zeros(cell.size, dtype=np.int64)
+            if works
+            else part.mixes.problems.sample(rng, cell.size)
+        )
+        minute, country = cell % span + part.first, cell // span
+        inside = (minute >= 0) & (minute < minutes)
+        key = ((minute * countries + country) * platforms + platform) * problems + problem
+        keys.append(key[inside])
+    key, count = np.unique(np.concatenate(keys), return_counts=True)
     key, problem = np.divmod(key, problems)
     key, platform = np.divmod(key, platforms)
     minute, country = np.divmod(key, countries)
