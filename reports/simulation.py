@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -68,13 +68,15 @@ class Scenario:
 
 
 SCENARIOS = {
-    # DESIGN.md §1: from 00:07 UTC, peak near 00:35 (~10,000 reports in 00:30-00:45), ~90% web,
+    # docs/design.md: from 00:07 UTC, peak near 00:35 (~10,000 reports in 00:30-00:45), ~90% web,
     # US first, JP and GB about a quarter of the US each, a long tail; gone within hours.
     "twitter-2022-12-29": Scenario(
         service="twitter",
         start=datetime.fromisoformat("2022-12-28T23:30:00+00:00"),
         minutes=270,
-        waves=(Wave(onset=37, peak_at=65, peak=1.0, decay=30),
+        # A decay a little faster than the rise keeps the busiest quarter-hour centred on
+        # the peak minute (with decay=30 it drifted 4 minutes after it).
+        waves=(Wave(onset=37, peak_at=65, peak=1.0, decay=16),
                Wave(onset=40, peak_at=80, peak=0.1, decay=75)),
         peak_quarter=60,
         peak_quarter_reports=10_000,
@@ -121,13 +123,15 @@ def simulation_run(
     scenario: Scenario | None = None,
     outages: Sequence[DemoOutage] = (),
     bursts_per_hour: float = 0.2,
+    present: Collection[str] = (),
     progress: Callable[[datetime, Summary], None] | None = None,
     clock: Callable[[datetime], None] | None = None,
     clock_seconds: int = 5,
 ) -> Summary:
     """Send `minutes` of reports from `start` (the simulated clock) through intake.
 
-    1. Each service's normal traffic: its profile's per-country rates, times `rate`.
+    1. Each service's normal traffic: its profile's per-country rates, times `rate`; not for
+       the services in `present`, whose minutes already hold it (a replay over history).
     2. The scenario's spike, if any, with its own mixes, on its service.
     3. The given demo outages (outages.demo_outages), each on its service if simulated.
     4. Now and then a prankster's burst: one reporter hammering (dedupe, then rate limit).
@@ -154,7 +158,9 @@ def simulation_run(
         at = start + timedelta(minutes=i)
         plan: list[_Planned] = []
         for slug, profile in profiles.items():
-            plan += _plan(rng, at=at, slug=slug, traffic=profile, rates=rate * rates[slug][:, i])
+            if slug not in present:
+                plan += _plan(rng, at=at, slug=slug, traffic=profile,
+                              rates=rate * rates[slug][:, i])  # fmt: skip
             if rng.random() < bursts_per_hour / 60:
                 plan += _burst(rng, crowd, at=at, slug=slug, profile=profile)
         if scenario and scenario.service in profiles and i < len(spike):

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 
 from outages.detection import (
     DEFAULT_CONFIG,
@@ -233,16 +233,23 @@ def _score(
 
 
 def _backdated(event: IncidentEvent, found: _Loaded, j: int) -> IncidentEvent:
+    return backdated(event, values=found.values, upper=found.upper, times=found.times, j=j)
+
+
+def backdated(
+    event: IncidentEvent, *, values: np.ndarray, upper: np.ndarray, times: np.ndarray, j: int
+) -> IncidentEvent:
     """An opening incident started where its rise began: the first of the minutes, up to the
-    one that opened it, that all stayed above the typical band ("problems since 00:11")."""
+    one that opened it (column j), that all stayed above the typical band ("problems since
+    00:11"). values/upper: (series, minutes) at epoch `times`."""
     if event.kind != OPEN:
         return event
     i = event.series
-    above = found.values[i, : j + 1] > found.upper[i, : j + 1]
+    above = values[i, : j + 1] > upper[i, : j + 1]
     first = j
     while first > 0 and above[first - 1]:
         first -= 1
-    start = datetime.fromtimestamp(found.times[first], tz=UTC)
+    start = datetime.fromtimestamp(times[first], tz=UTC)
     return replace(event, started_at=min(start, event.started_at))
 
 
@@ -275,14 +282,21 @@ def _figures(found: _Loaded, incidents: Incidents) -> dict[SeriesKey, SeriesFigu
 
 
 def _states_store(shard: Shard, keys: list[SeriesKey], incidents: Incidents) -> None:
-    """Keep the states not at rest; a series at rest starts from Incidents.empty next time."""
+    states_store(scope=shard.filter(SeriesState.objects.all()), keys=keys, incidents=incidents)
+
+
+def states_store(
+    *, scope: QuerySet[SeriesState], keys: list[SeriesKey], incidents: Incidents
+) -> None:
+    """Replace the states in `scope` with those of keys not at rest; a series at rest starts
+    from Incidents.empty next time."""
     busy = (
         (incidents.level > 0)
         | (incidents.pending > 0)
         | (incidents.strong > 0)
         | (incidents.since_close < DEFAULT_CONFIG.cooldown_points)
     )
-    shard.filter(SeriesState.objects.all()).delete()
+    scope.delete()
     SeriesState.objects.bulk_create(
         [
             SeriesState(

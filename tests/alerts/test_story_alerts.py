@@ -1,4 +1,4 @@
-"""The story replay (DESIGN.md section 1) with subscribers: the open webhook goes out within
+"""The story replay (docs/design.md) with subscribers: the open webhook goes out within
 2 minutes of the rise, exactly once per subscription, followed by the level change and the
 close; all verified by a local receiver with the reference `standardwebhooks` library.
 

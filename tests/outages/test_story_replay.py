@@ -1,4 +1,4 @@
-"""The story of DESIGN.md section 1, end to end: simulated reports through the real intake,
+"""The story of docs/design.md, end to end: simulated reports through the real intake,
 counted into buckets, scored minute by minute on a simulated clock, told by one incident."""
 
 from __future__ import annotations

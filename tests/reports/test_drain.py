@@ -1,5 +1,5 @@
 """The bucketing consumer: every report in the stream is counted exactly once, whatever
-redelivery, crash or concurrency happens (DESIGN.md invariant 1)."""
+redelivery, crash or concurrency happens (docs/design.md, invariant 1)."""
 
 from __future__ import annotations
 

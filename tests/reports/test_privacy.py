@@ -1,5 +1,5 @@
 """No raw IP address is stored anywhere: not in a row, not in Redis, not in a log line
-(DESIGN.md invariant 3)."""
+(docs/design.md, invariant 3)."""
 
 from __future__ import annotations
 

@@ -1,19 +1,29 @@
 """Send simulated reports through the real intake, for a simulated clock (see
-outages.demo)."""
+outages.demo), then run detection over the simulated minutes (outages.services.backfill), so
+that a replayed outage ends with its incident recorded, as live detection would have."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
+from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from outages.detection.timebuckets import MINUTE, floor_to_minute
-from outages.models import Service
-from reports.simulation import SCENARIOS, Summary, simulation_run
+from outages.management.commands.detect import summary as backfill_summary
+from outages.models import Incident, MinuteBucket, Service
+from outages.services.backfill import detection_backfill
+from reports.intake.buffer import redis_client
+from reports.selectors import report_diversity
+from reports.services import report_drain
+from reports.simulation import SCENARIOS, Scenario, Summary, simulation_run
 
 _RELATIVE = re.compile(r"^(?:now)?-(\d+)([mhd])$")
 
@@ -39,6 +49,10 @@ class Command(BaseCommand):
         )  # fmt: skip
         parser.add_argument("--seed", type=int, help="Seed for a reproducible run.")
         parser.add_argument(
+            "--no-detect", action="store_true",
+            help="Only send the reports: no detection over the simulated minutes.",
+        )  # fmt: skip
+        parser.add_argument(
             "--start",
             help="Start of the simulated clock: ISO 8601 with a UTC offset, or relative to now"
             " like now-6h or now-90m (default: the scenario's real date, or now - --minutes).",
@@ -61,12 +75,34 @@ class Command(BaseCommand):
             f"Simulating {minutes} min from {start:%Y-%m-%d %H:%M} UTC for {', '.join(slugs)}"
             f" through the real intake (rate x{options['rate']})..."
         )
+        # A replayed service whose minutes already hold its usual reports (seeded history, or
+        # live traffic) gets only the outage: its normal traffic again would double its level.
+        replayed = [scenario.service] if scenario and scenario.service in slugs else []
+        present = _with_history(replayed, start=start, end=start + minutes * MINUTE)
+        if present:
+            self.stdout.write(
+                f"  {', '.join(present)}: the minutes already hold their usual reports;"
+                " only the scenario's are sent."
+            )
         began = time.monotonic()
         summary = simulation_run(
             slugs=slugs, start=start, minutes=minutes, rate=options["rate"],
-            seed=options["seed"], scenario=scenario, progress=self._progress,
+            seed=options["seed"], scenario=scenario, present=present, progress=self._progress,
         )  # fmt: skip
         self._report(summary, elapsed=time.monotonic() - began)
+        if options["no_detect"]:
+            return
+        # Detection on the simulated clock, once every report sent is counted in its bucket.
+        _counted_wait()
+        began = time.monotonic()
+        ids = list(Service.objects.filter(slug__in=slugs).values_list("id", flat=True))
+        result = detection_backfill(
+            since=start, until=start + minutes * MINUTE, service_ids=ids,
+            diversity=report_diversity,
+        )  # fmt: skip
+        self.stdout.write(backfill_summary(result, seconds=time.monotonic() - began))
+        if scenario:
+            self._incident(scenario, start=start)
 
     def _progress(self, at: datetime, summary: Summary) -> None:
         if at.minute % 15 == 14:
@@ -94,6 +130,68 @@ class Command(BaseCommand):
             f" {quarter:%H:%M} ({in_quarter}); web {web:.0%};"
             f" {len(summary.counted_by_country)} countries, top: {top}."
         )
+
+    def _incident(self, scenario: Scenario, *, start: datetime) -> None:
+        """The replayed outage's incident, as its page tells it."""
+        incident = (
+            Incident.objects.filter(
+                service__slug=scenario.service, dimension="",
+                started_at__gte=start - 45 * MINUTE,
+                started_at__lt=start + scenario.minutes * MINUTE,
+            )
+            .order_by("-peak_quarter_count")
+            .first()
+        )  # fmt: skip
+        if incident is None:
+            self.stdout.write("No incident recorded for the replayed outage.")
+            return
+        app = sum(share for name, share in incident.platforms.items() if name != "web")
+        countries = len(incident.countries)
+        self.stdout.write(
+            f"Incident recorded: {incident.service.name} since {incident.started_at:%H:%M} UTC"
+            f" ({incident.get_visibility_display().lower()}, level {incident.level}); peak"
+            f" quarter-hour around {incident.peak_quarter_at:%H:%M} UTC with"
+            f" {incident.peak_quarter_count:,} reports; {1 - app:.0%} web, {app:.0%} app;"
+            f" {incident.get_scope_display().lower()}, {countries} countries;"
+            f' {incident.works_total:,} "works for me" reports beside them.'
+            f" /incidents/{incident.pk}/"
+        )
+
+
+def _with_history(slugs: list[str], *, start: datetime, end: datetime) -> list[str]:
+    """The services with reports counted in at least half the hours of [start, end)."""
+    hours = max(int((end - start) // timedelta(hours=1)), 1)
+    found = (
+        MinuteBucket.objects.filter(service__slug__in=slugs, minute__gte=start, minute__lt=end)
+        .annotate(hour=TruncHour("minute"))
+        .values("service__slug")
+        .annotate(hours=Count("hour", distinct=True))
+        .values_list("service__slug", "hours")
+    )
+    return sorted(slug for slug, covered in found if covered * 2 >= hours)
+
+
+def _counted_wait(*, timeout: float = 120.0) -> None:
+    """Return once every report accepted is counted in its minute bucket: at once with the
+    database buffer (intake counts as it stores); with the Redis buffer, once the stream is
+    drained, by this process and by any worker draining it meanwhile (their batches in
+    flight are committed, or claimed here once idle)."""
+    if settings.INTAKE_BUFFER != "redis":
+        return
+    client, stream, group = redis_client(), settings.INTAKE_STREAM, settings.INTAKE_STREAM_GROUP
+    deadline = time.monotonic() + timeout
+    while True:
+        report_drain(
+            redis=client, stream=stream, group=group, consumer=f"simulate:{os.getpid()}",
+            batch_size=settings.DRAIN_BATCH_SIZE, budget_seconds=0,
+            claim_idle_ms=settings.DRAIN_CLAIM_IDLE_MS,
+        )  # fmt: skip
+        pending = client.xpending(stream, group)["pending"]
+        if not pending and not client.xlen(stream):
+            return
+        if time.monotonic() > deadline:
+            raise CommandError(f"{pending} reports still in flight in {stream} after {timeout} s.")
+        time.sleep(0.2)
 
 
 def _slugs(option: str | None, scenario_service: str | None) -> list[str]:
