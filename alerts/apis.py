@@ -7,17 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_countries import countries
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts import selectors
 from alerts.models import Subscription
+from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
+from alerts.services.quota import ConfirmationsExhausted
+from common.api_errors import problem_response
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
@@ -75,7 +81,73 @@ class _TokenApi(APIView):
         return found
 
 
+class StrictBoolean(serializers.BooleanField):
+    """JSON true or false only, as the schema says (DRF's also takes 0, "yes", "on"...)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class Level(serializers.ChoiceField):
+    """1 or 2 as JSON numbers, as the schema says (DRF's choice field also takes "1")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__([1, 2], **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class _Narrowing(serializers.Serializer[Any]):
+    """What every subscription may narrow or choose (for the create request's schema)."""
+
+    platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
+    problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
+    country = serializers.ChoiceField(
+        [code for code, _ in countries], required=False, allow_blank=True, help_text="Empty: any."
+    )
+    min_level = Level(default=1)
+    daily_digest = StrictBoolean(default=False)
+    language = serializers.ChoiceField(["en", "fr"], required=False)
+
+
+class _EmailSubscription(_Narrowing):
+    """By e-mail: double opt-in, nothing is sent before the confirmation link is followed."""
+
+    channel = serializers.ChoiceField(["email"])
+    email = serializers.EmailField(max_length=254, help_text="Sent a confirmation link first.")
+
+
+class _WebhookSubscription(_Narrowing):
+    """By webhook (Standard Webhooks): active at once; its signing secret is returned once."""
+
+    channel = serializers.ChoiceField(["webhook"])
+    url = serializers.URLField(max_length=500, help_text="https:// in production; a public host.")
+    format = serializers.ChoiceField(Subscription.Format.choices, default="standard")
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="Told if the webhook is paused after repeated failures.",
+    )
+
+
+# The create request as the server takes it: an e-mail subscription needs a valid address, a
+# webhook one a URL (one InputSerializer checks both; the schema says which needs what).
+SUBSCRIPTION_REQUEST = PolymorphicProxySerializer(
+    component_name="SubscriptionCreateRequest",
+    serializers={"email": _EmailSubscription, "webhook": _WebhookSubscription},
+    resource_type_field_name="channel",
+)
+
+
 class SubscriptionCreateApi(APIView):
+    parser_classes = [JSONParser]  # the API takes JSON; the page's form has its own view
+
     class InputSerializer(serializers.Serializer[Any]):
         channel = serializers.ChoiceField(Subscription.Channel.choices)
         email = serializers.CharField(required=False, allow_blank=True, max_length=254)
@@ -84,8 +156,8 @@ class SubscriptionCreateApi(APIView):
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
         problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
         country = serializers.CharField(required=False, allow_blank=True, max_length=2)
-        min_level = serializers.ChoiceField([1, 2], default=1)
-        daily_digest = serializers.BooleanField(default=False)
+        min_level = Level(default=1)
+        daily_digest = StrictBoolean(default=False)
         language = serializers.ChoiceField(["en", "fr"], required=False)
 
     class OutputSerializer(serializers.Serializer[Any]):
@@ -97,20 +169,26 @@ class SubscriptionCreateApi(APIView):
 
     @extend_schema(
         operation_id="subscriptions_create",
-        request=InputSerializer,
+        request=SUBSCRIPTION_REQUEST,
         responses={201: OutputSerializer},
         description="Subscribe to a service's incidents by e-mail (double opt-in: nothing is "
         "sent before the confirmation link is followed) or by webhook (Standard Webhooks).",
     )
-    def post(self, request: Request, slug: str) -> Response:
+    def post(self, request: Request, slug: str) -> HttpResponseBase:
         service = get_object_or_404(Service, slug=slug, is_active=True)
         payload = self.InputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
             with transaction.atomic():
-                created = services.subscription_create(service=service, **payload.validated_data)
+                created = services.subscription_create(
+                    service=service, requester=requester_of(request), **payload.validated_data
+                )
         except services.SubscriptionInvalid as error:
             raise _invalid(error) from None
+        except ConfirmationsExhausted as refused:
+            return problem_response(status=429, reason="too_many_confirmations",
+                                    detail=refused_detail(refused),
+                                    retry_after=refused.retry_after)  # fmt: skip
         data = {"subscription": created.subscription, "token": created.token,
                 "secret": created.subscription.secret}  # fmt: skip
         return Response(self.OutputSerializer(data).data, status=status.HTTP_201_CREATED)
@@ -123,9 +201,9 @@ class SubscriptionDetailApi(_TokenApi):
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
         problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
         country = serializers.CharField(required=False, allow_blank=True, max_length=2)
-        min_level = serializers.ChoiceField([1, 2], required=False)
-        daily_digest = serializers.BooleanField(required=False)
-        resume = serializers.BooleanField(required=False, help_text="Resume a paused one.")
+        min_level = Level(required=False)
+        daily_digest = StrictBoolean(required=False)
+        resume = StrictBoolean(required=False, help_text="Resume a paused one.")
 
     @extend_schema(operation_id="subscriptions_retrieve", parameters=[TOKEN_HEADER],
                    responses=_Subscription)  # fmt: skip

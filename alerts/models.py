@@ -109,3 +109,26 @@ class Delivery(models.Model):
     def message_id(self) -> str:
         """The webhook-id: stable per (event, subscription), the same on every retry."""
         return f"msg_{self.event_id}_{self.subscription_id}"
+
+
+class ConfirmationRequest(models.Model):
+    """One confirmation e-mail asked for: what the daily caps count, per address and per
+    requester. Kept apart from the subscription, so that deleting a pending subscription with
+    its token does not give its place back. Keyed hashes only; deleted after a day."""
+
+    # Keyed hash of the normalised address (lower case, without its +tag).
+    address_key = models.CharField(max_length=64)
+    # The requester's reporter fingerprint (reports' keyed hash with a daily salt), if known.
+    requester = models.CharField(max_length=32, blank=True)
+    # None once deleted: it still counts (only a confirmed subscription stops counting).
+    subscription = models.ForeignKey(
+        Subscription, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address_key", "created_at"], name="alerts_confirm_address"),
+            models.Index(fields=["requester", "created_at"], name="alerts_confirm_requester"),
+            models.Index(fields=["created_at"], name="alerts_confirm_created"),
+        ]

@@ -13,7 +13,8 @@ from alerts.services.delivery import (
     events_fan_out,
 )
 from alerts.services.digest import digests_send
-from alerts.services.email import confirmations_retry
+from alerts.services.email import confirmation_deliver, confirmations_retry
+from alerts.services.quota import confirmation_requests_expire
 
 BATCH = 200
 MAX_SEND_TASKS = 64
@@ -51,6 +52,15 @@ def digest_task() -> int:
     return digests_send(now=timezone.now())
 
 
+@shared_task(name="alerts.confirmation_send", ignore_result=True)
+def confirmation_send_task(subscription_id: int) -> bool:
+    """A new subscription's confirmation e-mail, queued once its creation has committed."""
+    return confirmation_deliver(subscription_id=subscription_id, now=timezone.now())
+
+
 @shared_task(name="alerts.confirmations_retry", ignore_result=True)
 def confirmations_retry_task() -> int:
-    return confirmations_retry(now=timezone.now())
+    """Confirmations not sent yet; and forget the requests the daily caps no longer count."""
+    now = timezone.now()
+    confirmation_requests_expire(now=now)
+    return confirmations_retry(now=now)

@@ -11,7 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from alerts.forms import NotifyForm
+from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
+from alerts.services.quota import ConfirmationsExhausted
 from outages.models import Service
 
 
@@ -19,7 +21,7 @@ from outages.models import Service
 def notify(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     form = NotifyForm(request.POST, prefix="notify")
-    created = None
+    created = refused = None
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -30,13 +32,20 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
                     format=data["format"], min_level=data["min_level"],
                     platform=data["platform"], problem=data["problem"], country=data["country"],
                     language=translation.get_language(), daily_digest=data["daily_digest"],
+                    requester=requester_of(request),
                 )  # fmt: skip
         except services.SubscriptionInvalid as error:
             for field, reason in error.errors:
                 form.add_error(field if field in form.fields else None, reason)
-    status = 201 if created else 400
-    context = {"service": service, "form": form, "created": created}
-    return render(request, "alerts/notify_result.html", context, status=status)
+        except ConfirmationsExhausted as error:
+            refused = error
+    status = 201 if created else 429 if refused else 400
+    context = {"service": service, "form": form, "created": created,
+               "refused": refused_detail(refused) if refused else ""}  # fmt: skip
+    response = render(request, "alerts/notify_result.html", context, status=status)
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def confirm(request: HttpRequest, signed: str) -> HttpResponse:

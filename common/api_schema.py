@@ -69,6 +69,10 @@ class ProblemAutoSchema(AutoSchema):
         errors.append((406, "The Accept header asks for a type this operation cannot answer."))
         if self.view.get_throttles():
             errors.append((429, "Too many requests: see Retry-After."))
+        if self.method == "POST" and "requestBody" in operation:
+            # Every POST of ours needs its body (an e-mail or webhook subscription, a report):
+            # said outright, since a oneOf of variants names no required field of its own.
+            operation["requestBody"]["required"] = True
         responses = operation["responses"]
         for status, why in errors:
             response: dict[str, Any] = {"description": why, "content": problem}

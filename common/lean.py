@@ -9,7 +9,9 @@ the intake against the bare view through both stacks).
 LeanRouteMiddleware, first in settings.MIDDLEWARE, hands a request whose path matches one of
 settings.LEAN_PATHS to settings.LEAN_MIDDLEWARE (the headers every answer carries: security,
 framing, CSP) around the URLconf's own view; every other request goes on through the site's
-stack untouched.
+stack untouched. A lean route checks the Host header against ALLOWED_HOSTS as every other
+route does (CommonMiddleware checks it there): a foreign host is a 400, whatever LEAN_MIDDLEWARE
+holds.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def _convert(handler: Handler) -> Handler:
 
 
 def _view(request: HttpRequest) -> HttpResponseBase:
+    # DisallowedHost (a 400) for a Host not in ALLOWED_HOSTS: no DNS rebinding onto the intake.
+    request.get_host()
     match = resolve(request.path_info)
     request.resolver_match = match
     response: HttpResponseBase = match.func(request, *match.args, **match.kwargs)

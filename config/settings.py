@@ -272,6 +272,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+# Strict-Transport-Security on every https answer (is_secure(): behind the proxy, its
+# X-Forwarded-Proto above). A year in production; 0 (none) in the embedded default, served
+# over plain http. Subdomains and preload are the operator's choice: they bind the whole domain.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "common.api_schema.ProblemAutoSchema",
@@ -377,6 +383,11 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="127.0.0.1")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@outages.invalid")
+# Confirmation e-mails pending at once (asked for in the last day, not yet confirmed) per
+# address, counted case-blind and without +tags, and per requester (the reporter fingerprint);
+# past either, a subscription is answered 429 with Retry-After. 0: no cap.
+ALERTS_CONFIRMATIONS_PER_ADDRESS = env.int("ALERTS_CONFIRMATIONS_PER_ADDRESS", default=3)
+ALERTS_CONFIRMATIONS_PER_FINGERPRINT = env.int("ALERTS_CONFIRMATIONS_PER_FINGERPRINT", default=10)
 # Webhooks: loopback is refused unless opened here (local development and tests only).
 ALERTS_ALLOW_LOOPBACK = env.bool("ALERTS_ALLOW_LOOPBACK", default=False)
 ALERTS_HTTPS_ONLY = env.bool("ALERTS_HTTPS_ONLY", default=PRODUCTION)

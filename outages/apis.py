@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +31,11 @@ LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
 # Public reads change at most once a minute (the detection pass): a short max-age, then a
 # stale copy may be served while a cache revalidates. ETags come from ConditionalGetMiddleware.
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
+# Free text in a query: any but NUL, which DRF's text fields refuse (the schema says so).
+SEARCH = OpenApiParameter(
+    "search", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[^\u0000]*$"},
+    OpenApiParameter.QUERY, description="A service's name, slug or alias; typos welcome.",
+)  # fmt: skip
 
 
 class QueryFilters(serializers.Serializer[Any]):
@@ -98,7 +103,8 @@ class ServiceListApi(PublicReadApi):
     pagination_class = SlugCursor
 
     class FilterSerializer(QueryFilters):
-        search = serializers.CharField(required=False, max_length=100)
+        # Surrounding spaces are ignored (only spaces: nothing matches), not refused.
+        search = serializers.CharField(required=False, max_length=100, trim_whitespace=False)
         category = serializers.ChoiceField(Category.choices, required=False)
 
     class OutputSerializer(serializers.ModelSerializer[Service]):
@@ -108,7 +114,7 @@ class ServiceListApi(PublicReadApi):
 
     @extend_schema(
         operation_id="services_list",
-        parameters=[FilterSerializer],
+        parameters=[FilterSerializer, SEARCH],
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
@@ -167,13 +173,6 @@ class ServiceSeriesApi(PublicReadApi):
         country = CountryField(required=False)  # type: ignore[no-untyped-call]  # (django-countries)
         problem = serializers.ChoiceField(Problem.choices, required=False)
 
-        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-            if "platform" in data and "country" in data:
-                raise serializers.ValidationError(
-                    {"country": "Filter by a platform or by a country, not both."}
-                )
-            return data
-
     class OutputSerializer(serializers.Serializer[Any]):
         slug = serializers.CharField()
         range = serializers.CharField()
@@ -185,7 +184,10 @@ class ServiceSeriesApi(PublicReadApi):
         parameters=[FilterSerializer],
         responses=OutputSerializer,
         description="Problem reports per interval, zero-filled, with the baseline's expected "
-        "value and typical band; the last interval is still filling (partial).",
+        "value and typical band; the last interval is still filling (partial). A platform, a "
+        "country and a problem type narrow the reports; the band is that platform's or "
+        "country's own, and null when a problem type or both a platform and a country are "
+        "given (no baseline is kept for those).",
     )
     def get(self, request: Request, slug: str) -> Response:
         query = self.query
@@ -198,6 +200,7 @@ class ServiceSeriesApi(PublicReadApi):
             service_id=service.service_id, end=timezone.now(), range_name=range_name,
             segment=(dimension, query[dimension]) if dimension else None,
             problem=query.get("problem"),
+            country=query["country"] if dimension == "platform" and "country" in query else None,
         )  # fmt: skip
         last = len(series.times) - 1
         points = [

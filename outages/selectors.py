@@ -124,13 +124,15 @@ def series_with_band(
     intervals: int | None = None,
     segment: tuple[str, str] | None = None,
     problem: str | None = None,
+    country: str | None = None,
 ) -> BandSeries:
     """Problem reports per interval over the range ending now (the last one partial),
     zero-filled, with the baseline's expected count and typical band per interval.
     `intervals` keeps only the range's last ones (the live refresh). `segment` (("platform",
     "ios") or ("country", "FR")) and `problem` narrow the reports; the band is then that
     segment's own baseline (the prior when it has too few reports for one), and none at all
-    for a problem type, which has no baseline of its own."""
+    for a problem type, which has no baseline of its own. `country` narrows a platform
+    segment further (iOS in France): no baseline either, so no band."""
     span, resolution = RANGES[range_name]
     if intervals is not None:
         span = min(span, resolution * intervals)
@@ -140,6 +142,8 @@ def series_with_band(
     narrowed = {segment[0]: segment[1]} if segment else {}
     if problem:
         narrowed["problem"] = problem
+    if country:
+        narrowed["country"] = country
     slots = int(span.total_seconds()) // step
     partial = end - resolution  # the interval now falls in
     if intervals is None:
@@ -147,6 +151,7 @@ def series_with_band(
         # service page's time; its complete intervals are kept briefly, the one now falls in
         # is read afresh.
         shown = ":".join(segment) if segment else "all"
+        shown += f":{country}" if country else ""
         cache_key = f"series:{service_id}:{range_name}:{shown}:{problem or ''}:{partial:%Y%m%d%H%M}"
         complete: np.ndarray = cache.get_or_set(  # type: ignore[assignment]  # (never None)
             cache_key,
@@ -168,7 +173,7 @@ def series_with_band(
     alpha = baseline.dispersion[0, min(range(len(windows)), key=lambda i: abs(windows[i] - per))]
     sd = np.sqrt(expected * (1.0 + alpha * expected))
     times = [start + i * resolution for i in range(slots)]
-    if problem:
+    if problem or country:
         nothing: list[float | None] = [None] * slots
         return BandSeries(times=times, counts=counts.tolist(), expected=nothing,
                           lower=nothing, upper=nothing, resolution=resolution)  # fmt: skip

@@ -12,6 +12,7 @@ import json
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from django_countries import countries
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -51,14 +52,28 @@ def _json_body(request: HttpRequest) -> object:
         raise Rejected(RejectReason.METHOD_NOT_ALLOWED, "Use POST with a JSON body.")
     if request.content_type != "application/json":
         raise Rejected(RejectReason.UNSUPPORTED_MEDIA_TYPE, "Send Content-Type: application/json.")
-    length = request.META.get("CONTENT_LENGTH") or "0"
     limit = settings.INTAKE_MAX_BODY_BYTES
-    if not length.isdigit() or int(length) > limit:
+    length = request.META.get("CONTENT_LENGTH")
+    if length:
+        body = request.read(limit + 1) if length.isdigit() and int(length) <= limit else None
+    else:
+        body = _unsized_body(request, limit + 1)
+    if body is None or len(body) > limit:
         raise Rejected(RejectReason.BODY_TOO_LARGE, f"The body must be at most {limit} bytes.")
     try:
-        return json.loads(request.read(limit + 1))
+        return json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise Rejected(RejectReason.MALFORMED_BODY, "The body is not valid JSON.") from None
+
+
+def _unsized_body(request: HttpRequest, size: int) -> bytes:
+    """At most `size` bytes of a body sent without Content-Length (Transfer-Encoding: chunked).
+    Django reads such a body as empty; the server (gunicorn says so with wsgi.input_terminated)
+    has decoded the chunks and ends the stream where the body ends, so it is read from there."""
+    if not request.META.get("wsgi.input_terminated"):
+        return b""
+    body: bytes = request.META["wsgi.input"].read(size)
+    return body
 
 
 _problem = PROBLEM
@@ -82,10 +97,13 @@ class ReportCreateDoc(APIView):
         problem = serializers.ChoiceField(
             Problem.choices, required=False, help_text="Required when kind is 'problem'."
         )
-        country = serializers.CharField(
-            required=False, help_text="ISO 3166-1 alpha-2; defaults from the request."
+        country = serializers.ChoiceField(
+            [code for code, _ in countries], required=False, allow_blank=True,
+            help_text="ISO 3166-1 alpha-2; absent or empty: the request's own, if it says one.",
+        )  # fmt: skip
+        subdivision = serializers.CharField(
+            required=False, allow_blank=True, help_text="ISO 3166-2 of the country, e.g. FR-IDF."
         )
-        subdivision = serializers.CharField(required=False, help_text="ISO 3166-2, e.g. FR-IDF.")
 
     class OutputSerializer(serializers.Serializer[object]):
         id = serializers.UUIDField()

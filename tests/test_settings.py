@@ -178,3 +178,54 @@ def test_every_example_value_in_env_example_is_accepted(
 ) -> None:
     settings = started(runs["examples"])
     assert settings["ENGINE"] == "django.db.backends.postgresql"
+
+
+# Requests answered by the settings under test, through Django's own handler: /healthz (the
+# site's stack) and a report with the wrong media type (the intake's lean stack, a 415 before
+# any database or Redis is needed), plainly and behind an https proxy.
+_HEADERS = """
+import json
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="outages.example.com")
+found = {}
+for name, extra in {"http": {}, "https": {"HTTP_X_FORWARDED_PROTO": "https"}}.items():
+    page = client.get("/healthz", **extra)
+    intake = client.post("/api/v1/services/x/reports", "x", content_type="text/plain", **extra)
+    found[name] = [
+        (r.status_code, r.headers.get("Strict-Transport-Security")) for r in (page, intake)
+    ]
+print(json.dumps(found))
+"""
+
+
+def answered_headers(environment: dict[str, str]) -> dict[str, list[list[object]]]:
+    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+             "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONDONTWRITEBYTECODE": "1",
+             **environment}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", _NO_DOTENV + _HEADERS], cwd=BASE_DIR, env=clean,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_production_sends_strict_transport_security_on_https_answers_only(
+    tmp_path: Path,
+) -> None:
+    found = answered_headers({**PRODUCTION, "VAR_DIR": str(tmp_path)})
+    year = "max-age=31536000"
+    assert found["https"] == [[200, year], [415, year]]  # site and intake, behind the proxy
+    assert found["http"] == [[200, None], [415, None]]  # never over plain http
+
+
+def test_strict_transport_security_follows_its_environment_variables(tmp_path: Path) -> None:
+    found = answered_headers({
+        **PRODUCTION, "VAR_DIR": str(tmp_path), "SECURE_HSTS_SECONDS": "600",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true", "SECURE_HSTS_PRELOAD": "true",
+    })  # fmt: skip
+    assert found["https"][0] == [200, "max-age=600; includeSubDomains; preload"]
+    embedded = answered_headers({"VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "outages.example.com"})
+    assert embedded["https"][0] == [200, None]  # the embedded default: plain http, no header

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -64,8 +65,8 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
 
 def confirmation_send(subscription: Subscription, *, now: datetime) -> bool:
     """Send the double opt-in link; True once the mail server has taken it. If it could not
-    (the server down or refusing), the subscription stays as it is, and confirmations_retry
-    tries again: the subscriber is answered either way, never with an error."""
+    (the server down, refusing or silent past EMAIL_TIMEOUT), the subscription stays as it
+    is, and confirmations_retry tries again."""
     try:
         confirmation_message(subscription).send()
     except OSError as error:  # smtplib's errors included; the address is never logged
@@ -76,24 +77,39 @@ def confirmation_send(subscription: Subscription, *, now: datetime) -> bool:
     return True
 
 
-def confirmations_retry(*, now: datetime, limit: int = 100) -> int:
-    """Send the confirmations the mail server did not take at subscription time, for pending
-    subscriptions of the last day. Those of the last minute are left to their own request,
-    which may still be sending. Returns how many went."""
+def confirmation_deliver(*, subscription_id: int, now: datetime) -> bool:
+    """The confirmation of a new subscription, sent by the task its creation queued: only if
+    it is still pending and unsent, under a row lock that confirmations_retry skips (never
+    two sends at once). True once the mail server has taken it."""
     with transaction.atomic():
-        due = (
-            Subscription.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("service")
-            .filter(
-                channel=Subscription.Channel.EMAIL,
-                state=Subscription.State.PENDING,
-                confirmation_sent_at__isnull=True,
-                created_at__gte=now - CONFIRMATION_RETRY_WINDOW,
-                created_at__lt=now - timedelta(minutes=1),
-            )
-            .order_by("created_at")[:limit]
+        subscription = _unsent().filter(pk=subscription_id).first()
+        return subscription is not None and confirmation_send(subscription, now=now)
+
+
+def confirmations_retry(*, now: datetime, limit: int = 100) -> int:
+    """Send the confirmations the mail server did not take when their task ran (or that were
+    never queued), for pending subscriptions of the last day. Those of the last minute are
+    left to their own task, which may still be queued or sending. Returns how many went."""
+    with transaction.atomic():
+        due = _unsent().filter(
+            created_at__gte=now - CONFIRMATION_RETRY_WINDOW,
+            created_at__lt=now - timedelta(minutes=1),
         )
-        return sum(confirmation_send(subscription, now=now) for subscription in due)
+        return sum(confirmation_send(s, now=now) for s in due.order_by("created_at")[:limit])
+
+
+def _unsent() -> QuerySet[Subscription]:
+    """Pending e-mail subscriptions whose confirmation the mail server has not taken, each
+    locked as it is read (rows another process is sending are skipped)."""
+    return (
+        Subscription.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("service")
+        .filter(
+            channel=Subscription.Channel.EMAIL,
+            state=Subscription.State.PENDING,
+            confirmation_sent_at__isnull=True,
+        )
+    )
 
 
 def alert_message(subscription: Subscription, alert: Alert) -> EmailMultiAlternatives:

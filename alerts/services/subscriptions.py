@@ -8,10 +8,11 @@ webhook subscriptions are active at once (their URL is checked, their secret ret
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,18 +22,19 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
+from kombu.exceptions import KombuError
 
 from alerts import signing as webhook_signing
 from alerts import ssrf
 from alerts.models import Delivery, Subscription
+from alerts.services import quota
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
+log = logging.getLogger(__name__)
 CONFIRM_SALT = "alerts.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
-# Confirmation mails to one address per day: the form cannot be used to flood someone.
-MAX_UNCONFIRMED = 3
 CHANGEABLE = ("platform", "problem", "country", "min_level", "format", "url", "email",
               "daily_digest")  # fmt: skip
 
@@ -113,44 +115,52 @@ def subscription_create(
     min_level: int = 1,
     daily_digest: bool = False,
     language: str | None = None,
+    requester: str = "",
+    now: datetime | None = None,
 ) -> Created:
-    """A new subscription and its management token. An e-mail one is sent a confirmation
-    link (after commit) and stays pending until it is followed."""
+    """A new subscription and its management token. An e-mail one stays pending until its
+    confirmation link is followed; the link is sent by a task once this transaction has
+    committed, never in the request (a slow mail server must not hold it), within the daily
+    caps per address and per requester (`requester`: the reporter fingerprint), else
+    quota.ConfirmationsExhausted and nothing is created."""
     if channel not in Subscription.Channel.values:
         raise SubscriptionInvalid([("channel", "email or webhook.")])
+    now = now or timezone.now()
     country = (country or "").upper()
     values = {"email": email, "url": url, "format": format, "platform": platform,
               "problem": problem, "country": country, "min_level": min_level}  # fmt: skip
     errors = _validate(values, channel)
-    if channel == Subscription.Channel.EMAIL and email and _unconfirmed(email) >= MAX_UNCONFIRMED:
-        errors.append(("email", "Too many unconfirmed subscriptions for this address today: "
-                                "follow one of the confirmation links first."))  # fmt: skip
     if errors:
         raise SubscriptionInvalid(errors)
     token = "alt_" + secrets.token_urlsafe(32)
     webhook = channel == Subscription.Channel.WEBHOOK
-    subscription = Subscription.objects.create(
-        service=service, channel=channel, email=email, url=url if webhook else "",
-        format=format if webhook else Subscription.Format.STANDARD, platform=platform,
-        problem=problem, country=country, min_level=min_level, daily_digest=daily_digest,
-        language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
-        secret=webhook_signing.secret_new() if webhook else "", token_hash=token_hash(token),
-        state=Subscription.State.ACTIVE if webhook else Subscription.State.PENDING,
-        confirmed_at=timezone.now() if webhook else None,
-    )  # fmt: skip
-    if not webhook:
-        from alerts.services.email import confirmation_send
-
-        transaction.on_commit(lambda: confirmation_send(subscription, now=timezone.now()))
+    with transaction.atomic():  # a refused confirmation leaves no subscription behind
+        subscription = Subscription.objects.create(
+            service=service, channel=channel, email=email, url=url if webhook else "",
+            format=format if webhook else Subscription.Format.STANDARD, platform=platform,
+            problem=problem, country=country, min_level=min_level, daily_digest=daily_digest,
+            language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
+            secret=webhook_signing.secret_new() if webhook else "", token_hash=token_hash(token),
+            state=Subscription.State.ACTIVE if webhook else Subscription.State.PENDING,
+            confirmed_at=now if webhook else None,
+        )  # fmt: skip
+        if not webhook:
+            quota.confirmation_quota_take(email=email, requester=requester,
+                                          subscription=subscription, now=now)  # fmt: skip
+            transaction.on_commit(lambda: _confirmation_enqueue(subscription.pk))
     return Created(subscription, token)
 
 
-def _unconfirmed(email: str) -> int:
-    return Subscription.objects.filter(
-        email__iexact=email,
-        state=Subscription.State.PENDING,
-        created_at__gte=timezone.now() - timedelta(hours=24),
-    ).count()
+def _confirmation_enqueue(subscription_id: int) -> None:
+    """Queue the confirmation e-mail. If the broker cannot take it, the subscriber is still
+    answered: confirmations_retry sends what was never sent, a minute later."""
+    from alerts.tasks import confirmation_send_task
+
+    try:
+        confirmation_send_task.delay(subscription_id)
+    except (KombuError, OSError) as error:
+        log.warning("Confirmation of subscription %s not queued (%s); it will be retried",
+                    subscription_id, error.__class__.__name__)  # fmt: skip
 
 
 def subscription_by_token(pk: int, token: str) -> Subscription | None:

@@ -71,7 +71,7 @@ def parse_report(
     elif kind == Kind.PROBLEM and problem not in _PROBLEMS:
         errors.append(FieldError("problem", f"required, one of {sorted(_PROBLEMS)}"))
     country = text("country").upper()
-    if "country" not in data:
+    if not country:  # not given (or empty): the request's own, when it says one
         country = default_country if default_country in COUNTRY_CODES else ""
     elif country not in COUNTRY_CODES:
         errors.append(FieldError("country", "must be an ISO 3166-1 alpha-2 code, e.g. 'FR'"))

@@ -11,6 +11,26 @@ from tests.factories import IncidentFactory, ServiceFactory
 from tests.ports import free_port, wait_for_port
 
 
+@pytest.fixture(autouse=True)
+def tasks_inline() -> Iterator[None]:
+    """Celery tasks queued here (the confirmation e-mail) run at once, in this process, so a
+    test reads the mail its request caused; tests of the queue itself use `tasks_queued`."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def tasks_queued() -> None:
+    """Tasks go to the broker for a worker, as in production (the suite's Redis)."""
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture
 def loopback(settings):  # type: ignore[no-untyped-def]
     """Webhooks to 127.0.0.1 allowed: the local receivers live there."""

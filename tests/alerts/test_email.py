@@ -139,7 +139,8 @@ def test_the_form_cannot_flood_an_address_with_confirmations(service):
     for _ in range(3):
         assert subscribe(Client()).status_code == 201
     response = subscribe(Client())
-    assert response.status_code == 400 and b"unconfirmed" in response.content
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert b"Too many confirmation e-mails are waiting at this address" in response.content
     assert len(mail.outbox) == 3
 
 

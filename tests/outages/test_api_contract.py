@@ -81,17 +81,11 @@ def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_its_contract(case: Any, world: None) -> None:
-    if case.query and {"platform", "country"} <= set(case.query):
-        # A platform or a country, not both: OpenAPI 3.0 cannot say so of two parameters.
-        # (404 first when the generated slug matches no route.)
-        response = case.call()
-        assert response.status_code in (400, 404)
-        problem_details(None, response, case)
-        return
     excluded = []
-    if case.operation.path.endswith("/subscriptions") and case.method == "POST":
-        # An e-mail subscription needs `email`, a webhook one `url`: a rule between two fields
-        # that the schema states in words only; a 400 naming the field is the right answer.
+    body = case.body if isinstance(case.body, dict) else {}
+    if case.operation.path.endswith("/subscriptions") and body.get("channel") == "webhook":
+        # A webhook's URL must resolve to a public address, which no schema can say (and this
+        # machine resolves nothing): a 400 naming `url` is the right answer.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(additional_checks=[problem_details], excluded_checks=excluded)
 
