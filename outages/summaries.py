@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django_countries import countries as country_names
 
 from outages.models import Incident
 from outages.selectors import ServiceStatus
@@ -25,6 +26,15 @@ SCOPE_WORDS = {
     Incident.Scope.ONE: gettext_lazy("one country"),
     Incident.Scope.SEVERAL: gettext_lazy("several countries"),
     Incident.Scope.INTERNATIONAL: gettext_lazy("international"),
+}
+# Platforms as they read inside a sentence ("…; 98% API, 2% web; …").
+PLATFORM_WORDS = {
+    "web": gettext_lazy("web"),
+    "ios": gettext_lazy("iOS app"),
+    "android": gettext_lazy("Android app"),
+    "desktop": gettext_lazy("desktop app"),
+    "api": gettext_lazy("API"),
+    "other": gettext_lazy("other"),
 }
 
 
@@ -79,17 +89,41 @@ def incident_summary(incident: Incident) -> SafeString:
             time=time_html(incident.peak_quarter_at or incident.peak_at),
         )
     ]
-    app = sum(share for name, share in incident.platforms.items() if name in APP_PLATFORMS)
-    web = incident.platforms.get("web", 0.0)
     if incident.platforms:
-        parts.append(_("%(web)d%% web, %(app)d%% app") % {"web": round(100 * web),
-                                                           "app": round(100 * app)})  # fmt: skip
+        parts.append(platform_words(incident.platforms))
     countries = len([c for c in incident.countries if c["country"] != "??"])
     if countries:
         parts.append(ngettext("%(n)d country", "%(n)d countries", countries) % {"n": countries})
     if incident.scope:
-        parts.append(scope_words(incident.scope))
+        parts.append(scope_phrase(incident))
     return format_html("{}.", format_html_join("; ", "{}", ((part,) for part in parts)))
+
+
+def platform_words(platforms: dict[str, float]) -> str:
+    """ "89% web, 11% app" when people came by the web site and the apps (the usual case),
+    else the two largest platforms: "98% API, 2% web" (a cloud service's reports)."""
+    app = sum(share for name, share in platforms.items() if name in APP_PLATFORMS)
+    web = platforms.get("web", 0.0)
+    if web + app >= 0.8:
+        shares = {"web": round(100 * web), "app": round(100 * app)}
+        return _("%(web)d%% web, %(app)d%% app") % shares
+    top = sorted(platforms.items(), key=lambda item: -item[1])[:2]
+    return ", ".join(
+        f"{round(100 * share)}% {PLATFORM_WORDS.get(name, name)}" for name, share in top
+    )
+
+
+def scope_phrase(incident: Incident) -> str:
+    """The scope in words; for one country, which one ("mostly in France"), since reports from
+    a dozen countries and "one country" side by side read as a contradiction."""
+    if incident.scope == Incident.Scope.ONE and incident.countries:
+        top = max(
+            incident.countries,
+            key=lambda c: float(c["count"]) - float(c["expected"] or 0.0),
+        )
+        name = country_names.name(str(top["country"])) or str(top["country"])
+        return _("mostly in %(country)s") % {"country": name}
+    return scope_words(incident.scope)
 
 
 def scope_words(scope: str) -> str:

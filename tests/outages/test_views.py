@@ -12,7 +12,7 @@ from django.utils import timezone
 from outages.detection.timebuckets import floor_to_minute
 from outages.models import MinuteBucket
 from reports.models import Report
-from tests.factories import ServiceFactory
+from tests.factories import IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +261,25 @@ def test_the_country_switch_reranks_home_for_that_country(client, twitter, midda
 def test_an_open_incident_states_its_confidence(client, twitter, confidence, wording):
     _incident(twitter, confidence=confidence)
     assert wording in client.get("/s/twitter/").content.decode()
+
+
+def test_an_incident_summary_names_the_largest_platforms_when_few_came_by_web_or_app():
+    from outages.summaries import platform_words
+
+    assert platform_words({"api": 0.98, "web": 0.02}) == "98% API, 2% web"
+    assert platform_words({"web": 0.89, "ios": 0.06, "android": 0.05}) == "89% web, 11% app"
+
+
+@pytest.mark.django_db
+def test_a_one_country_incident_says_which_country_beside_how_many_reported():
+    from outages.summaries import scope_phrase
+
+    incident = IncidentFactory(
+        scope="one",
+        countries=[
+            {"country": "US", "count": 30, "expected": 25.0, "ratio": 1.2},
+            {"country": "FR", "count": 400, "expected": 4.0, "ratio": 100.0},
+        ],
+    )
+
+    assert scope_phrase(incident) == "mostly in France"
