@@ -14,6 +14,9 @@
 8. Alerts: one incident event to 10,000 webhook and 10,000 e-mail subscriptions by Celery
    workers (bench/alerts.py; its own database; `BENCH_ONLY=alerts` runs it alone,
    `BENCH_SKIP_ALERTS=1` leaves it out).
+9. Detection on labelled outage-report traffic, the product's detector beside a reference,
+   three seeds (bench/outage_traffic.py; no services; `BENCH_ONLY=outage_traffic` runs it
+   alone, `BENCH_SKIP_OUTAGE_TRAFFIC=1` leaves it out).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -38,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import bursts, detection, edge, mixed, pages, report, servers  # noqa: E402
+from bench import bursts, detection, edge, mixed, outage_traffic, pages, report, servers  # noqa: E402
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -242,6 +245,9 @@ def main() -> int:
         return 0
     if os.environ.get("BENCH_ONLY") == "alerts":  # alone: its own database and workers
         return alerts_bar()
+    if os.environ.get("BENCH_ONLY") == "outage_traffic":  # alone: pure computation
+        print(report.table(outage_traffic.rows(outage_traffic.measure())))
+        return 0
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
@@ -260,6 +266,9 @@ def main() -> int:
         rows += detection.rows(results["detection"])
     if "bursts" in results:
         rows += bursts.rows(results["bursts"])
+    if not os.environ.get("BENCH_SKIP_OUTAGE_TRAFFIC"):
+        step("outage traffic: the detector and a reference on labelled traffic, 3 seeds")
+        rows += outage_traffic.rows(outage_traffic.measure())
     print(report.table(rows))
     path = report.save(results, rows)
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")

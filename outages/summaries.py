@@ -86,7 +86,9 @@ def incident_summary(incident: Incident) -> SafeString:
         format_html(
             _("Reports peaked at about {count} per 15 minutes near {time}"),
             count=about(incident.peak_quarter_count),
-            time=time_html(incident.peak_quarter_at or incident.peak_at),
+            # Never before the incident began: a young incident's peak quarter-hour mostly
+            # precedes it ("problems from 05:45 ... peaked near 05:39" would mislead).
+            time=time_html(max(incident.peak_quarter_at or incident.peak_at, incident.started_at)),
         )
     ]
     if incident.platforms:

@@ -17,18 +17,22 @@ Counts per interval in; baselines, scores and incident events out. Four pieces:
 * `detect_batch(values, start=, interval=, config=)` and `detect_series(timestamps, values,
   config)`: series scored point by point as the product would have, refitting baselines on
   that schedule from past data only (backfills, tests, CLI).
+* `band(expected, dispersion, config, points=k)`: the typical range of one point or of sums
+  over k points (charts at coarser resolutions, status figures).
 * `python -m outages.detection INPUT.csv OUTPUT.csv`: that driver on a `timestamp,value` file.
 
 The score rule, shared by product and command line: a point scores >= 0.5 exactly when the
 product alerts there, that is when an incident opens or rises a level ([0.5, 0.75) for level 1
 "possible problems", [0.75, 1] for level 2 "problems"); every other point maps its evidence
-into [0, 0.5). A score at time t uses only data up to t. `DEFAULT_CONFIG` holds every tunable.
+into [0, 0.5). A score at time t uses only data up to t. `DEFAULT_CONFIG` holds every tunable;
+its durations are seconds, so it means the same at any interval between points.
 """
 
 from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, refresh_level
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
 from outages.detection.driver import BatchResult, Point, detect_batch, detect_series
 from outages.detection.incidents import CLOSE, LEVEL, OPEN, IncidentEvent
+from outages.detection.scoring import band
 from outages.detection.stream import DetectorState, StepResult, step, step_ahead
 
 __all__ = [
@@ -48,6 +52,7 @@ __all__ = [
     "fit_baseline",
     "prior_baseline",
     "refresh_level",
+    "band",
     "step",
     "step_ahead",
 ]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
-from outages.detection.noise import fit_noise
+from outages.detection.noise import fit_noise, outage_mask
 from outages.detection.profile import profile_at, slot_of_week, slots_per_week
 from outages.detection.seasonal import Bins, cap, fit_shape, window_ratio
 from outages.detection.tails import fit_tail
@@ -217,7 +217,9 @@ def _fit_chunk(
     expected *= profile_at(shape.profile, times, config.slot_seconds)
     skip = min(int(config.level_seconds // interval), values.shape[1] // 2)
     skip = max(skip, values.shape[1] - int(config.noise_seconds // interval))
-    noise = fit_noise(values[:, skip:], expected[:, skip:], config)
+    recent, typical = values[:, skip:], expected[:, skip:]
+    recent = np.where(outage_mask(recent, typical, config, interval), np.nan, recent)
+    noise = fit_noise(recent, typical, config, interval)
     return (shape.profile, level, *noise, shape.alpha)
 
 

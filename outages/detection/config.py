@@ -1,12 +1,24 @@
 """Every tunable of the detector in one frozen dataclass; DEFAULT_CONFIG serves product and CLI.
 
-Durations are in seconds of data time, window lengths in points (one point = one minute in the
-product). Nothing here computes anything.
+Every duration is in seconds of data time, so one configuration means the same at any interval
+between points: at an interval of `interval` seconds a duration of d seconds is
+max(1, round(d / interval)) points (`points`); the product counts one point a minute. The
+`*_points` and `windows` properties give those counts at the product's minute, for callers
+that count minutes. Nothing here computes anything else.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+# Seconds between the product's points (minute buckets).
+PRODUCT_INTERVAL = 60.0
+
+
+def points(seconds: float, interval: float) -> int:
+    """A duration as a number of points at `interval` seconds between points (at least 1)."""
+    return max(1, round(seconds / interval))
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,17 @@ class DetectorConfig:
     # Share of the time a series may spend above its band before the band widens: chronic
     # bursts then count as typical, rarer outages (less than this share) do not.
     tail_share: float = 0.01
+    # Past outages are left out of the noise fit (noise.outage_mask): the points of any
+    # mask_seconds window holding mask_ratio times its expected reports, min_excess more, and
+    # mask_z surprising under Poisson noise. Off (inf) until its false alarms are down: see
+    # docs/detection.md, "Benchmark" (5.0 there).
+    mask_seconds: int = 1800
+    mask_ratio: float = 2.0
+    mask_z: float = math.inf
+    # A series' surprise tail is at least as heavy as its own history says at this share of
+    # its points (tails.fit_tail): bursts a few times a day are its usual, not outages. Off (0)
+    # for now, like mask_z (0.002 in the benchmark's "rules on" rows).
+    burst_share: float = 0.0
     # History used by a fit (the noise part uses only its last noise_seconds), how often the
     # streaming driver refits the level from past data, and how often the whole baseline.
     history_seconds: int = 30 * 86_400
@@ -49,14 +72,16 @@ class DetectorConfig:
     refit_seconds: int = 3_600
     full_refit_seconds: int = 86_400
 
-    # Evidence: window sums over these many latest points (shortest first), each leaving its
-    # most raised point out, so a lone point never counts as sustained; a window of 1 scores
-    # the latest point alone, which must then be spike_z strong to count as open_z (windows
-    # in between need open_z + (spike_z - open_z) / width).
-    windows: tuple[int, ...] = (1, 2, 5, 15, 45)
+    # Evidence: window sums over the latest points spanning these durations (shortest first),
+    # each leaving its most raised point out, so a lone point never counts as sustained; a
+    # window of 1 point scores the latest point alone, which must then be spike_z strong to
+    # count as open_z (a window of w points needs open_z + (spike_z - open_z) / w).
+    window_seconds: tuple[int, ...] = (60, 120, 300, 900, 2700)
     spike_z: float = 9.0
     # A window counts only if its surprise is also rare for this series: at least rare_z once
-    # re-expressed under the tail fitted on the series' own history (tails.py).
+    # re-expressed under the tail fitted on the series' own history (tails.py). 3 is about
+    # once in 740 points; 4 (once in 30,000) goes with the outage mask and the burst-aware
+    # tail in the benchmark's "rules on" rows (docs/detection.md).
     rare_z: float = 3.0
     # Practical significance: the excess must be this many reports and this ratio over typical.
     min_excess: float = 10.0
@@ -72,18 +97,43 @@ class DetectorConfig:
     # Incident state machine, in surprise units (standard-normal z of the upper tail).
     open_z: float = 4.0
     problems_z: float = 14.0
-    # Points the open condition must hold in a row before an incident opens, and the
-    # problems_z condition before it is at level 2.
-    open_points: int = 1
-    problems_points: int = 6
-    # An incident closes after this many quiet points (z below close_z); a relapse before then
+    # How long the open condition must hold in a row before an incident opens (one point at
+    # least), and the problems_z condition before it is at level 2.
+    open_seconds: int = 60
+    problems_seconds: int = 360
+    # An incident closes after this long quiet (z below close_z); a relapse before then
     # continues the same incident, which merges flapping.
     close_z: float = 2.0
-    close_points: int = 120
-    # For this many points after a close, a new incident must be stronger than the last one.
-    cooldown_points: int = 120
+    close_seconds: int = 7200
+    # For this long after a close, a new incident must be stronger than the last one.
+    cooldown_seconds: int = 7200
     # The band drawn on charts: expected value +- band_z standard deviations.
     band_z: float = 2.0
+
+    def windows_at(self, interval: float) -> tuple[int, ...]:
+        """The evidence windows in points at this interval (two may coincide)."""
+        return tuple(points(s, interval) for s in self.window_seconds)
+
+    @property
+    def windows(self) -> tuple[int, ...]:
+        """The evidence windows in points (minutes) at the product's interval."""
+        return self.windows_at(PRODUCT_INTERVAL)
+
+    @property
+    def open_points(self) -> int:
+        return points(self.open_seconds, PRODUCT_INTERVAL)
+
+    @property
+    def problems_points(self) -> int:
+        return points(self.problems_seconds, PRODUCT_INTERVAL)
+
+    @property
+    def close_points(self) -> int:
+        return points(self.close_seconds, PRODUCT_INTERVAL)
+
+    @property
+    def cooldown_points(self) -> int:
+        return points(self.cooldown_seconds, PRODUCT_INTERVAL)
 
 
 DEFAULT_CONFIG = DetectorConfig()

@@ -64,7 +64,7 @@ def detect_batch(
     out["surprise"], out["level"] = np.zeros((series, points)), np.zeros((series, points), int)
     events: list[tuple[int, IncidentEvent]] = []
     fits = _Refits(series, interval, times[0] if points else 0.0, config)
-    state = DetectorState.new(series, config)
+    state = DetectorState.new(series, config, interval)
     for i in range(points):
         baseline = fits.baseline_at(values[:, :i], times[0], times[i])
         result = step(baseline, state, values[:, i], now=times[i], config=config)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from outages.detection.config import DetectorConfig
+from outages.detection.config import DetectorConfig, points
 
 OPEN, LEVEL, CLOSE = "open", "level", "close"
 
@@ -102,18 +102,23 @@ def advance(
     The alert level is the level an incident opened at or rose to at this point, else 0; a
     row's score is >= 0.5 exactly where it is not 0.
     """
+    open_points, problems_points, close_points, cooldown_points = (
+        points(seconds, interval)
+        for seconds in (config.open_seconds, config.problems_seconds, config.close_seconds,
+                        config.cooldown_seconds)
+    )  # fmt: skip
     contiguous = evidence.elapsed <= 1
     candidate = evidence.gated >= config.open_z
     pending = np.where(candidate, np.where(contiguous, state.pending, 0) + 1, 0)
     strong_now = candidate & (evidence.gated >= config.problems_z)
     strong = np.where(strong_now, np.where(contiguous, state.strong, 0) + 1, 0)
-    target = np.where(strong >= config.problems_points, 2, 1)
+    target = np.where(strong >= problems_points, 2, 1)
     since_close = state.since_close + evidence.elapsed
     # Soon after an incident, a new one must be stronger than it was: a series that bursts
     # again and again is bursting as usual.
-    fresh = (since_close >= config.cooldown_points) | (evidence.gated > state.last_peak_z)
-    opening = (state.level == 0) & (pending >= config.open_points) & fresh
-    rising = (state.level == 1) & (target == 2) & (pending >= config.open_points)
+    fresh = (since_close >= cooldown_points) | (evidence.gated > state.last_peak_z)
+    opening = (state.level == 0) & (pending >= open_points) & fresh
+    rising = (state.level == 1) & (target == 2) & (pending >= open_points)
     level = np.where(opening | rising, target, state.level)
     alert = np.where(opening | rising, level, 0)
     s = _open(state, opening, pending, evidence, interval)
@@ -121,7 +126,7 @@ def advance(
     s = _track(s, level > 0, raised, evidence)
     quiet = np.where(raised, 0, s.quiet + evidence.elapsed)
     quiet = np.where(level > 0, quiet, 0)
-    closing = (level > 0) & (quiet >= config.close_points)
+    closing = (level > 0) & (quiet >= close_points)
     peak_z = np.where(level > 0, np.maximum(s.peak_z, evidence.gated), 0.0)
     s = replace(s, level=level, pending=pending, strong=strong, quiet=quiet, peak_z=peak_z,
                 since_close=since_close)  # fmt: skip

@@ -22,7 +22,7 @@ _ENOUGH, _MOST = 2000, 8640
 
 
 def fit_noise(
-    values: np.ndarray, expected: np.ndarray, config: DetectorConfig
+    values: np.ndarray, expected: np.ndarray, config: DetectorConfig, interval: float = 60.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha (series, 1 + windows), tail rate (series, windows), tail scale (series, windows))
     from values and expected values (series, points), NaN where missing."""
@@ -34,22 +34,50 @@ def fit_noise(
     }
     alphas, rates, scales = [], [], []
     history = History.of(values, expected)
-    for width in config.windows:
+    windows = config.windows_at(interval)
+    for width in windows:
         points = values.shape[1]
         stride = max(1, min(points // _ENOUGH, width), points // _MOST)
         kept, typical = history_sums(history, width, stride)
         alpha = fit_dispersion(kept, typical, **fit)
         z = surprise(kept, typical, 1.0 + alpha[:, None] * typical)
-        rate, scale = fit_tail(z, typical > 0)
+        rate, scale = fit_tail(z, typical > 0, config.burst_share)
         alphas.append(alpha)
         rates.append(rate)
         scales.append(scale)
     # Single points, for the chart band: the window of 1 when there is one.
-    if 1 in config.windows:
-        point = alphas[config.windows.index(1)]
+    if 1 in windows:
+        point = alphas[windows.index(1)]
     else:
         point = _point_alpha(values, expected, fit)
     return np.stack([point, *alphas], axis=1), np.stack(rates, axis=1), np.stack(scales, axis=1)
+
+
+def outage_mask(
+    values: np.ndarray, expected: np.ndarray, config: DetectorConfig, interval: float
+) -> np.ndarray:
+    """Points of past outages, to leave out of the noise fit: every point of a window of
+    mask_seconds whose sum is mask_ratio times its expected sum, min_excess reports over it
+    and mask_z surprising under Poisson noise. A series' past outages must not teach it that
+    outages are its usual noise (with an outage a week, a few percent of its points are
+    outages, more than tail_share); chronic short bursts stay in, their window sums are not
+    doubled."""
+    width = max(2, int(round(config.mask_seconds / interval)))
+    if values.shape[1] < width:
+        return np.zeros(values.shape, dtype=bool)
+    valid = ~np.isnan(values)
+    zero = np.zeros((values.shape[0], 1))
+    cx = np.concatenate([zero, np.cumsum(np.where(valid, values, 0.0), axis=1)], axis=1)
+    cm = np.concatenate([zero, np.cumsum(np.where(valid, expected, 0.0), axis=1)], axis=1)
+    sx, sm = cx[:, width:] - cx[:, :-width], cm[:, width:] - cm[:, :-width]
+    z = surprise(sx, sm, np.ones_like(sm))
+    raised = (sx >= config.mask_ratio * sm) & (sx - sm >= config.min_excess) & (z >= config.mask_z)
+    # A raised window starting at point j masks its points j .. j + width - 1.
+    n = values.shape[0]
+    starts = np.concatenate([raised, np.zeros((n, width - 1))], axis=1)
+    running = np.concatenate([np.zeros((n, 1)), np.cumsum(starts, axis=1)], axis=1)
+    before = np.concatenate([np.zeros((n, width)), running[:, 1:-width]], axis=1)
+    return np.asarray((running[:, 1:] - before) > 0)
 
 
 class _Fit(TypedDict):

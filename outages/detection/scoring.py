@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from outages.detection.baseline import Baseline
-from outages.detection.config import DetectorConfig
+from outages.detection.config import PRODUCT_INTERVAL, DetectorConfig
 from outages.detection.counts import surprise, window_sums
 from outages.detection.tails import calibrated
 
@@ -46,10 +46,11 @@ def window_evidence(
 ) -> WindowEvidence:
     """Evidence from the latest points: observed and expected (series, points), newest last,
     NaN where missing, against the baseline's dispersion and tails."""
-    kept, typical = window_sums(observed, expected, config.windows)
+    windows = config.windows_at(baseline.interval)
+    kept, typical = window_sums(observed, expected, windows)
     z = surprise(kept, typical, 1.0 + baseline.dispersion[:, 1:] * typical)
     rarity = calibrated(z, baseline.tail_rate, baseline.tail_scale)
-    z = z * duration_weights(config)
+    z = z * duration_weights(config, windows)
     excess = kept - typical
     practical = (excess >= config.min_excess) & (kept >= config.min_ratio * typical)
     practical &= rarity >= config.rare_z
@@ -77,11 +78,11 @@ def onset_evidence(
     return np.where(risen & practical, latest_rarity * config.open_z / config.onset_z, 0.0)
 
 
-def duration_weights(config: DetectorConfig) -> np.ndarray:
+def duration_weights(config: DetectorConfig, windows: tuple[int, ...] | None = None) -> np.ndarray:
     """Weight of each window's surprise: a window of w points must reach
     open_z + (spike_z - open_z) / w to count as open_z, so one point alone needs spike_z and
     longer rises need less (strength and duration both count)."""
-    width = np.asarray(config.windows, dtype=float)
+    width = np.asarray(config.windows if windows is None else windows, dtype=float)
     return config.open_z / (config.open_z + (config.spike_z - config.open_z) / width)
 
 
@@ -97,10 +98,20 @@ def anomaly_score(
 
 
 def band(
-    expected: np.ndarray, dispersion: np.ndarray, config: DetectorConfig
+    expected: np.ndarray,
+    dispersion: np.ndarray,
+    config: DetectorConfig,
+    *,
+    points: int = 1,
+    interval: float = PRODUCT_INTERVAL,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Typical range of one point for charts: expected +- band_z sd, floored at 0. expected is
-    (n,) or, for a run of points per series, (n, points)."""
-    alpha = dispersion[:, 0].reshape((-1,) + (1,) * (np.ndim(expected) - 1))
+    """Typical range for charts of one point, or of sums over `points` consecutive points
+    (expected is then the expected sum): expected +- band_z sd, floored at 0. The sum's
+    over-dispersion is the fitted one of the evidence window closest to it in length (at
+    `interval` seconds between points). expected is (n,) or, for a run of values per series,
+    (n, values); dispersion is a Baseline's (n, 1 + windows)."""
+    lengths = (1, *config.windows_at(interval))
+    column = min(range(len(lengths)), key=lambda i: abs(lengths[i] - points)) if points > 1 else 0
+    alpha = dispersion[:, column].reshape((-1,) + (1,) * (np.ndim(expected) - 1))
     sd = np.sqrt(expected * (1.0 + alpha * expected))
     return np.maximum(expected - config.band_z * sd, 0.0), expected + config.band_z * sd

@@ -33,8 +33,11 @@ class DetectorState:
     incidents: Incidents
 
     @classmethod
-    def new(cls, series: int, config: DetectorConfig = DEFAULT_CONFIG) -> DetectorState:
-        empty = np.full((series, max(config.windows)), np.nan)
+    def new(
+        cls, series: int, config: DetectorConfig = DEFAULT_CONFIG, interval: float = 60.0
+    ) -> DetectorState:
+        """At rest, remembering the points of the longest window at `interval` seconds."""
+        empty = np.full((series, max(config.windows_at(interval))), np.nan)
         return cls(empty, empty.copy(), np.full(series, np.nan), Incidents.empty(series))
 
     def rows(self) -> list[dict[str, Any]]:

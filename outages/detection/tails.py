@@ -22,8 +22,12 @@ _PRIOR_SCALE = 0.6
 _NORMAL_RATE = 0.5 * math.erfc(TAIL_START / math.sqrt(2.0))
 
 
-def fit_tail(z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(exceedance rate, exponential scale) per series from past surprises (series, samples)."""
+def fit_tail(z: np.ndarray, valid: np.ndarray, share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """(exceedance rate, exponential scale) per series from past surprises (series, samples).
+
+    With a share, the scale is at least what puts that share of the samples beyond the
+    series' own empirical quantile: a series that bursts again and again (a few raised points
+    a day, too few to move the median exceedance) learns that such bursts are its usual."""
     over = valid & (z > TAIL_START)
     count = over.sum(axis=1)
     samples = valid.sum(axis=1)
@@ -34,7 +38,24 @@ def fit_tail(z: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         median[some] = np.nanmedian(excess[some], axis=1)
     scale = (count * median / math.log(2.0) + _PRIOR_COUNT * _PRIOR_SCALE) / (count + _PRIOR_COUNT)
     rate = (count + _PRIOR_COUNT * _NORMAL_RATE) / (samples + _PRIOR_COUNT)
+    if share > 0 and z.shape[1]:
+        scale = np.maximum(scale, _quantile_scale(z, valid, samples, rate, share))
     return rate, scale
+
+
+def _quantile_scale(
+    z: np.ndarray, valid: np.ndarray, samples: np.ndarray, rate: np.ndarray, share: float
+) -> np.ndarray:
+    """The exponential scale putting `share` of the samples beyond their empirical quantile
+    (0 where that quantile is not beyond TAIL_START or there are too few samples)."""
+    rank = np.floor(share * samples).astype(np.int64)  # samples strictly above the quantile
+    deepest = int(min(max(rank.max(), 0) + 1, z.shape[1]))
+    ranked = np.where(valid, z, -np.inf)
+    top = -np.sort(np.partition(-ranked, deepest - 1, axis=1)[:, :deepest], axis=1)
+    quantile = top[np.arange(len(rank)), np.clip(rank, 0, deepest - 1)]
+    odds = np.log(np.maximum(rate / share, 1.0 + 1e-9))
+    usable = (rank >= 3) & (quantile > TAIL_START) & (rate > share)
+    return np.where(usable, (quantile - TAIL_START) / odds, 0.0)
 
 
 def calibrated(z: np.ndarray, rate: np.ndarray, scale: np.ndarray) -> np.ndarray:

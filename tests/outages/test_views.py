@@ -283,3 +283,15 @@ def test_a_one_country_incident_says_which_country_beside_how_many_reported():
     )
 
     assert scope_phrase(incident) == "mostly in France"
+
+
+@pytest.mark.django_db
+def test_a_young_incident_s_peak_is_never_said_to_come_before_it_began():
+    from outages.summaries import incident_summary
+
+    started = timezone.now().replace(second=0, microsecond=0)
+    incident = IncidentFactory(
+        started_at=started, peak_at=started, peak_quarter_at=started - timedelta(minutes=6)
+    )
+
+    assert started.isoformat() in incident_summary(incident)

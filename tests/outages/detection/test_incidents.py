@@ -250,3 +250,25 @@ def test_a_month_of_quiet_seasonal_noise_raises_at_most_one_incident():
     in_the_month = [e for i, e in run.events if e.kind == OPEN and i >= day]
     assert len(in_the_month) <= 1
     assert (run.score[:, day:] >= 0.5).sum() == len(in_the_month)
+
+
+@pytest.mark.parametrize("interval", [60.0, 300.0])
+def test_durations_mean_the_same_time_at_any_interval(interval):
+    """An incident closes after close_seconds of quiet, whatever the spacing of points."""
+    state, events = Incidents.empty(1), []
+    quiet = int(CONFIG.close_seconds // interval) + 5
+    for i, z in enumerate([6.0] * 3 + [0.0] * quiet):
+        evidence = Evidence(np.array([z]), np.array([z]), np.array([10.0]), np.array([1.0]),
+                            interval * i, np.array([1]))  # fmt: skip
+        state, _, found = advance(state, evidence, interval, CONFIG)
+        events.extend((i, e.kind) for e in found)
+
+    closed = [i for i, kind in events if kind == CLOSE]
+    assert (closed[0] - 2) * interval == CONFIG.close_seconds
+
+
+def test_the_point_counts_at_the_products_minute_follow_the_seconds():
+    assert CONFIG.windows == (1, 2, 5, 15, 45)
+    assert CONFIG.close_points == CONFIG.close_seconds // 60
+    assert CONFIG.cooldown_points == CONFIG.cooldown_seconds // 60
+    assert CONFIG.windows_at(300.0) == (1, 1, 1, 3, 9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from outages.detection import DEFAULT_CONFIG, detect_batch, fit_baseline
 from outages.detection.counts import block_sums, leave_max_out, surprise, window_sums
+from outages.detection.noise import outage_mask
 from outages.detection.scoring import anomaly_score, band, duration_weights, window_evidence
 from outages.detection.tails import calibrated, fit_tail, normal_isf_log
 
@@ -150,3 +152,42 @@ def test_a_fit_reads_only_the_history_it_is_given():
     assert np.array_equal(
         fit_baseline(changed[:2000], start=START, interval=300).level, early.level
     )
+
+
+def test_a_band_over_k_points_uses_the_dispersion_of_the_window_closest_in_length():
+    dispersion = np.array([[0.01, 0.01, 0.02, 0.05, 0.3, 1.0]])  # point, then windows 1..45
+    expected = np.array([150.0])
+
+    point = band(expected, dispersion, DEFAULT_CONFIG)
+    quarter = band(expected, dispersion, DEFAULT_CONFIG, points=15)
+    widened = band(expected, dispersion[:, [0, 1, 2, 3, 0, 5]], DEFAULT_CONFIG, points=15)
+
+    assert quarter[1][0] > point[1][0]
+    assert widened[1][0] == point[1][0]  # column 4 (the 15-point window) was the one read
+
+
+# The three rules measured in docs/detection.md ("Benchmark"), off by default for now.
+RULES_ON = replace(DEFAULT_CONFIG, rare_z=4.0, burst_share=0.002, mask_z=5.0)
+
+
+def test_a_series_bursting_a_few_times_a_day_learns_its_bursts_are_usual():
+    rng = np.random.default_rng(1)
+    z = np.abs(rng.normal(size=(1, 10_000)))
+    z[0, rng.choice(10_000, 60, replace=False)] = 7.0  # 0.6% of points
+    z_burst = np.array([[7.0]])
+
+    plain = calibrated(z_burst, *fit_tail(z, np.ones_like(z, bool)))
+    learned = calibrated(z_burst, *fit_tail(z, np.ones_like(z, bool), share=0.002))
+    assert plain[0, 0] > RULES_ON.rare_z > learned[0, 0]
+
+
+def test_past_outages_are_left_out_of_the_noise_fit_but_short_bursts_are_not():
+    expected = np.full((1, 600), 5.0)
+    values = np.full((1, 600), 5.0)
+    values[0, 100:160] = 40.0  # an hour-long outage
+    values[0, 400:403] = 15.0  # a 3-minute burst
+    masked = outage_mask(values, expected, RULES_ON, 60.0)[0]
+
+    assert masked[100:160].all()
+    assert not masked[395:410].any()
+    assert not masked[:60].any() and not masked[200:390].any()
