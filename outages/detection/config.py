@@ -9,7 +9,6 @@ that count minutes. Nothing here computes anything else.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 # Seconds between the product's points (minute buckets).
@@ -56,15 +55,13 @@ class DetectorConfig:
     tail_share: float = 0.01
     # Past outages are left out of the noise fit (noise.outage_mask): the points of any
     # mask_seconds window holding mask_ratio times its expected reports, min_excess more, and
-    # mask_z surprising under Poisson noise. Off (inf) until its false alarms are down: see
-    # docs/detection.md, "Benchmark" (5.0 there).
+    # mask_z surprising under Poisson noise (docs/detection.md, "Benchmark").
     mask_seconds: int = 1800
     mask_ratio: float = 2.0
-    mask_z: float = math.inf
+    mask_z: float = 5.0
     # A series' surprise tail is at least as heavy as its own history says at this share of
-    # its points (tails.fit_tail): bursts a few times a day are its usual, not outages. Off (0)
-    # for now, like mask_z (0.002 in the benchmark's "rules on" rows).
-    burst_share: float = 0.0
+    # its points (tails.fit_tail): bursts a few times a day are its usual, not outages.
+    burst_share: float = 0.002
     # History used by a fit (the noise part uses only its last noise_seconds), how often the
     # streaming driver refits the level from past data, and how often the whole baseline.
     history_seconds: int = 30 * 86_400
@@ -79,10 +76,10 @@ class DetectorConfig:
     window_seconds: tuple[int, ...] = (60, 120, 300, 900, 2700)
     spike_z: float = 9.0
     # A window counts only if its surprise is also rare for this series: at least rare_z once
-    # re-expressed under the tail fitted on the series' own history (tails.py). 3 is about
-    # once in 740 points; 4 (once in 30,000) goes with the outage mask and the burst-aware
-    # tail in the benchmark's "rules on" rows (docs/detection.md).
-    rare_z: float = 3.0
+    # re-expressed under the tail fitted on the series' own history (tails.py). 4 is about
+    # once in 30,000 points: at 3 (once in 740) a series of minutes passed it several times a
+    # week on benign traffic.
+    rare_z: float = 4.0
     # Practical significance: the excess must be this many reports and this ratio over typical.
     min_excess: float = 10.0
     min_ratio: float = 1.5

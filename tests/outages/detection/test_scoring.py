@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -166,10 +165,6 @@ def test_a_band_over_k_points_uses_the_dispersion_of_the_window_closest_in_lengt
     assert widened[1][0] == point[1][0]  # column 4 (the 15-point window) was the one read
 
 
-# The three rules measured in docs/detection.md ("Benchmark"), off by default for now.
-RULES_ON = replace(DEFAULT_CONFIG, rare_z=4.0, burst_share=0.002, mask_z=5.0)
-
-
 def test_a_series_bursting_a_few_times_a_day_learns_its_bursts_are_usual():
     rng = np.random.default_rng(1)
     z = np.abs(rng.normal(size=(1, 10_000)))
@@ -178,7 +173,7 @@ def test_a_series_bursting_a_few_times_a_day_learns_its_bursts_are_usual():
 
     plain = calibrated(z_burst, *fit_tail(z, np.ones_like(z, bool)))
     learned = calibrated(z_burst, *fit_tail(z, np.ones_like(z, bool), share=0.002))
-    assert plain[0, 0] > RULES_ON.rare_z > learned[0, 0]
+    assert plain[0, 0] > DEFAULT_CONFIG.rare_z > learned[0, 0]
 
 
 def test_past_outages_are_left_out_of_the_noise_fit_but_short_bursts_are_not():
@@ -186,7 +181,7 @@ def test_past_outages_are_left_out_of_the_noise_fit_but_short_bursts_are_not():
     values = np.full((1, 600), 5.0)
     values[0, 100:160] = 40.0  # an hour-long outage
     values[0, 400:403] = 15.0  # a 3-minute burst
-    masked = outage_mask(values, expected, RULES_ON, 60.0)[0]
+    masked = outage_mask(values, expected, DEFAULT_CONFIG, 60.0)[0]
 
     assert masked[100:160].all()
     assert not masked[395:410].any()
