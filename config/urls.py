@@ -25,6 +25,7 @@ urlpatterns = [
     path("badge/<slug:slug>.json", badges.badge_json, name="badge_json"),
     path("region/<str:cc>/", outages_views.region, name="region"),
     path("search", outages_views.search, name="search"),
+    path("about/", outages_views.about, name="about"),
     path("incidents/", outages_views.incident_list, name="incident_list"),
     path("incidents/feed.atom", feeds.IncidentsAtom(), name="incidents_feed_atom"),
     path("incidents/feed.rss", feeds.IncidentsRss(), name="incidents_feed_rss"),

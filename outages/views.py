@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from comments.views import comments_section_context
@@ -97,8 +98,10 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         service_id=service.id, end=now, range_name=range_name, baseline=baseline
     )
     incidents = selectors.incidents_of_service(service_id=service.id)
-    shaded = [(i.started_at, i.ended_at, i.level) for i in incidents]
-    figure = charts.band_chart(series, title=f"{service.name}: problem reports", incidents=shaded)
+    shaded = [charts.Shade(i.started_at, i.ended_at, i.level, i.peak_at) for i in incidents]
+    figure = charts.band_chart(
+        series, title=_("%(name)s: problem reports") % {"name": service.name}, incidents=shaded
+    )
     line = selectors.day_line(service_id=service.id, slug=service.slug, now=now)
     since = status.since or figures.spark_start(figures.as_of(now))
     found = selectors.breakdown_cached(service_id=service.id, since=since, now=now)
@@ -118,7 +121,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "problem_shares": _shares(found["problem"]),
         "country_rows": _countries(found["country"], status.incident),
         "country_map": charts.country_map(
-            found["country"], title="Problem reports by country", topojson_url=_topojson_url()
+            found["country"], title=_("Problem reports by country"), topojson_url=_topojson_url()
         ),
         "incidents": incidents,
         **report_form_context(request, service),
@@ -147,7 +150,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "figure": charts.spike_chart(
             selectors.incident_series(incident=incident, now=now),
-            title=f"{incident.service.name}: reports per minute",
+            title=_("%(name)s: reports per minute") % {"name": incident.service.name},
         ),
         "platforms": sorted(incident.platforms.items(), key=lambda kv: -kv[1]),
         "problems": sorted(incident.problems.items(), key=lambda kv: -kv[1]),
@@ -224,13 +227,33 @@ def region(request: HttpRequest, cc: str) -> HttpResponse:
     if len(code) != 2 or code not in countries:
         raise Http404("Unknown country code")
     now = timezone.now()
+    rows = selectors.region_ranking(country=code, now=now)
+    name = countries.name(code)
+    charted = [
+        (row.service.name, selectors.series_with_band(
+            service_id=row.service.id, end=now, segment=("country", code)))
+        for row in rows[:REGION_CHART_SERVICES] if row.count
+    ]  # fmt: skip
     context = {
         "country": code,
-        "country_name": countries.name(code),
-        "rows": selectors.region_ranking(country=code, now=now),
+        "country_name": name,
+        "rows": rows,
         "incidents": selectors.incidents_open_in_country(country=code),
+        "figure": charts.region_chart(
+            charted, title=_("Problem reports from %(country)s, last 24 hours") % {"country": name}
+        )
+        if charted
+        else None,
     }
     return render(request, "outages/region.html", context)
+
+
+REGION_CHART_SERVICES = 3  # the region chart's lines: its most reported services
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """How the site decides a service is down, in plain words."""
+    return render(request, "outages/about.html")
 
 
 LIVE_INTERVALS = 10  # the chart's last intervals sent by each refresh
@@ -244,12 +267,14 @@ def service_live(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     range_name = _range_of(request)
     baseline, status = _baseline_and_status(service, now)
+    _, resolution = selectors.RANGES[range_name]
+    per = int(charts.display_step(resolution) / resolution)
     series = selectors.series_with_band(
         service_id=service.id,
         end=now,
         range_name=range_name,
         baseline=baseline,
-        intervals=LIVE_INTERVALS,
+        intervals=(LIVE_INTERVALS + 1) * per,  # whole display buckets, the first one too
     )
     payload = {
         "level": status.level,
@@ -257,7 +282,7 @@ def service_live(request: HttpRequest, slug: str) -> HttpResponse:
         "problems": status.problems,
         "works": status.works,
         "expected": round(status.expected),
-        "series": charts.live_series(series),
+        "series": charts.live_series(series, intervals=LIVE_INTERVALS),
     }
     response = JsonResponse(payload)
     response["Cache-Control"] = f"max-age={LIVE_MAX_AGE}"

@@ -35,8 +35,10 @@
     text('[data-live="expected"]', number.format(live.expected));
   }
 
-  function isoMs(ms) {
-    return new Date(ms).toISOString().replace(/\.\d+Z$/, "+00:00");
+  // The chart draws wall times (chart.js): a wall time string is read back as local time.
+  function wall(ms) {
+    var d = new Date(ms);
+    return new Date(ms - d.getTimezoneOffset() * 60000).toISOString().replace(/Z$/, "");
   }
 
   // The chart's traces are on an even grid (x0, dx); each named by its uid in series.y.
@@ -46,7 +48,8 @@
     var traces = chart.data.filter(function (trace) { return series.y[trace.uid]; });
     if (!traces.length || traces[0].dx !== series.dx) return;  // another range's grid
     var x0 = Date.parse(traces[0].x0);
-    var offset = Math.round((Date.parse(series.x0) - x0) / series.dx);
+    var first = window.outagesWallTime ? Date.parse(window.outagesWallTime(Date.parse(series.x0))) : Date.parse(series.x0);
+    var offset = Math.round((first - x0) / series.dx);
     var length = traces[0].y.length;
     var count = series.y[traces[0].uid].length;
     var shift = Math.max(0, offset + count - length);
@@ -60,7 +63,7 @@
       });
       return Object.assign({}, trace, {
         y: shift ? y.slice(shift) : y,
-        x0: isoMs(x0 + shift * series.dx),
+        x0: wall(x0 + shift * series.dx),
       });
     });
     Plotly.react(chart, data, chart.layout);

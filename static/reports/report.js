@@ -1,5 +1,6 @@
 // The report button without a reload: the form posts in the background and the page thanks
-// the reporter with the live count. Without JavaScript the same form posts and redirects.
+// the reporter with the live count, which the page's summary then shows too (one figure, the
+// server's). The thank-you takes focus. Without JavaScript the same form posts and redirects.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form.report").forEach(function (form) {
     var result = form.querySelector(".report-result");
@@ -20,12 +21,16 @@ document.addEventListener("DOMContentLoaded", function () {
         if (answer.ok) {
           result.textContent = body.message;  // translated by the server, with the live count
           result.className = "report-result message";
+          var number = new Intl.NumberFormat(document.documentElement.lang || undefined);
+          document.querySelectorAll('[data-live="problems"]').forEach(function (e) { e.textContent = number.format(body.problems); });
+          document.querySelectorAll('[data-live="works"]').forEach(function (e) { e.textContent = number.format(body.works); });
         } else {
           var reasons = (body.errors || []).map(function (e) { return e.field + ": " + e.reason; });
           result.textContent = [body.detail].concat(reasons).join(" ");
           result.className = "report-result errors";
         }
         result.hidden = false;
+        result.focus();
       }).catch(function () {
         form.submit();  // the network failed: fall back to the plain form post
       }).finally(function () {

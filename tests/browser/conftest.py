@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+from outages.detection.timebuckets import floor_to_minute
+from outages.models import Incident, MinuteBucket, ServiceStatus
+from tests.factories import ServiceFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -127,3 +133,30 @@ def open_tab(chromium: Chromium, live_server: object) -> Iterator[Callable[..., 
     yield open_tab
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def incident():
+    """A service in trouble, with what each page shows: buckets, status, an open incident."""
+    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    ServiceFactory(slug="a-service-with-a-rather-long-name", name="A service with a long name")
+    now = floor_to_minute(timezone.now())
+    for minutes_ago, count in ((12, 40), (8, 120), (5, 300)):
+        for country, share in (("US", 0.5), ("FR", 0.3), ("GS", 0.2)):
+            MinuteBucket.objects.create(
+                service=twitter, minute=now - timedelta(minutes=minutes_ago), kind="problem",
+                platform="web", problem="login", country=country, count=int(count * share),
+            )  # fmt: skip
+    ServiceStatus.objects.create(
+        service=twitter, minute=now, level=2, deviation=9.0, recent=460,
+        sparkline=[1, 2, 1, 3, 40, 120, 300],
+    )  # fmt: skip
+    return Incident.objects.create(
+        service=twitter, level=2, started_at=now - timedelta(minutes=12),
+        detected_at=now - timedelta(minutes=10), peak_at=now - timedelta(minutes=5),
+        peak_count=300, peak_quarter_at=now - timedelta(minutes=5), peak_quarter_count=460,
+        total=460, expected_total=20.0, platforms={"web": 1.0}, problems={"login": 1.0},
+        countries=[{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
+                   for c in ("US", "FR", "GS")],
+        scope="international", visibility="public",
+    )  # fmt: skip

@@ -36,10 +36,9 @@ def test_the_chart_draws_our_buckets_with_no_request_off_this_machine(twitter, o
 
     expect(tab.page.locator("#spike-chart .main-svg").first).to_be_visible()
     y = tab.page.evaluate(
-        "() => document.getElementById('spike-chart').data"
-        ".find(t => t.name.startsWith('Reports')).y"
+        "() => document.getElementById('spike-chart').data.find(t => t.uid === 'counts').y"
     )
-    assert (max(y), sum(y)) == (42, 42)  # one minute with both buckets, zeros elsewhere
+    assert (max(y), sum(y)) == (42, 42)  # one 5 minutes with both buckets, zeros elsewhere
     # The typical band is drawn as a filled area under the reports (a new service: the prior).
     band = tab.page.evaluate(
         "() => document.getElementById('spike-chart').data.find(t => t.name === 'Typical range')"

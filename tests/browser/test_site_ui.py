@@ -1,58 +1,22 @@
 """The public site in a real browser: the language switch, phones 360 px wide, the dark theme
 (system and toggle), times in the reader's time zone and a visible keyboard focus.
 
-Screenshots of home, service and incident pages (light, dark, 360 px) are saved under
-var/artifacts/ui/ (or $UI_ARTIFACTS_DIR) for a human to look at; they are not committed.
+Screenshots of every public page are saved by test_glance.py.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket, ServiceStatus
-from tests.factories import ServiceFactory
+from outages.models import Incident
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
 PHONE = {"width": 360, "height": 740}
 LIGHT_BG, DARK_BG = "rgb(250, 250, 250)", "rgb(18, 20, 23)"
-
-
-@pytest.fixture
-def incident():
-    """A service in trouble, with what each page shows: buckets, status, an open incident."""
-    twitter = ServiceFactory(slug="twitter", name="Twitter")
-    ServiceFactory(slug="a-service-with-a-rather-long-name", name="A service with a long name")
-    now = floor_to_minute(timezone.now())
-    for minutes_ago, count in ((12, 40), (8, 120), (5, 300)):
-        for country, share in (("US", 0.5), ("FR", 0.3), ("GS", 0.2)):
-            MinuteBucket.objects.create(
-                service=twitter, minute=now - timedelta(minutes=minutes_ago), kind="problem",
-                platform="web", problem="login", country=country, count=int(count * share),
-            )  # fmt: skip
-    ServiceStatus.objects.create(
-        service=twitter, minute=now, level=2, deviation=9.0, recent=460,
-        sparkline=[1, 2, 1, 3, 40, 120, 300],
-    )  # fmt: skip
-    return Incident.objects.create(
-        service=twitter, level=2, started_at=now - timedelta(minutes=12),
-        detected_at=now - timedelta(minutes=10), peak_at=now - timedelta(minutes=5),
-        peak_count=300, peak_quarter_at=now - timedelta(minutes=5), peak_quarter_count=460,
-        total=460, expected_total=20.0, platforms={"web": 1.0}, problems={"login": 1.0},
-        countries=[{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
-                   for c in ("US", "FR", "GS")],
-        scope="international", visibility="public",
-    )  # fmt: skip
 
 
 def _pages(incident: Incident) -> dict[str, str]:
@@ -103,23 +67,6 @@ def test_a_360_px_phone_never_scrolls_sideways(incident, open_tab, name):
     page.wait_for_load_state("networkidle")
     assert _overflow(page) <= 0
     assert tab.errors == [] and tab.offsite == []
-
-
-@pytest.mark.parametrize("name", ["home", "service", "incident"])
-def test_screenshots_light_dark_and_phone(incident, open_tab, name):
-    """Saved for review; each also checks the page has no overflow and no off-site request."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = _pages(incident)[name]
-    for variant, options in {
-        "light": {"color_scheme": "light", "viewport": {"width": 1280, "height": 900}},
-        "dark": {"color_scheme": "dark", "viewport": {"width": 1280, "height": 900}},
-        "360px": {"color_scheme": "light", "viewport": PHONE},
-    }.items():
-        tab = open_tab(**options)
-        tab.page.goto(path, wait_until="networkidle")
-        tab.page.screenshot(path=ARTIFACTS / f"{name}-{variant}.png", full_page=True)
-        assert _overflow(tab.page) <= 0, variant
-        assert tab.errors == [] and tab.offsite == [], variant
 
 
 def test_the_system_dark_scheme_darkens_the_page(incident, open_tab):

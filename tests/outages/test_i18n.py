@@ -166,7 +166,7 @@ def test_french_pages_name_vocabulary_and_countries_in_french(client, incident):
     assert ">Connexion au compte</button>" in page  # Problem.LOGIN, the report form
     assert ">Application iOS</th>" in page  # Platform.IOS, the breakdown
     assert "États-Unis" in page  # django-countries' French names
-    assert "Pays: plusieurs pays" in page
+    assert "Pays\u00a0: plusieurs pays" in page  # the French space before the colon
 
 
 def test_the_notify_form_rendered_once_per_language_follows_the_language(client, twitter):

@@ -42,12 +42,11 @@ def test_live_json_has_the_status_the_counts_and_the_chart_s_last_minutes(client
     assert (live["level"], live["problems"], live["works"]) == (0, 9, 5)
     assert live["sentence"] == "No current problems: reports are at their usual level."
     series = live["series"]
-    assert series["dx"] == 60_000
+    assert series["dx"] == 300_000  # the chart's display buckets
     assert set(series["y"]) == {"lower", "upper", "expected", "counts"}
     counts = series["y"]["counts"]
-    assert (
-        len(counts) == LIVE_INTERVALS and counts[-1] == 4 and counts[-4] == 2 and sum(counts) == 6
-    )
+    assert len(counts) == LIVE_INTERVALS and counts[-1] == 4 and counts[-2] == 2
+    assert sum(counts) == 6 + 7 + 100  # the 5 minutes from 12:10 hold the minute 20 minutes ago
 
 
 def test_live_points_sit_on_the_page_chart_s_grid(twitter):
@@ -115,9 +114,9 @@ def test_an_unchanged_answer_is_a_304_and_a_new_report_changes_the_etag(client, 
 
 def test_live_json_follows_the_page_s_range(client, twitter):
     series = client.get("/s/twitter/live.json?range=7d").json()["series"]
-    assert series["dx"] == 15 * 60_000 and len(series["y"]["counts"]) == LIVE_INTERVALS
+    assert series["dx"] == 60 * 60_000 and len(series["y"]["counts"]) == LIVE_INTERVALS
     unknown = client.get("/s/twitter/live.json?range=bogus").json()["series"]
-    assert unknown["dx"] == 60_000
+    assert unknown["dx"] == 5 * 60_000
 
 
 def test_live_json_of_an_unknown_service_is_404(client):

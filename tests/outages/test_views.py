@@ -59,7 +59,9 @@ def test_search_says_when_nothing_matches(client, twitter):
     assert "No service matches" in page
 
 
-def test_the_service_page_charts_the_last_24_hours_per_minute(client, twitter):
+def test_the_service_page_charts_24_hours_per_5_minutes_and_tables_every_minute(
+    client, twitter, midday
+):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
     MinuteBucket.objects.create(
         service=twitter, minute=minute, kind="problem", platform="web", problem="login",
@@ -69,13 +71,18 @@ def test_the_service_page_charts_the_last_24_hours_per_minute(client, twitter):
     response = client.get("/s/twitter/")
 
     assert response.status_code == 200
-    reports = next(t for t in response.context["figure"]["data"] if t["name"].startswith("Reports"))
+    reports = next(t for t in response.context["figure"]["data"] if t["uid"] == "counts")
     y = reports["y"]
-    assert len(y) == 24 * 60  # every minute, zero-filled, the last one partial
-    assert reports["dx"] == 60_000
+    # Clock-aligned 5-minute buckets, zero-filled; the first, partly covered, left out.
+    assert len(y) == 24 * 12 and reports["dx"] == 300_000
     first = datetime.fromisoformat(reports["x0"])
-    assert y[int((minute - first) / timedelta(minutes=1))] == 42
+    assert first.minute % 5 == 0 and first.second == 0
+    assert y[int((minute - first) / timedelta(minutes=5))] == 42
     assert sum(y) == 42
+    assert reports["name"] == "Problem reports per 5 min"
+    table = response.context["table"]
+    assert table.count("<tr>") == 24 * 60  # the minute detail stays in the table
+    assert f"<td>{minute:%Y-%m-%d %H:%M}</td><td>42</td>" in table
 
 
 def test_pages_load_scripts_only_from_our_own_static_files(client, twitter):
@@ -214,9 +221,12 @@ def test_the_chart_draws_the_typical_band_and_shades_incidents(client, twitter):
     figure = client.get("/s/twitter/?range=7d").context["figure"]
     names = [trace["name"] for trace in figure["data"]]
     assert "Typical range" in names and "Typical" in names
-    reports = next(t for t in figure["data"] if t["name"].startswith("Reports"))
-    assert len(reports["y"]) == 7 * 24 * 4 and reports["dx"] == 15 * 60_000
-    assert len(figure["layout"]["shapes"]) == 1
+    reports = next(t for t in figure["data"] if t["uid"] == "counts")
+    assert len(reports["y"]) in (7 * 24 - 1, 7 * 24) and reports["dx"] == 60 * 60_000
+    rect, start = figure["layout"]["shapes"]  # the incident shaded, its start a line
+    assert rect["type"] == "rect" and start["type"] == "line" and start["x0"] == rect["x0"]
+    assert [note["text"] for note in figure["layout"]["annotations"]] == ["Start"]
+    assert [t["uid"] for t in figure["data"]].count("peak") == 1
 
 
 def test_the_incident_page_tells_the_story(client, twitter):
@@ -295,3 +305,42 @@ def test_a_young_incident_s_peak_is_never_said_to_come_before_it_began():
     )
 
     assert started.isoformat() in incident_summary(incident)
+
+
+def test_the_report_block_comes_right_after_the_status_and_before_the_chart(client, twitter):
+    page = client.get("/s/twitter/").content.decode()
+
+    order = [page.index(marker) for marker in (
+        "<h1>", 'class="status', 'id="report-heading"', 'name="problem"', 'value="works"',
+        'id="chart-heading"', 'id="spike-chart"', 'class="breakdowns"', 'class="timeline"',
+    )]  # fmt: skip
+    assert order == sorted(order)
+    assert 'href="#report-heading"' in page and 'href="#chart-heading"' in page  # skip links
+    assert 'name="csrfmiddlewaretoken"' in page.split('id="report-heading"')[0][-600:]
+
+
+def test_the_region_page_charts_the_country_s_most_reported_services(client, twitter, midday):
+    MinuteBucket.objects.create(
+        service=twitter, minute=floor_to_minute(midday) - timedelta(minutes=3), kind="problem",
+        platform="web", problem="login", country="FR", count=7,
+    )  # fmt: skip
+
+    response = client.get("/region/fr/")
+
+    (line,) = response.context["figure"]["data"]
+    assert line["name"] == "Twitter" and sum(line["y"]) == 7 and line["dx"] == 300_000
+    assert 'id="region-chart"' in response.content.decode()
+    quiet = client.get("/region/de/")
+    assert quiet.context["figure"] is None and 'id="region-chart"' not in quiet.content.decode()
+
+
+def test_every_page_has_the_footer_and_the_about_page_explains_detection(client, twitter):
+    about = client.get("/about/")
+    assert about.status_code == 200
+    assert "How detection works" in about.content.decode()
+    page = client.get("/s/twitter/").content.decode()
+    footer = page.split('<footer class="site-footer">')[1]
+    for href in ('href="/"', 'href="/incidents/"', 'href="/about/"', 'href="/api/docs/"'):
+        assert href in footer
+    french = client.get("/about/", headers={"Accept-Language": "fr"}).content.decode()
+    assert "Comment fonctionne la détection" in french
