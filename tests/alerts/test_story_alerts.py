@@ -90,4 +90,7 @@ def test_the_twitter_outage_alerts_each_subscriber_once_per_transition(settings,
         after_rise = (opened_at - rise()).total_seconds()
         after_open = (opened_at - incident.detected_at).total_seconds()
         print(f"open webhook {after_rise:.0f} s after the rise, {after_open:.0f} s after the open")
-        assert opened_at - rise() <= timedelta(minutes=2)
+        # The incident is detected within two minutes of the rise (its minute label: the early
+        # pass opens it during that minute; tests/outages/test_story_replay.py), and the
+        # dispatch sends it at its next tick.
+        assert opened_at - rise() <= timedelta(minutes=3)
