@@ -120,7 +120,7 @@ def baseline_of(*, key: SeriesKey, at: datetime) -> Baseline:
         .values_list("level", "profile", "params", "fitted_at")
         .first()
     )
-    if row is None:
+    if row is None or not row[2]:  # none yet, or a share kept without a fit
         return prior_baseline(1, interval=INTERVAL, at=at.timestamp())
     level, profile, packed, fitted_at = row
     return _unpack([level], [profile], [packed], [fitted_at.timestamp()], fallback=at)
