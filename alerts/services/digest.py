@@ -28,6 +28,8 @@ def digests_send(*, now: datetime) -> int:
     ).select_related("service")  # fmt: skip
     incidents_by_service: dict[int, list[Incident]] = {}
     sent = 0
+    if not due.exists():  # no mail server is asked anything (the embedded default has none)
+        return 0
     smtp = email.connection()
     with smtp:
         for subscription in due.iterator():

@@ -42,3 +42,13 @@ def test_one_digest_a_day_instead_of_instant_mails(service):
     assert "Problems" in digest.body and "feed.atom" in digest.body
     assert digest.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert digests_send(now=later + timedelta(hours=1)) == 0  # not twice the same day
+
+
+def test_with_no_digest_due_no_mail_server_is_contacted(settings, service):
+    from alerts.services.digest import digests_send
+    from tests.ports import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+
+    assert digests_send(now=timezone.now()) == 0
