@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
-# STACK.md §5, measured on this kind of machine: context, not bars.
+# Measured on a 2-core machine of this kind: context, not bars.
 REF_BARE_RPS = 3900
 REF_BARE_CPU_US = 420
 REF_MIDDLEWARE_US = 106

@@ -158,12 +158,7 @@ def band_chart(
     return {
         "data": traces,
         "layout": {
-            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-            "margin": {"l": 44, "r": 10, "t": 40, "b": 40},
-            "xaxis": {"type": "date"},
-            "yaxis": {"rangemode": "tozero", "title": {"text": f"{reports} {unit}"},
-                      **integer_ticks(top)},
-            "legend": {"orientation": "h", "y": -0.18},
+            **_time_layout(title, f"{reports} {unit}", top),
             "shapes": shapes,
             "annotations": annotations,
             "hovermode": "x unified",
@@ -171,6 +166,18 @@ def band_chart(
         },
         "meta": {"kind": "band"},
     }  # fmt: skip
+
+
+def _time_layout(title: str, y_title: str, top: float) -> dict[str, Any]:
+    """What every reports-over-time chart's layout shares: title, margins, date axis, a y-axis
+    from zero with whole-number ticks up to `top`, the legend under the plot."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        "margin": {"l": 44, "r": 10, "t": 40, "b": 40},
+        "xaxis": {"type": "date"},
+        "yaxis": {"rangemode": "tozero", "title": {"text": y_title}, **integer_ticks(top)},
+        "legend": {"orientation": "h", "y": -0.18},
+    }
 
 
 def integer_ticks(top: float) -> dict[str, Any]:
@@ -295,12 +302,7 @@ def region_chart(lines: Sequence[tuple[str, BandSeries]], *, title: str) -> dict
     return {
         "data": traces,
         "layout": {
-            "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-            "margin": {"l": 44, "r": 10, "t": 40, "b": 40},
-            "xaxis": {"type": "date"},
-            "yaxis": {"rangemode": "tozero", "title": {"text": f"{_('reports')} {unit}"},
-                      **integer_ticks(top)},
-            "legend": {"orientation": "h", "y": -0.18},
+            **_time_layout(title, f"{_('reports')} {unit}", top),
             "showlegend": True,  # even with one line: the legend names its service
             "height": 320,
         },

@@ -65,8 +65,9 @@ def test_an_outage_starts_every_10_to_20_minutes_on_average():
     starts = starts_of_epochs(week())
     gaps = np.diff([s.timestamp() for s in starts]) / 60
 
-    assert 10 <= gaps.mean() <= 20
-    assert gaps.max() <= 30
+    # One outage per 15-minute epoch, placed within it: what can go wrong is the placing.
+    assert gaps.min() >= 5 and gaps.max() <= 25
+    assert gaps.std() > 2  # not a fixed beat
 
 
 def test_outages_vary_in_shape_size_duration_and_reach():
