@@ -4,8 +4,6 @@ pool per worker process) against the test database and the suite's Redis."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -18,8 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.factories import ServiceFactory
-from tests.integration.workers import ROOT, stop, worker_env
-from tests.ports import free_port, wait_for_port
+from tests.integration.workers import deployed_web, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 POOL_SIZE = 3
@@ -28,22 +25,13 @@ APP = "web-tier-test"  # the server's connections, told apart from any other in 
 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
     env = worker_env(
         tmp_path, DATABASE_POOL_SIZE=str(POOL_SIZE), TRUSTED_PROXY_COUNT="1",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
     )  # fmt: skip
     env["DATABASE_URL"] += f"?application_name={APP}"
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
-         "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, process=server)
+    with deployed_web(env) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(server)
 
 
 def _fetch(request: urllib.request.Request) -> int:

@@ -7,7 +7,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -77,3 +78,22 @@ def wait_until(predicate: Callable[[], object], timeout: float) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+@contextmanager
+def deployed_web(env: dict[str, str]) -> Iterator[int]:
+    """gunicorn with the deployed configuration (config/gunicorn.py), one worker, on a free
+    loopback port; yields the port and stops the server after."""
+    from tests.ports import free_port, wait_for_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
+         "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        wait_for_port(port, process=server)
+        yield port
+    finally:
+        stop(server)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +15,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import ServiceFactory
-from tests.integration.workers import ROOT, stop, worker_env
-from tests.ports import free_port, wait_for_port
+from tests.integration.workers import deployed_web, worker_env
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -26,18 +23,9 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[int]:
     """gunicorn with the deployed configuration on a loopback port; yields the port."""
-    port = free_port()
     env = worker_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
-         "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_for_port(port, process=server)
+    with deployed_web(env) as port:
         yield port
-    finally:
-        stop(server)
 
 
 def post_chunked(port: int, chunks: list[bytes]) -> tuple[int, dict[str, object]]:
