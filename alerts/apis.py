@@ -39,8 +39,9 @@ class _Subscription(serializers.ModelSerializer[Subscription]):
     class Meta:
         model = Subscription
         fields = ["id", "service", "channel", "email", "url", "format", "platform", "problem",
-                  "country", "min_level", "daily_digest", "language", "state", "confirmed_at",
-                  "consecutive_failures", "paused_at", "created_at"]  # fmt: skip
+                  "country", "min_level", "daily_digest", "only_unacknowledged", "language",
+                  "state", "confirmed_at", "consecutive_failures", "paused_at",
+                  "created_at"]  # fmt: skip
 
 
 class _Delivery(serializers.Serializer[Any]):
@@ -112,6 +113,9 @@ class _Narrowing(serializers.Serializer[Any]):
     )
     min_level = Level(default=1)
     daily_digest = StrictBoolean(default=False)
+    only_unacknowledged = StrictBoolean(
+        default=False, help_text="Only incidents the company has not acknowledged yet."
+    )
     language = serializers.ChoiceField(["en", "fr"], required=False)
 
 
@@ -158,6 +162,7 @@ class SubscriptionCreateApi(APIView):
         country = serializers.CharField(required=False, allow_blank=True, max_length=2)
         min_level = Level(default=1)
         daily_digest = StrictBoolean(default=False)
+        only_unacknowledged = StrictBoolean(default=False)
         language = serializers.ChoiceField(["en", "fr"], required=False)
 
     class OutputSerializer(serializers.Serializer[Any]):
@@ -203,6 +208,7 @@ class SubscriptionDetailApi(_TokenApi):
         country = serializers.CharField(required=False, allow_blank=True, max_length=2)
         min_level = Level(required=False)
         daily_digest = StrictBoolean(required=False)
+        only_unacknowledged = StrictBoolean(required=False)
         resume = StrictBoolean(required=False, help_text="Resume a paused one.")
 
     @extend_schema(operation_id="subscriptions_retrieve", parameters=[TOKEN_HEADER],

@@ -32,6 +32,9 @@ class NotifyForm(forms.Form):
     daily_digest = forms.BooleanField(
         label=_("E-mail: one daily digest instead of a message per change"), required=False
     )
+    only_unacknowledged = forms.BooleanField(
+        label=_("Only when the company has not acknowledged it"), required=False
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # (returns cleaned_data; typed as maybe None)

@@ -22,6 +22,9 @@ class Subscription(models.Model):
         STANDARD = "standard", _("Standard Webhooks JSON")
         SLACK = "slack", _("Slack")
         DISCORD = "discord", _("Discord")
+        TEAMS = "teams", _("Microsoft Teams")
+        TELEGRAM = "telegram", _("Telegram bot")
+        NTFY = "ntfy", _("ntfy")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting for confirmation")
@@ -45,6 +48,9 @@ class Subscription(models.Model):
     format = models.CharField(max_length=8, choices=Format.choices, default=Format.STANDARD)
     language = models.CharField(max_length=8, default="en")
     daily_digest = models.BooleanField(default=False)
+    # Only incidents the company has not acknowledged (the early warning): none once its
+    # status page reports problems or has announced this incident.
+    only_unacknowledged = models.BooleanField(default=False)
     # Standard Webhooks secrets ("whsec_" + base64). During a rotation both sign.
     secret = models.CharField(max_length=80, blank=True)
     previous_secret = models.CharField(max_length=80, blank=True)

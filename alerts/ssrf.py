@@ -1,4 +1,5 @@
-"""An HTTP POST that never reaches an internal address (no Django imports).
+"""An HTTP request that never reaches an internal address (no Django imports): webhook and
+chat POSTs, and the GETs of official status pages.
 
 The host is resolved once; every address it resolves to must be public (or loopback when the
 caller opens it); the socket then connects to the checked address itself, so a second DNS
@@ -15,7 +16,8 @@ import re
 import socket
 import ssl
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
@@ -44,6 +46,9 @@ class Answer:
     status: int
     body: bytes
     address: str
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    # The body went past max_response_bytes (or the deadline): what is here is cut short.
+    truncated: bool = False
 
 
 def address_refusal(
@@ -142,6 +147,13 @@ class _PinnedConnection(http.client.HTTPConnection):
 def post(url: str, body: bytes, headers: dict[str, str], *, policy: Policy) -> Answer:
     """POST once; a 3xx is an answer like any other (never followed). Raises Refused for a
     forbidden target, OSError / http.client errors for transport failures."""
+    return request("POST", url, body=body, headers=headers, policy=policy)
+
+
+def request(
+    method: str, url: str, *, body: bytes | None, headers: dict[str, str], policy: Policy
+) -> Answer:
+    """One request to a checked address; redirects are answers, not followed."""
     scheme, port, host = target_check(url, policy=policy)
     address = resolve(host, port, policy=policy)
     parts = urlsplit(url)
@@ -151,15 +163,22 @@ def post(url: str, body: bytes, headers: dict[str, str], *, policy: Policy) -> A
     )
     deadline = time.monotonic() + policy.connect_timeout + policy.read_timeout
     try:
-        connection.request("POST", path, body=body, headers=headers)
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        chunks, size = [], 0
+        chunks, size, complete = [], 0, False
         while size <= policy.max_response_bytes and time.monotonic() < deadline:
             chunk = response.read1(8192) if hasattr(response, "read1") else response.read(8192)
             if not chunk:
+                complete = True
                 break
             chunks.append(chunk)
             size += len(chunk)
-        return Answer(response.status, b"".join(chunks)[: policy.max_response_bytes], address)
+        return Answer(
+            response.status,
+            b"".join(chunks)[: policy.max_response_bytes],
+            address,
+            headers={name.lower(): value for name, value in response.getheaders()},
+            truncated=not complete,
+        )
     finally:
         connection.close()

@@ -32,6 +32,7 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
                     format=data["format"], min_level=data["min_level"],
                     platform=data["platform"], problem=data["problem"], country=data["country"],
                     language=translation.get_language(), daily_digest=data["daily_digest"],
+                    only_unacknowledged=data["only_unacknowledged"],
                     requester=requester_of(request),
                 )  # fmt: skip
         except services.SubscriptionInvalid as error:

@@ -17,6 +17,9 @@
 9. Detection on labelled outage-report traffic, the product's detector beside a reference,
    three seeds (bench/outage_traffic.py; no services; `BENCH_ONLY=outage_traffic` runs it
    alone, `BENCH_SKIP_OUTAGE_TRAFFIC=1` leaves it out).
+10. The official status poller: 1,000 status pages on local fake servers, one Celery worker,
+   304s counted, two workers never fetching one page twice (bench/official.py; its own
+   database; `BENCH_ONLY=official` alone, `BENCH_SKIP_OFFICIAL=1` leaves it out).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -245,6 +248,8 @@ def main() -> int:
         return 0
     if os.environ.get("BENCH_ONLY") == "alerts":  # alone: its own database and workers
         return alerts_bar()
+    if os.environ.get("BENCH_ONLY") == "official":  # alone: its own database and workers
+        return official_bar()
     if os.environ.get("BENCH_ONLY") == "outage_traffic":  # alone: pure computation
         print(report.table(outage_traffic.rows(outage_traffic.measure())))
         return 0
@@ -274,6 +279,8 @@ def main() -> int:
     print(f"\n{sum(r.verdict == 'FAIL' for r in rows)} bar(s) failed; results in {path}")
     if not os.environ.get("BENCH_SKIP_ALERTS"):
         alerts_bar()
+    if not os.environ.get("BENCH_SKIP_OFFICIAL"):
+        official_bar()
     return 0
 
 
@@ -281,6 +288,12 @@ def alerts_bar() -> int:
     """The alerts bars in a process of their own (own settings and database), table printed."""
     step("alerts: one event to 10,000 webhook and 10,000 e-mail subscriptions")
     return subprocess.run([sys.executable, str(Path(__file__).with_name("alerts.py"))]).returncode
+
+
+def official_bar() -> int:
+    """The official status poller's bars in a process of their own (own database, workers)."""
+    step("official: 1,000 status pages polled by one worker, then by two")
+    return subprocess.run([sys.executable, str(Path(__file__).with_name("official.py"))]).returncode
 
 
 if __name__ == "__main__":

@@ -101,6 +101,12 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": timedelta(minutes=1),
             "options": {"expires": 50},
         },
+        # Poll the official status pages that are due (one poll task per batch of sources).
+        "official-dispatch": {
+            "task": "official.dispatch",
+            "schedule": timedelta(seconds=30),
+            "options": {"expires": 30},
+        },
         # The daily e-mail digest of the subscribers who chose it.
         "alerts-digest": {"task": "alerts.digest", "schedule": crontab(hour=7, minute=0)},
     }

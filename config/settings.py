@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "alerts",
+    "official",
 ]
 
 MIDDLEWARE = [
@@ -405,3 +406,15 @@ ALERTS_SECRET_OVERLAP = timedelta(hours=env.int("ALERTS_SECRET_OVERLAP_HOURS", d
 ALERTS_SEND_BUDGET_SECONDS = env.float("ALERTS_SEND_BUDGET_SECONDS", default=20.0)
 # SMTP connections one worker process sends alert e-mails over at once.
 ALERTS_SMTP_CONNECTIONS = env.int("ALERTS_SMTP_CONNECTIONS", default=4)
+# Official status pages (official/): polled through the webhooks' SSRF guard, with the same
+# ALERTS_ALLOW_LOOPBACK and ALERTS_HTTPS_ONLY switches and these limits.
+OFFICIAL_CONNECT_TIMEOUT = env.float("OFFICIAL_CONNECT_TIMEOUT", default=3.0)
+OFFICIAL_READ_TIMEOUT = env.float("OFFICIAL_READ_TIMEOUT", default=5.0)
+OFFICIAL_MAX_BYTES = env.int("OFFICIAL_MAX_BYTES", default=2 * 1024 * 1024)
+OFFICIAL_POLL_BATCH = env.int("OFFICIAL_POLL_BATCH", default=100)
+OFFICIAL_FETCH_THREADS = env.int("OFFICIAL_FETCH_THREADS", default=32)
+OFFICIAL_POLL_BUDGET_SECONDS = env.float("OFFICIAL_POLL_BUDGET_SECONDS", default=50.0)
+# A source is shown as failing after this many failed polls in a row; retries back off up to
+# OFFICIAL_BACKOFF_MAX seconds.
+OFFICIAL_FAILING_AFTER = env.int("OFFICIAL_FAILING_AFTER", default=3)
+OFFICIAL_BACKOFF_MAX = env.int("OFFICIAL_BACKOFF_MAX", default=3600)

@@ -21,6 +21,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import StrictCursorPagination
+from official.serializers import AcknowledgementSerializer, OfficialStatusSerializer
+from official.wording import official_json
 from outages import figures, selectors
 from outages.detection.timebuckets import MINUTE
 from outages.models import Incident, Service
@@ -137,6 +139,9 @@ class ServiceStatusApi(PublicReadApi):
         slug = serializers.CharField()
         name = serializers.CharField()
         status = _Status(allow_null=True)
+        official = OfficialStatusSerializer(
+            allow_null=True, help_text="The company's own status page, when one is polled"
+        )
 
     @extend_schema(operation_id="services_status", responses=OutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
@@ -152,7 +157,8 @@ class ServiceStatusApi(PublicReadApi):
                       "deviation": summary.deviation, "minute": summary.minute,
                       "reports_24h": figures.day_count(line), "sparkline": line,
                       "sparkline_start": figures.spark_start(until)}  # fmt: skip
-        data = {"slug": summary.slug, "name": summary.name, "status": status}
+        official = official_json(crowd_level=summary.level, official=summary.official)
+        data = {"slug": summary.slug, "name": summary.name, "status": status, "official": official}
         return Response(self.OutputSerializer(data).data)
 
 
@@ -293,6 +299,9 @@ def _shares(dimension: str, counts: Counter[str], total: int) -> list[dict[str, 
 
 class _IncidentSerializer(serializers.ModelSerializer[Incident]):
     service = serializers.SlugRelatedField[Service](slug_field="slug", read_only=True)
+    acknowledgement = AcknowledgementSerializer(
+        read_only=True, allow_null=True, help_text="When the company's status page first said so"
+    )
 
     class Meta:
         model = Incident
@@ -301,6 +310,7 @@ class _IncidentSerializer(serializers.ModelSerializer[Incident]):
             "detected_at", "ended_at", "recovering_at", "peak_at", "peak_count",
             "peak_quarter_at", "peak_quarter_count", "total", "expected_total", "works_total",
             "confidence", "platforms", "problems", "countries", "scope", "only", "cascade",
+            "acknowledgement",
         ]  # fmt: skip
 
 
@@ -320,7 +330,7 @@ class IncidentListApi(PublicReadApi):
     def get(self, request: Request) -> Response:
         query = self.query
         incidents = Incident.objects.filter(visibility=Incident.Visibility.PUBLIC).select_related(
-            "service"
+            "service", "acknowledgement__official_incident"
         )
         if "service" in query:
             incidents = incidents.filter(service__slug=query["service"])
@@ -337,7 +347,7 @@ class IncidentDetailApi(PublicReadApi):
     @extend_schema(operation_id="incidents_retrieve", responses=_IncidentSerializer)
     def get(self, request: Request, pk: int) -> Response:
         incident = get_object_or_404(
-            Incident.objects.select_related("service"),
+            Incident.objects.select_related("service", "acknowledgement__official_incident"),
             pk=pk,
             visibility=Incident.Visibility.PUBLIC,
         )

@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
@@ -156,6 +156,9 @@ def badge_json(request: HttpRequest, slug: str) -> HttpResponse:
     """shields.io's endpoint schema (https://shields.io/badges/endpoint-badge)."""
     service = status_summary(slug=slug)
     message, _, color = _message(service)
+    if service is not None and service.official is not None:
+        with translation.override("en"):  # badges speak English, like shields.io's
+            message = f"{message}; official: {service.official.label.lower()}"
     payload: dict[str, object] = {
         "schemaVersion": 1,
         "label": _label(request, service, slug),

@@ -21,9 +21,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from official.models import OfficialSource
+from official.selectors import OfficialStatus, official_statuses
 from outages import figures
 from outages.models import Service, ServiceStatus
 
@@ -48,11 +51,17 @@ class StatusSummary:
     minute: datetime | None = None  # None: the detection pass has not written it yet
     sparkline: tuple[int, ...] = ()  # as stored: read it through `line`
     sparkline_end: datetime | None = None
+    # The company's own status page, when the service has one (official.selectors).
+    official: OfficialStatus | None = None
     version: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, service: Service, status: ServiceStatus | None) -> StatusSummary:
-        summary = cls(service_id=service.id, slug=service.slug, name=service.name)
+    def of(
+        cls, service: Service, status: ServiceStatus | None, official: OfficialStatus | None = None
+    ) -> StatusSummary:
+        summary = cls(
+            service_id=service.id, slug=service.slug, name=service.name, official=official
+        )
         if status is not None:
             summary = replace(
                 summary, level=status.level, recent=status.recent, expected=status.expected,
@@ -80,10 +89,17 @@ def status_summary(*, slug: str) -> StatusSummary | None:
 
 def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
     """Store the current summaries of these services (one query)."""
-    services = Service.objects.filter(id__in=list(service_ids)).select_related("status")
+    services = list(
+        _with_official(Service.objects.filter(id__in=list(service_ids)).select_related("status"))
+    )
+    official = official_statuses(
+        service_ids=[s.id for s in services if s.is_active and getattr(s, "has_official", False)]
+    )
     _store(
         {
-            s.slug: StatusSummary.of(s, getattr(s, "status", None)) if s.is_active else MISSING
+            s.slug: StatusSummary.of(s, getattr(s, "status", None), official.get(s.id))
+            if s.is_active
+            else MISSING
             for s in services
         }
     )
@@ -94,10 +110,25 @@ def status_summary_forget(*, slug: str) -> None:
 
 
 def _summary_load(slug: str) -> StatusSummary | str:
-    service = Service.objects.filter(slug=slug, is_active=True).select_related("status").first()
+    service = _with_official(
+        Service.objects.filter(slug=slug, is_active=True).select_related("status")
+    ).first()
     if service is None:
         return MISSING
-    return StatusSummary.of(service, getattr(service, "status", None))
+    official = (
+        official_statuses(service_ids=[service.id]).get(service.id)
+        if getattr(service, "has_official", False)
+        else None
+    )
+    return StatusSummary.of(service, getattr(service, "status", None), official)
+
+
+def _with_official(services: QuerySet[Service]) -> QuerySet[Service]:
+    """Whether each service has an official source, in the same query: most have none, and
+    their summary then costs one query, as before there were any."""
+    return services.annotate(has_official=Exists(OfficialSource.objects.filter(
+        service_id=OuterRef("pk"), is_active=True
+    )))  # fmt: skip
 
 
 def _store(summaries: dict[str, StatusSummary | str]) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from comments.views import comments_section_context
+from official.pages import official_incident_context, official_section_context
 from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
@@ -126,6 +127,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "incidents": incidents,
         **report_form_context(request, service),
         **comments_section_context(request, service, incidents),
+        **official_section_context(service=service, crowd_level=status.level, now=now),
     }
     return render(request, "outages/service.html", context)
 
@@ -155,6 +157,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "platforms": sorted(incident.platforms.items(), key=lambda kv: -kv[1]),
         "problems": sorted(incident.problems.items(), key=lambda kv: -kv[1]),
         "countries": incident.countries,
+        **official_incident_context(incident=incident),
     }
     return render(request, "outages/incident.html", context)
 

@@ -56,3 +56,29 @@ def report_row(*, service_id: int, received_at: datetime, **overrides: object) -
     }
     values.update(overrides)
     return ReportRow(**values)  # type: ignore[arg-type]
+
+
+class OfficialSourceFactory(factory.django.DjangoModelFactory):
+    """A Statuspage source of a service, due now."""
+
+    class Meta:
+        model = "official.OfficialSource"
+
+    service = factory.SubFactory(ServiceFactory)
+    kind = "statuspage"
+    url = "https://status.example.com/api/v2/summary.json"
+
+
+class OfficialIncidentFactory(factory.django.DjangoModelFactory):
+    """An incident the company announced 20 minutes ago, unresolved."""
+
+    class Meta:
+        model = "official.OfficialIncident"
+
+    source = factory.SubFactory(OfficialSourceFactory)
+    external_id = factory.Sequence(lambda n: f"inc-{n}")
+    title = "Disruption with some services"
+    url = "https://stspg.io/example"
+    impact = "major"
+    announced_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=20))
+    first_seen_at = factory.LazyFunction(timezone.now)

@@ -27,9 +27,10 @@ from django.db.models import F, Q
 
 from alerts import signing, ssrf
 from alerts.models import Delivery, Subscription
-from alerts.services import email
+from alerts.services import chat, email
 from alerts.services.messages import Alert, alert_for, webhook_body
 from alerts.services.subscriptions import signing_secrets, webhook_policy
+from official.selectors import incident_acknowledged
 from outages.models import Dimension, Incident, IncidentEvent
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def _fan_out_one(event: IncidentEvent, *, now: datetime) -> int:
     ).exclude(channel=Subscription.Channel.EMAIL, daily_digest=True)  # they get the digest
     if event.kind == IncidentEvent.Kind.OPEN or event.kind == IncidentEvent.Kind.LEVEL:
         candidates = candidates.filter(min_level__lte=event.level)
+        if incident_acknowledged(incident):
+            candidates = candidates.exclude(only_unacknowledged=True)
     told = set(
         Delivery.objects.filter(event__incident=incident)
         .exclude(status=Delivery.Status.SKIPPED)
@@ -181,6 +184,7 @@ def _webhook_send(
     if body is None:
         alert = alert_for(delivery.event, delivery.event.incident, language=subscription.language)
         body = bodies[key] = webhook_body(alert, format=subscription.format)
+    url, body = chat.chat_request(subscription.url, subscription.format, body)
     message_id = delivery.message_id
     headers = signing.headers(
         signing_secrets(subscription, now=now), message_id=message_id,
@@ -188,7 +192,7 @@ def _webhook_send(
     )  # fmt: skip
     headers["user-agent"] = "outages-alerts/1"
     try:
-        answer = ssrf.post(subscription.url, body, headers, policy=policy)
+        answer = ssrf.post(url, body, headers, policy=policy)
     except ssrf.Refused as exc:
         return Outcome(delivery.pk, False, None, f"refused: {exc}"[:200])
     except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from alerts.models import Subscription
+from alerts.services import chat
 from outages.models import Incident, IncidentEvent
 
 EVENT_TYPES: dict[str, str] = {
@@ -44,6 +44,7 @@ class Alert:
     incident: Incident
     kind: str
     event_key: str
+    language: str = "en"
 
 
 def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Alert:
@@ -86,6 +87,7 @@ def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Ale
         feed_atom=absolute(reverse("service_feed_atom", args=[service.slug])),
         feed_rss=absolute(reverse("service_feed_rss", args=[service.slug])),
         event_at=event.at, incident=incident, kind=event.kind, event_key=event.key,
+        language=language,
     )  # fmt: skip
 
 
@@ -93,23 +95,8 @@ def webhook_body(alert: Alert, *, format: str) -> bytes:
     """The POST body in a subscription's format (compact JSON, signed as sent). It is the same
     for every subscriber of one event, format and language (the webhook-id header tells them
     apart), so a fan-out renders it once."""
-    if format == Subscription.Format.SLACK:
-        payload: dict[str, object] = {
-            "text": f"*{alert.title}*\n{alert.text}\n<{alert.incident_url}|Details>",
-        }
-    elif format == Subscription.Format.DISCORD:
-        payload = {
-            "content": f"**{alert.title}**",
-            "embeds": [
-                {
-                    "title": alert.title,
-                    "description": alert.text,
-                    "url": alert.incident_url,
-                    "color": 0xC62828 if alert.level == 2 else 0xF9A825,
-                }
-            ],  # fmt: skip
-            "allowed_mentions": {"parse": []},
-        }
+    if format in chat.CHAT_FORMATS:
+        return chat.chat_body(alert, format=format, language=alert.language)
     else:
         incident = alert.incident
         payload = {

@@ -27,7 +27,7 @@ from kombu.exceptions import KombuError
 from alerts import signing as webhook_signing
 from alerts import ssrf
 from alerts.models import Delivery, Subscription
-from alerts.services import quota
+from alerts.services import chat, quota
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
@@ -36,7 +36,7 @@ CONFIRM_SALT = "alerts.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 CHANGEABLE = ("platform", "problem", "country", "min_level", "format", "url", "email",
-              "daily_digest")  # fmt: skip
+              "daily_digest", "only_unacknowledged")  # fmt: skip
 
 
 class SubscriptionInvalid(Exception):
@@ -99,6 +99,9 @@ def _validate(values: Mapping[str, Any], channel: str) -> list[tuple[str, str]]:
                 ssrf.resolve(host, port, policy=webhook_policy())
             except ssrf.Refused as exc:
                 errors.append(("url", f"Refused: {exc}."))
+            why = chat.url_error(values.get("format", "standard"), url)
+            if why:
+                errors.append(("url", why))
     return errors
 
 
@@ -114,6 +117,7 @@ def subscription_create(
     country: str = "",
     min_level: int = 1,
     daily_digest: bool = False,
+    only_unacknowledged: bool = False,
     language: str | None = None,
     requester: str = "",
     now: datetime | None = None,
@@ -139,6 +143,7 @@ def subscription_create(
             service=service, channel=channel, email=email, url=url if webhook else "",
             format=format if webhook else Subscription.Format.STANDARD, platform=platform,
             problem=problem, country=country, min_level=min_level, daily_digest=daily_digest,
+            only_unacknowledged=only_unacknowledged,
             language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
             secret=webhook_signing.secret_new() if webhook else "", token_hash=token_hash(token),
             state=Subscription.State.ACTIVE if webhook else Subscription.State.PENDING,

@@ -18,6 +18,7 @@ class Received:
     body: bytes
     verified: bool
     error: str = ""
+    path: str = ""
 
 
 @dataclass
@@ -60,7 +61,7 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             ok, error = receiver.verify(body, headers)
             with lock:
-                receiver.received.append(Received(headers, body, ok, error))
+                receiver.received.append(Received(headers, body, ok, error, self.path))
                 index = len(receiver.received) - 1
                 answer = receiver.answers[min(index, len(receiver.answers) - 1)]
             if answer == "hang":

@@ -1,0 +1,57 @@
+"""The official status beside the crowd's in a real browser: the service page's section and
+the widget's line show, with no request off this machine and no script error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from official.models import Acknowledgement
+from outages.models import ServiceStatus
+from tests.factories import (
+    IncidentFactory,
+    OfficialIncidentFactory,
+    OfficialSourceFactory,
+    ServiceFactory,
+)
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> None:  # type: ignore[no-untyped-def]
+    github = ServiceFactory(slug="github", name="GitHub")
+    ServiceStatus.objects.create(service=github, minute=timezone.now(), level=2)
+    crowd = IncidentFactory(service=github)
+    source = OfficialSourceFactory(
+        service=github,
+        indicator="major",
+        incident_title="Disruption with some GitHub services",
+        incident_url="https://stspg.io/p0k7yvbn1xfr",
+        updated_at=timezone.now(),
+    )
+    official = OfficialIncidentFactory(
+        source=source, announced_at=crowd.started_at + timedelta(minutes=12)
+    )
+    Acknowledgement.objects.create(
+        incident=crowd,
+        official_incident=official,
+        acknowledged_at=official.announced_at,
+        lead_seconds=720,
+    )
+    tab = open_tab()
+
+    tab.page.goto("/s/github/", wait_until="networkidle")
+    section = tab.page.locator("section.official")
+    expect(section).to_be_visible()
+    expect(section.locator("[data-official-sentence]")).to_have_text(
+        "Acknowledged by the company 12 min after users' reports began."
+    )
+    expect(section.get_by_role("link", name="Disruption with some GitHub services")).to_be_visible()
+
+    tab.page.goto("/embed/github/", wait_until="networkidle")
+    expect(tab.page.locator(".official")).to_have_text("Company: Major outage")
+    assert tab.offsite == []
+    assert tab.errors == []
