@@ -20,6 +20,8 @@
 10. The official status poller: 1,000 status pages on local fake servers, one Celery worker,
    304s counted, two workers never fetching one page twice (bench/official.py; its own
    database; `BENCH_ONLY=official` alone, `BENCH_SKIP_OFFICIAL=1` leaves it out).
+11. The moderation home with 10,000 pending comments, p95 (bench/moderation.py; its own
+   database; `BENCH_ONLY=moderation` runs it alone).
 
 Everything runs against throwaway services started here (bench/servers.py): a PostgreSQL
 database `outages_bench`, a Redis with appendfsync always, gunicorn, Celery. All are stopped
@@ -44,7 +46,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import django  # noqa: E402
 import redis as redis_lib  # noqa: E402
 
-from bench import bursts, detection, edge, mixed, outage_traffic, pages, report, servers  # noqa: E402
+from bench import (  # noqa: E402
+    bursts,
+    detection,
+    edge,
+    mixed,
+    moderation,
+    outage_traffic,
+    pages,
+    report,
+    servers,
+)
 
 DATABASE = "outages_bench"
 STREAM = "outages:reports"
@@ -200,6 +212,8 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     results["detection"] = detection.measure()
     step("bursts: the finder over 1 million reports with 10 brigades, in its own database")
     results["bursts"] = bursts.measure()
+    step("moderation: the home with 10,000 pending comments, in its own database")
+    results["moderation"] = moderation.measure()
     return results
 
 
@@ -253,6 +267,10 @@ def main() -> int:
     if os.environ.get("BENCH_ONLY") == "outage_traffic":  # alone: pure computation
         print(report.table(outage_traffic.rows(outage_traffic.measure())))
         return 0
+    if os.environ.get("BENCH_ONLY") == "moderation":  # alone: needs PostgreSQL only
+        step("moderation: the home with 10,000 pending comments, in its own database")
+        print(report.table(moderation.rows(moderation.measure())))
+        return 0
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
@@ -271,6 +289,8 @@ def main() -> int:
         rows += detection.rows(results["detection"])
     if "bursts" in results:
         rows += bursts.rows(results["bursts"])
+    if "moderation" in results:
+        rows += moderation.rows(results["moderation"])
     if not os.environ.get("BENCH_SKIP_OUTAGE_TRAFFIC"):
         step("outage traffic: the detector and a reference on labelled traffic, 3 seeds")
         rows += outage_traffic.rows(outage_traffic.measure())

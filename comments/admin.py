@@ -14,7 +14,6 @@ from django.utils.translation import ngettext
 
 from comments import services
 from comments.models import Comment
-from comments.views import moderated_message
 
 READ_ONLY = (
     "service", "name", "email", "text", "state", "created_at", "spam_score", "spam_reasons",
@@ -54,7 +53,7 @@ class CommentAdmin(admin.ModelAdmin[Comment]):
         done = services.comments_moderate(
             actor=request.user, ids=ids, action=action, now=timezone.now()
         )
-        self.message_user(request, moderated_message(action, done), messages.SUCCESS)
+        self.message_user(request, services.moderated_message(action, done), messages.SUCCESS)
 
     @admin.action(description=_("Approve the selected comments"), permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:

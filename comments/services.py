@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comments import spam
 from comments.models import Comment, CommentFlag
@@ -45,7 +45,7 @@ def comment_submit(
     now: datetime,
 ) -> Comment:
     """Store a new comment, pending review. Raises CommentRejected (nothing stored) when the
-    poster is over the rate limit or repeats a recent comment."""
+    poster is over the rate limit or repeats their own recent comment."""
     limit, window = settings.COMMENTS_RATE
     recent = Comment.objects.filter(
         fingerprint=fingerprint, created_at__gte=now - timedelta(seconds=window)
@@ -57,8 +57,9 @@ def comment_submit(
             code="rate_limited",
         )
     key = text_key(text)
-    repeated = Comment.objects.filter(text_key=key, created_at__gte=now - REPEAT_WINDOW).filter(
-        Q(service=service) | Q(fingerprint=fingerprint)
+    # Only the same person repeating: during an outage many readers write the same words.
+    repeated = Comment.objects.filter(
+        text_key=key, fingerprint=fingerprint, created_at__gte=now - REPEAT_WINDOW
     )
     if repeated.exists():
         raise CommentRejected(
@@ -90,7 +91,8 @@ class FlagOutcome(enum.Enum):
 def comment_flag(
     *, comment_id: int, service: Service, fingerprint: str, reason: str, now: datetime
 ) -> FlagOutcome:
-    """A reader flags a public comment; enough open flags hide it until a moderator reviews
+    """A reader flags a public comment. Any open flag puts it in the moderators' "To review"
+    view; a personal-data flag, or enough open flags, also hides it until a moderator reviews
     it. One fingerprint's flags count once per comment, and at most COMMENTS_FLAG_RATE flags
     per window (so a few readers cannot hide every comment).
     Raises Comment.DoesNotExist for a comment that is not public on this service."""
@@ -114,7 +116,10 @@ def comment_flag(
         before = _audit_state(comment)
         comment.open_flags += 1
         fields = ["open_flags"]
-        if comment.open_flags >= settings.COMMENTS_FLAGS_TO_HIDE:
+        if (
+            comment.open_flags >= settings.COMMENTS_FLAGS_TO_HIDE
+            or reason == CommentFlag.Reason.PERSONAL_DATA
+        ):
             comment.state = Comment.State.FLAGGED
             fields.append("state")
         comment.save(update_fields=fields)
@@ -176,3 +181,12 @@ def _audit_state(comment: Comment) -> dict[str, Any]:
         "spam_score": comment.spam_score,
         "service_id": comment.service_id,
     }
+
+
+def moderated_message(action: str, done: int) -> str:
+    """What the queue and the admin say after an action."""
+    return {
+        "approve": ngettext("%(n)d comment approved.", "%(n)d comments approved.", done),
+        "reject": ngettext("%(n)d comment rejected.", "%(n)d comments rejected.", done),
+        "delete": ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", done),
+    }[action] % {"n": done}

@@ -1,24 +1,19 @@
-"""Comment pages: posting and flagging (CSRF-protected forms that work without JavaScript)
-and the moderators' queue (staff login through the admin, permission comments.moderate_comment).
-"""
+"""Comment pages: posting and flagging (CSRF-protected forms that work without JavaScript).
+The moderators' queue is part of the moderation panel (moderation/panel/comment_views.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comments import selectors, services
@@ -101,59 +96,3 @@ def comment_flag(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def _fingerprint(request: HttpRequest, now: datetime) -> str:
     client = client_of(request)
     return fingerprints_for(address=client.address, user_agent=client.user_agent, now=now).reporter
-
-
-@staff_member_required
-@permission_required("comments.moderate_comment", raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def comment_queue(request: HttpRequest) -> HttpResponse:
-    view = request.GET.get("view", "review")
-    if view not in selectors.QUEUE_VIEWS:
-        view = "review"
-    try:
-        offset = max(0, int(request.GET.get("offset", "0")))
-    except ValueError:
-        offset = 0
-    if request.method == "POST":
-        _queue_act(request)
-        return redirect(f"{reverse('comment_queue')}?{urlencode({'view': view, 'offset': offset})}")
-    limit = settings.COMMENTS_QUEUE_PAGE
-    rows, more = selectors.comments_queue(view=view, offset=offset, limit=limit)
-    context = {
-        "rows": rows,
-        "view": view,
-        "views": [
-            ("review", _("To review")),
-            ("approved", _("Approved")),
-            ("rejected", _("Rejected")),
-            ("all", _("All")),
-        ],  # fmt: skip
-        "next_offset": offset + limit if more else None,
-        "previous_offset": max(0, offset - limit) if offset else None,
-        "hide_after": settings.COMMENTS_FLAGS_TO_HIDE,
-    }
-    return render(request, "comments/queue.html", context)
-
-
-def _queue_act(request: HttpRequest) -> None:
-    action = request.POST.get("action", "")
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()]
-    if action not in services.ACTIONS:
-        messages.error(request, _("Choose approve, reject or delete."))
-        return
-    if not ids:
-        messages.error(request, _("Select at least one comment."))
-        return
-    done = services.comments_moderate(
-        actor=request.user, ids=ids, action=action, now=timezone.now()
-    )
-    messages.success(request, moderated_message(action, done))
-
-
-def moderated_message(action: str, done: int) -> str:
-    """What the queue and the admin say after an action."""
-    return {
-        "approve": ngettext("%(n)d comment approved.", "%(n)d comments approved.", done),
-        "reject": ngettext("%(n)d comment rejected.", "%(n)d comments rejected.", done),
-        "delete": ngettext("%(n)d comment deleted.", "%(n)d comments deleted.", done),
-    }[action] % {"n": done}

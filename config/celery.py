@@ -82,6 +82,12 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": crontab(minute=41),
             "options": {"expires": 3000},
         },
+        # The moderation pages' count of new suspicious bursts (the burst finder, cached).
+        "moderation-bursts-count": {
+            "task": "moderation.bursts_count",
+            "schedule": timedelta(minutes=1),
+            "options": {"expires": 50},
+        },
         # Refit every series' baseline (weekly profile, level, noise) from 30 days of buckets.
         "baselines-fit": {
             "task": "outages.baselines_fit_tick",

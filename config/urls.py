@@ -70,14 +70,12 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
     path("healthz", metrics.healthz, name="healthz"),
     path("readyz", metrics.readyz, name="readyz"),
-    path("moderation/bursts/", include("reports.bursts.urls")),
     path("s/<slug:slug>/comments/", comments_views.comment_post, name="comment_post"),
     path(
         "s/<slug:slug>/comments/<int:pk>/flag/",
         comments_views.comment_flag,
         name="comment_flag",
     ),
-    path("moderation/comments/", comments_views.comment_queue, name="comment_queue"),
 ]
 
 handler404 = "common.api_errors.not_found"

@@ -17,14 +17,27 @@ from moderation.sites import otp_satisfied
 View = Callable[..., HttpResponse]
 
 
-def moderator_required(permission: str) -> Callable[[View], View]:
+# Any one of these opens the moderation home (each page then asks for its own).
+PANEL_PERMISSIONS = (
+    "comments.moderate_comment",
+    "reports.void_burst",
+    "moderation.review_incident",
+)
+
+
+def moderator_required(*permissions: str) -> Callable[[View], View]:
+    """Staff holding any one of `permissions` (and a verified device when one is required)."""
+
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
-            if not user.is_authenticated or not otp_satisfied(user):
+            # As the admin does: an account that may not use it signs in as another.
+            if not (user.is_authenticated and user.is_active and user.is_staff) or not (
+                otp_satisfied(user)
+            ):
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not (user.is_active and user.is_staff and user.has_perm(permission)):
+            if not any(map(user.has_perm, permissions)):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

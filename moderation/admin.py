@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from moderation.audit import audit_record
 from moderation.merge import service_merge
@@ -28,14 +30,48 @@ from moderation.services import (
 from outages.models import Incident, Service, ServiceAlias
 
 
+class ActorFilter(admin.SimpleListFilter):
+    """By who acted: every name in the log (kept even when the account is gone)."""
+
+    title = "actor"
+    parameter_name = "actor"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        names = AuditEntry.objects.order_by("actor_name").values_list("actor_name", flat=True)
+        return [(name, name) for name in names.distinct()]
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        return queryset.filter(actor_name=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
-    """Read-only: the log is written by the actions themselves, never from the panel."""
+    """Read-only: the log is written by the actions themselves, never from the panel. The
+    list links each target to its page and counts the filtered actions per moderator."""
 
-    list_display = ("at", "actor_name", "action", "target_repr")
-    list_filter = ("action",)
+    list_display = ("at", "actor_name", "action", "target")
+    list_filter = (ActorFilter, "action", ("at", admin.DateFieldListFilter))
     search_fields = ("actor_name", "target_repr", "target_id")
     date_hierarchy = "at"
+
+    @admin.display(description="target")
+    def target(self, entry: AuditEntry) -> str:
+        url = audit_target_url(entry)
+        if url is None:
+            return entry.target_repr
+        return format_html('<a href="{}">{}</a>', url, entry.target_repr)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        if isinstance(response, TemplateResponse) and response.context_data:
+            changelist = response.context_data["cl"]
+            response.context_data["per_actor"] = list(
+                changelist.queryset.order_by()
+                .values_list("actor_name")
+                .annotate(n=Count("id"))
+                .order_by("-n", "actor_name")[:20]
+            )
+        return response
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
@@ -47,12 +83,24 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
         return False
 
 
+def audit_target_url(entry: AuditEntry) -> str | None:
+    """The page of an audited object: the incident's review page, or its admin page."""
+    if entry.target_type == "outages.incident":
+        return reverse("moderation:incident_review", args=[entry.target_id])
+    app_label, _, model = entry.target_type.partition(".")
+    try:
+        return reverse(f"admin:{app_label}_{model}_change", args=[entry.target_id])
+    except NoReverseMatch:
+        return None
+
+
 # --- Services -------------------------------------------------------------------------------
 
 
 class ServiceAliasInline(admin.TabularInline[ServiceAlias, Service]):
     model = ServiceAlias
     extra = 1
+    verbose_name_plural = "aliases"  # the model's default plural reads "service aliass"
 
 
 class ServiceLogoInline(admin.StackedInline[ServiceLogo, Service]):

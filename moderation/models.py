@@ -67,3 +67,26 @@ class ServiceLogo(models.Model):
     def clean(self) -> None:
         if not self.url.startswith("https://"):
             raise ValidationError({"url": "A logo must be served over https."})
+
+
+class CommentRedaction(models.Model):
+    """The words a moderator took out of a comment (personal data, say), kept so that a wrong
+    redaction can be put right, and only for the retention period: the retention job deletes
+    the row once `purge_after` has passed (moderation.privacy). The audit log records that a
+    redaction happened, never the words."""
+
+    comment = models.ForeignKey(
+        "comments.Comment", on_delete=models.CASCADE, related_name="redactions"
+    )
+    original = models.TextField()  # the comment's whole text before this redaction
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    purge_after = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Redaction of comment #{self.comment_id}"

@@ -1,6 +1,7 @@
 """The privacy retention job (docs/privacy.md): raw reports deleted after
 REPORT_RETENTION_DAYS (their minute buckets stay), fingerprint salts destroyed once older than
-48 hours, and admin login records (hashed addresses) kept no longer than the reports."""
+48 hours, redacted comments' original texts at the end of their retention period, and admin
+login records (hashed addresses) kept no longer than the reports."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt, AccessLog
 
+from moderation.panel.comment_actions import redactions_purge
 from reports.intake.fingerprint import salt_rotate
 from reports.retention import reports_purge
 
@@ -18,6 +20,7 @@ class Retention:
     reports: int
     salts: int
     login_records: int
+    redactions: int = 0  # redacted comments' original texts
 
 
 def privacy_retention(*, now: datetime, days: int) -> Retention:
@@ -26,4 +29,5 @@ def privacy_retention(*, now: datetime, days: int) -> Retention:
     cutoff = now - timedelta(days=days)
     logins = AccessLog.objects.filter(attempt_time__lt=cutoff).delete()[0]
     logins += AccessAttempt.objects.filter(attempt_time__lt=cutoff).delete()[0]
-    return Retention(reports=reports, salts=salts, login_records=logins)
+    redactions = redactions_purge(now=now)
+    return Retention(reports=reports, salts=salts, login_records=logins, redactions=redactions)

@@ -3,12 +3,17 @@ administrators (superusers and the Administrators group) when ADMIN_OTP_REQUIRED
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
+from moderation.models import AuditEntry
+from moderation.panel.counts import pending_counts
 from moderation.roles import is_administrator
 
 
@@ -44,7 +49,18 @@ class ModerationAdminSite(admin.AdminSite):
     site_header = "Outages administration"
     site_title = "Outages admin"
     login_form = AdminLoginForm
-    login_template = "otp/admin111/login.html"
+    login_template = "admin/otp_login.html"
+    index_template = "admin/moderation_index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """The admin's index with what waits for a moderator and the latest audited actions
+        (Django's "Recent actions" only knows of the admin's own edits)."""
+        context = {
+            "pending": pending_counts(now=timezone.now()),
+            "audit_recent": AuditEntry.objects.order_by("-at", "-id")[:10],
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and otp_satisfied(request.user)

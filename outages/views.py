@@ -139,9 +139,13 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shown = (Incident.Visibility.PUBLIC, Incident.Visibility.RETRACTED)
     incident = get_object_or_404(
-        Incident.objects.select_related("service"), pk=pk, visibility=Incident.Visibility.PUBLIC
+        Incident.objects.select_related("service"), pk=pk, visibility__in=shown
     )
+    if incident.visibility == Incident.Visibility.RETRACTED:
+        # A link to it may have gone out (an alert, a feed): say why it is gone, not 404.
+        return render(request, "outages/incident_withdrawn.html", {"incident": incident})
     now = timezone.now()
     counts = selectors.incident_minutes(incident=incident, now=now)
     context = {

@@ -30,7 +30,9 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         if change:
             obj.save(update_fields=["name", "contact_email", "rate"])
             return
-        key, raw = apikey_create(name=obj.name, contact_email=obj.contact_email, rate=obj.rate)
+        key, raw = apikey_create(
+            name=obj.name, contact_email=obj.contact_email, rate=obj.rate, actor=request.user
+        )
         obj.pk, obj.prefix, obj.created_at = key.pk, key.prefix, key.created_at
         messages.warning(
             request,
@@ -41,5 +43,5 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset.filter(revoked_at__isnull=True):
-            apikey_revoke(prefix=key.prefix)
+            apikey_revoke(prefix=key.prefix, actor=request.user)
         self.message_user(request, "Revoked.")

@@ -1,14 +1,17 @@
-"""API keys: made, revoked, resolved for a request, marked used."""
+"""API keys: made, revoked, resolved for a request, marked used. Making and revoking a key are
+audited (moderation.audit) in the same transaction; the audit never holds the key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from moderation.audit import audit_record
 from partners.keys import key_digest, key_generate, key_is_well_formed
 from partners.models import ApiKey
 
@@ -34,18 +37,23 @@ class Partner:
     is_anonymous = False
 
 
-def apikey_create(*, name: str, contact_email: str, rate: str = "") -> tuple[ApiKey, str]:
+def apikey_create(
+    *, name: str, contact_email: str, rate: str = "", actor: Any = None
+) -> tuple[ApiKey, str]:
     """A new key and its raw value: the only time the raw value exists outside the caller."""
     new = key_generate()
     key = ApiKey(name=name, contact_email=contact_email, prefix=new.prefix, key_hash=new.digest)
     if rate:
         key.rate = rate
     key.full_clean(exclude=["prefix", "key_hash"])
-    key.save()
+    with transaction.atomic():
+        key.save()
+        audit_record(actor=actor, action="apikey.create", target=key, before={},
+                     after={"name": key.name, "prefix": key.prefix, "rate": key.rate})  # fmt: skip
     return key, new.raw
 
 
-def apikey_revoke(*, prefix: str) -> ApiKey:
+def apikey_revoke(*, prefix: str, actor: Any = None) -> ApiKey:
     with transaction.atomic():
         try:
             key = ApiKey.objects.select_for_update().get(prefix=prefix)
@@ -54,6 +62,8 @@ def apikey_revoke(*, prefix: str) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action="apikey.revoke", target=key,
+                         before={"revoked": False}, after={"revoked": True})  # fmt: skip
     cache.delete(_resolve_key(key.key_hash))
     return key
 

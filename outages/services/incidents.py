@@ -383,6 +383,19 @@ def incident_retract(incident: Incident, *, at: datetime) -> None:
         )
 
 
+def incident_publish(incident: Incident, *, at: datetime) -> None:
+    """A moderator publishes a suspicious incident: public from now on, and announced as one
+    that passed the diversity rule would be (each transition once)."""
+    incident.visibility = Incident.Visibility.PUBLIC
+    incident.retracted_at = None
+    incident.save(update_fields=["visibility", "retracted_at", "updated_at"])
+    _outbox(incident, OutboxEvent.Kind.OPEN, at)
+    if incident.level == 2:
+        _outbox(incident, OutboxEvent.Kind.LEVEL, incident.detected_at)
+    if incident.status == Incident.Status.CLOSED:
+        _outbox(incident, OutboxEvent.Kind.CLOSE, incident.ended_at or at)
+
+
 def incident_restore(incident: Incident) -> None:
     """Undo a retraction (its burst's void was undone): public again, no new announcement."""
     incident.visibility = Incident.Visibility.PUBLIC

@@ -13,7 +13,7 @@ burst does not make itself look usual; a common browser's user agent usually hol
 share, a /24 network a tiny one). The window is a burst when all of these hold:
 
 * c >= MIN_SIZE reports (a handful of reports is not a flood worth a moderator's time);
-* c / n >= MIN_SHARE of the window's reports;
+* c / n >= MIN_SHARE of the window's reports (15%: below it, ordinary traffic);
 * c >= MIN_LIFT x n p (the key sends several times its usual share);
 * (c - n p) / sqrt(n p + (DISPERSION n p)^2 + 1) >= MIN_Z: the excess is far beyond chance,
   allowing shares to drift by about DISPERSION relative to their usual value.
@@ -37,7 +37,9 @@ KINDS = ("fingerprint", "network", "agent", "origin")  # most specific first
 BIN_MINUTES = 10
 WINDOW_BINS = 3  # windows of 30 minutes, sliding by 10
 MIN_SIZE = 15
-MIN_SHARE = 0.05
+# A key under 15% of a window's reports is ordinary traffic however unusual its lift (a large
+# office or mobile network on a busy evening); voiding it would change the figures by less.
+MIN_SHARE = 0.15
 MIN_LIFT = 3.0
 MIN_Z = 5.0
 DISPERSION = 0.25

@@ -68,8 +68,10 @@ def burst_void(
     end: datetime,
     actor: Any,
     now: datetime | None = None,
+    reason: str = "",
 ) -> BurstVoid:
-    """Void the counted reports of `service` from one key in [start, end)."""
+    """Void the counted reports of `service` from one key in [start, end); the moderator's
+    reason, if any, goes into the audit entry."""
     _validate(kind=kind, key=key, start=start, end=end)
     now = now or timezone.now()
     criteria = {"service": service, "kind": kind, "key": key, "start": start, "end": end}
@@ -96,7 +98,7 @@ def burst_void(
             actor=actor, action="burst.void", target=void,
             before={"reports_counted": void.total, "incidents": before},
             after={"reports_voided": void.size, "buckets": len(counts), "incidents": after,
-                   "retracted": [r["id"] for r in retracted]},
+                   "retracted": [r["id"] for r in retracted], "reason": reason.strip()[:500]},
         )  # fmt: skip
     return void
 
@@ -109,11 +111,13 @@ def burst_void_undo(*, void: BurstVoid, actor: Any, now: datetime | None = None)
         if void.undone_at is not None:
             return void
         counts = _bucket_counts(void)
+        # The incidents as they stand before anything is put back (retracted ones included).
+        before = {str(i.pk): _figures(i) for i in _overlapping(void)}
         restored = Report.objects.filter(void=void).update(void=None)
         if counts:
             bucket_increment(increments=counts)
         _restore(void.retracted)
-        before, after, _ = _incidents_follow(void, now=now, voiding=False)
+        _, after, _ = _incidents_follow(void, now=now, voiding=False)
         void.undone_at, void.undone_by = now, _user(actor)
         void.save(update_fields=["undone_at", "undone_by"])
         audit_record(

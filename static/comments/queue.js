@@ -1,7 +1,7 @@
 // Keyboard shortcuts of the comment queue (no inline script: CSP-friendly).
 // j/k move between comments, x selects the current one, a/r/d approve, reject or delete the
-// selected comments (or, when none is selected, the current one). The buttons do the same
-// without JavaScript.
+// selected comments (or, when none is selected, the current one; a deletion asks on the
+// next page). The buttons do the same without JavaScript.
 (function () {
   "use strict";
   const form = document.getElementById("queue-form");
@@ -33,7 +33,6 @@
       if (current < 0) return;
       box(rows[current]).checked = true;
     }
-    if (action === "delete" && !window.confirm(form.dataset.confirmDelete)) return;
     form.requestSubmit(form.querySelector(`button[name=action][value=${action}]`));
   }
 

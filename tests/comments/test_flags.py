@@ -13,6 +13,7 @@ from django.utils import timezone
 from comments.models import Comment, CommentFlag
 from comments.services import FlagOutcome, comment_flag, comments_moderate
 from moderation.models import AuditEntry
+from moderation.panel.counts import pending_counts
 from tests.comments.helpers import make_comment
 from tests.factories import ServiceFactory
 
@@ -174,3 +175,27 @@ def test_concurrent_flags_count_each_fingerprint_once(settings):
     assert comment.open_flags == 3  # the fourth reader came after it was hidden
     assert comment.state == "flagged"
     assert AuditEntry.objects.filter(action="comment.hide_flagged").count() == 1
+
+
+def test_one_personal_data_flag_hides_the_comment_at_once(client, service, settings):
+    settings.COMMENTS_FLAGS_TO_HIDE = 3
+    comment = make_comment(service, state="approved", text="Call Bob on 555-0100")
+
+    flag(comment, reason="personal_data")
+
+    comment.refresh_from_db()
+    assert comment.state == "flagged" and comment.open_flags == 1
+    assert "555-0100" not in client.get("/s/twitter/").content.decode()
+    assert AuditEntry.objects.get().action == "comment.hide_flagged"
+
+
+def test_one_ordinary_flag_keeps_the_comment_public_but_puts_it_in_to_review(service, settings):
+    settings.COMMENTS_FLAGS_TO_HIDE = 3
+    comment = make_comment(service, state="approved")
+
+    flag(comment, reason="off_topic")
+
+    comment.refresh_from_db()
+    assert comment.state == "approved" and comment.open_flags == 1
+    counts = pending_counts(now=timezone.now())
+    assert counts.comments_to_review == 1 and counts.comments_flagged == 1

@@ -157,14 +157,25 @@ def test_a_text_over_the_length_limit_is_refused(client, service, settings):
     assert response.context["comment_form"].errors["text"]
 
 
-def test_the_same_text_twice_is_refused_as_a_repetition(client, service):
+def test_the_same_person_posting_the_same_text_twice_is_refused_as_a_repetition(client, service):
     post(client, form_data("twitter", text="It is down!"), REMOTE_ADDR="198.51.100.1")
 
-    response = post(client, form_data("twitter", text="it is   DOWN"), REMOTE_ADDR="198.51.100.2")
+    response = post(client, form_data("twitter", text="it is   DOWN"), REMOTE_ADDR="198.51.100.1")
 
     assert response.status_code == 400
     assert "already posted" in response.context["comment_form"].errors["text"][0]
     assert Comment.objects.count() == 1
+
+
+def test_two_people_writing_the_same_words_are_both_accepted(client, service):
+    post(client, form_data("twitter", text="Twitter is down"), REMOTE_ADDR="198.51.100.1")
+
+    response = post(
+        Client(), form_data("twitter", text="twitter is down!"), REMOTE_ADDR="198.51.100.2"
+    )
+
+    assert response.status_code == 302
+    assert Comment.objects.count() == 2
 
 
 def test_the_same_poster_repeating_on_another_service_is_refused(client, service):

@@ -9,7 +9,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from moderation.models import AuditEntry
-from moderation.services import incident_confirm, incident_dismiss, incident_note_set
+from moderation.services import (
+    incident_confirm,
+    incident_dismiss,
+    incident_note_set,
+    incident_publish,
+    incident_verdict_undo,
+)
 from outages.models import Incident, IncidentEvent
 from tests.factories import IncidentFactory
 
@@ -70,11 +76,84 @@ def test_the_public_note_shows_on_the_service_and_incident_pages(client, moderat
         assert "Confirmed by our moderators." in page, path
 
 
-def test_a_dismissed_incident_leaves_the_public_pages(client, moderator, announced):
+def test_a_dismissed_incident_leaves_the_lists_and_its_page_explains_why(
+    client, moderator, announced
+):
+    incident_note_set(actor=moderator, incident=announced, note="A prank from one office.")
     incident_dismiss(actor=moderator, incident=announced, at=timezone.now())
 
-    assert client.get(f"/incidents/{announced.pk}/").status_code == 404
     assert f"/incidents/{announced.pk}/" not in client.get("/s/twitter/").content.decode()
+    response = client.get(f"/incidents/{announced.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "dismissed: they were not a real outage" in page
+    assert "A prank from one office." in page
+    assert 'href="/static/outages/site.css"' in page  # the site's own look
+
+
+def test_a_suspicious_incident_is_published_explicitly_and_announced(moderator, client):
+    incident = IncidentFactory(service__slug="steam", visibility="suspicious")
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 404
+
+    incident_publish(actor=moderator, incident=incident, at=timezone.now())
+
+    incident.refresh_from_db()
+    assert (incident.visibility, incident.review) == ("public", "confirmed")
+    assert client.get(f"/incidents/{incident.pk}/").status_code == 200
+    assert IncidentEvent.objects.filter(incident=incident, kind="open").count() == 1
+    with pytest.raises(ValidationError):
+        incident_publish(actor=moderator, incident=incident, at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("verdict", "after"),
+    [("confirm", ("confirmed", "public")), ("dismiss", ("dismissed", "retracted"))],
+)
+def test_a_confirm_or_a_dismissal_can_be_taken_back(moderator, announced, verdict, after):
+    act = {"confirm": lambda: incident_confirm(actor=moderator, incident=announced),
+           "dismiss": lambda: incident_dismiss(actor=moderator, incident=announced,
+                                               at=timezone.now())}[verdict]  # fmt: skip
+    act()
+    announced.refresh_from_db()
+    assert (announced.review, announced.visibility) == after
+
+    incident_verdict_undo(actor=moderator, incident=announced, at=timezone.now())
+
+    announced.refresh_from_db()
+    assert (announced.review, announced.visibility) == ("unreviewed", "public")
+    entry = AuditEntry.objects.get(action="incident.undo")
+    assert entry.before["review"] == after[0] and entry.after["undid"] == f"incident.{verdict}"
+    with pytest.raises(ValidationError):  # one verdict, one undo
+        incident_verdict_undo(actor=moderator, incident=announced, at=timezone.now())
+
+
+def test_undoing_a_publication_hides_the_incident_again(moderator):
+    incident = IncidentFactory(service__slug="steam", visibility="suspicious")
+    incident_publish(actor=moderator, incident=incident, at=timezone.now())
+
+    incident_verdict_undo(actor=moderator, incident=incident, at=timezone.now())
+
+    incident.refresh_from_db()
+    assert (incident.visibility, incident.review) == ("suspicious", "unreviewed")
+    assert IncidentEvent.objects.filter(incident=incident, kind="retract").count() == 1
+
+
+def test_the_review_page_says_why_an_incident_is_suspicious_and_offers_publish(
+    moderator_client,
+):
+    diversity = {"reports": 40, "reporters": 3, "networks": 1, "top_network_share": 0.9,
+                 "top_origin_share": 0.0}  # fmt: skip
+    incident = IncidentFactory(service__slug="steam", visibility="suspicious", diversity=diversity)
+    page = moderator_client.get(f"/moderation/incidents/{incident.pk}/").content.decode()
+
+    assert "Why it is suspicious" in page and "Different reporters: 3" in page
+    assert 'value="publish"' in page and 'value="confirm"' not in page
+    assert 'data-figure="spike-figure"' in page
+
+    response = moderator_client.post(
+        f"/moderation/incidents/{incident.pk}/", {"action": "publish"}, follow=True
+    )
+    assert response.content.decode().count(f"Incident {incident.pk} published.") == 1
 
 
 def test_the_focused_page_saves_the_note_and_the_verdict_together(moderator_client, announced):

@@ -25,6 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from moderation.models import AuditEntry
 from moderation.services import incident_note_set
 from outages.models import Incident
+from tests.comments.helpers import make_comment
 from tests.factories import IncidentFactory, ServiceFactory
 from tests.moderation.conftest import member, signed_in
 
@@ -54,10 +55,27 @@ NOBODY_MAY = {
     "partners.apikey": {"delete"},
 }
 
-OUR_MODERATION_PAGES = {"moderation:incident_queue", "moderation:incident_review"}
-# The moderators' queues of comments and bursts (GET), and the burst actions (POST only).
-QUEUES = {"comment_queue", "burst_list"}
-POST_ONLY = {"burst_void", "burst_undo"}
+# The moderation panel's pages: a moderator and an administrator open them (GET), a staff
+# account without a role is refused, an anonymous visitor is sent to sign in.
+OUR_MODERATION_PAGES = {
+    "moderation:home",
+    "moderation:counts",
+    "moderation:totp",
+    "moderation:comments",
+    "moderation:comment_redact",
+    "moderation:bursts",
+    "moderation:incident_queue",
+    "moderation:incident_review",
+}
+# Panel actions that only take a POST: the roles hold first, then a GET is refused (405).
+PANEL_POST_ONLY = {
+    "moderation:comments_undo",
+    "moderation:burst_void",
+    "moderation:burst_undo",
+}
+# One burst: its criteria come in the query string; without them the page says which
+# field is missing (400), to those who may see it.
+PANEL_NEEDS_QUERY = {"moderation:burst"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +105,11 @@ def test_the_walk_finds_the_admin_and_the_moderation_pages():
     names = {page.name for page in PAGES}
     assert {"admin:index", "admin:outages_incident_change", "admin:outages_service_merge",
             "admin:auth_user_changelist", "moderation:incident_review"} <= names  # fmt: skip
+    ours = OUR_MODERATION_PAGES | PANEL_POST_ONLY | PANEL_NEEDS_QUERY
+    assert {n for n in names if n.startswith("moderation:")} == ours, (
+        "a new moderation page: say in the matrix who may open it"
+    )
+    assert not [p for p in PAGES if p.route.startswith("moderation/") and ":" not in p.name]
     assert len(PAGES) > 60
 
 
@@ -110,8 +133,9 @@ def world():
     AccessLog.objects.create(username="x", ip_address="fd00::1", user_agent="x")
     AccessFailureLog.objects.create(username="x", ip_address="fd00::1", user_agent="x",
                                     attempt_time=timezone.now())  # fmt: skip
+    comment = make_comment(service)
     clients = {"anonymous": Client(), **{r: signed_in(u) for r, u in actors.items()}}
-    return actors, clients, {"incident": incident, "service": service}
+    return actors, clients, {"incident": incident, "service": service, "comment": comment}
 
 
 def _model_of(page: Page):  # type: ignore[no-untyped-def]
@@ -129,6 +153,8 @@ def _path(page: Page, objects: dict[str, object]) -> str:
     first = model._default_manager.order_by("pk").first() if model else None
     if page.name.startswith("moderation:incident"):
         first = objects["incident"]
+    if page.name == "moderation:comment_redact":
+        first = objects["comment"]
     ident = str(first.pk) if first is not None else "999999"
     path = re.sub(r"<(?:\w+:)?(?:object_id|pk|id)>", ident, page.route)
     path = re.sub(r"<(?:\w+:)?content_type_id>", "1", path)
@@ -166,17 +192,10 @@ def _expected(role: str, page: Page, path: str, user: User | None) -> set[int]:
     name = page.name
     if name == "admin:logout":
         return {302, 405}  # a GET never signs anyone out (checked below)
-    if name.startswith("moderation:") and name not in OUR_MODERATION_PAGES:
-        # A queue of another part (comments, bursts): its sample ids may not exist (404) and
-        # an endpoint may be POST-only (405), but the roles hold.
-        return {
-            "anonymous": {302, 403, 404, 405},
-            "staff": {403, 404, 405},
-        }.get(role, {200, 404, 405})
-    if name in QUEUES:
-        return {"anonymous": {302}, "staff": {403}}.get(role, {200})
-    if name in POST_ONLY:  # refused before anything else, whoever asks
-        return {405}
+    if name in PANEL_POST_ONLY:
+        return {"anonymous": {302}, "staff": {403}}.get(role, {405})
+    if name in PANEL_NEEDS_QUERY:
+        return {"anonymous": {302}, "staff": {403}}.get(role, {400})
     if role == "anonymous":
         return {200} if name == "admin:login" else {302}
     if name == "admin:login":
@@ -285,3 +304,23 @@ def test_an_administrator_manages_services_and_nobody_edits_the_log(world):
         boss.post(f"/admin/moderation/auditentry/{log.pk}/change/", {"action": "x"}).status_code
         == 403
     )
+
+
+def test_the_panel_actions_refuse_anonymous_visitors_and_staff_without_a_role(world):
+    _, clients, objects = world
+    comment, incident = objects["comment"], objects["incident"]
+    posts = [
+        ("/moderation/comments/", {"action": "approve", "ids": [comment.pk]}),
+        ("/moderation/comments/undo/", {}),
+        (f"/moderation/comments/{comment.pk}/redact/", {"part": "Comment", "approve": "yes"}),
+        ("/moderation/account/two-factor/", {"token": "123456"}),
+        (f"/moderation/incidents/{incident.pk}/", {"action": "undo"}),
+        ("/moderation/bursts/1/undo", {}),
+    ]
+    for role, expected in (("anonymous", 302), ("staff", 403)):
+        for url, data in posts:
+            assert clients[role].post(url, data).status_code == expected, (role, url)
+    comment.refresh_from_db()
+    assert comment.state == "pending" and comment.text.startswith("Comment")
+    assert not AuditEntry.objects.exclude(action="incident.note").exists()
+    assert not TOTPDevice.objects.filter(user__username="staff").exists()

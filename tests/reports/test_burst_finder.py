@@ -139,7 +139,7 @@ def test_every_burst_is_consistent_and_order_does_not_matter(seed, n, size, minu
         assert any(b.kind == "network" and b.code == 299_998 for b in bursts)
 
 
-def test_an_app_outage_lifts_its_user_agents_together_and_is_no_burst():
+def test_an_app_outage_lifts_its_user_agents_together_and_is_no_burst(monkeypatch):
     rng = np.random.default_rng(6)
     data = organic(rng, 40_000)
     data["platform"] = np.zeros(len(data["service"]), dtype=np.int64)  # web
@@ -159,6 +159,17 @@ def test_an_app_outage_lifts_its_user_agents_together_and_is_no_burst():
         service=data["service"], minute=data["minute"], keys=keys, platform=data["platform"]
     )
     assert by_platform == []
-    # Measured against the whole service instead, the app's top user agent looks like one.
+    # Measured against the whole service instead (and with a share rule loose enough to let
+    # the app's top user agent through), it looks like one.
+    monkeypatch.setattr(finder, "MIN_SHARE", 0.05)
     whole = find_bursts(service=data["service"], minute=data["minute"], keys=keys)
     assert [(b.service, b.kind) for b in whole][:1] == [(3, "agent")]
+
+
+def test_a_key_with_a_tenth_of_a_window_is_ordinary_traffic_not_a_burst():
+    rng = np.random.default_rng(7)
+    base = organic(rng, 50_000)  # about 7 reports a minute per service: ~210 in a window
+    modest = inject(base, service=2, start=600, minutes=30, size=25, rng=rng, network=888_888)
+    assert run(modest) == []  # ~10% of the window, the rows a moderator found to be traffic
+    flood = inject(base, service=2, start=600, minutes=30, size=80, rng=rng, network=888_888)
+    assert [(b.kind, b.code) for b in run(flood)] == [("network", 888_888)]

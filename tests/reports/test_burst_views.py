@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def user(name: str, *, allowed: bool):  # type: ignore[no-untyped-def]
-    account = get_user_model().objects.create_user(name, password="x")
+    account = get_user_model().objects.create_user(name, password="x", is_staff=True)
     if allowed:
         account.user_permissions.add(Permission.objects.get(codename="void_burst"))
     return account
@@ -80,7 +80,7 @@ def test_the_list_shows_each_burst_with_size_and_share_in_bounded_queries(
         large = moderator_client.get("/moderation/bursts/")
     assert small.status_code == large.status_code == 200
     page = large.content.decode()
-    assert page.count('name="kind" value="network"') >= brigades_more
+    assert page.count("kind=network") >= brigades_more
     assert "Svc 5" in page and "40 / " in page
 
 
@@ -88,12 +88,17 @@ def test_a_moderator_voids_and_undoes_a_burst_through_the_forms(moderator_client
     brigades(1)
     total = bucket_total()
     token = csrf_of(moderator_client)
-    page = moderator_client.get("/moderation/bursts/").content.decode()
-    form = page.split('action="/moderation/bursts/void"')[1].split("</form>")[0]
+    listed = moderator_client.get("/moderation/bursts/").content.decode()
+    detail = listed.split('<a href="/moderation/bursts/burst?')[1].split('"')[0]
+    page = moderator_client.get("/moderation/bursts/burst?" + detail.replace("&amp;", "&"))
+    assert page.status_code == 200
+    form = page.content.decode().split('action="/moderation/bursts/void"')[1].split("</form>")[0]
     fields = {
         name: form.split(f'name="{name}" value="')[1].split('"')[0]
         for name in ("service", "kind", "key", "start", "end")
     }
+    assert "40 of the " in page.content.decode()  # the preview: what a void takes out
+    assert not BurstVoid.objects.exists() and bucket_total() == total  # rolled back
     assert moderator_client.post("/moderation/bursts/void", fields).status_code == 403  # no CSRF
     response = moderator_client.post(
         "/moderation/bursts/void", {**fields, "csrfmiddlewaretoken": token}
@@ -102,6 +107,7 @@ def test_a_moderator_voids_and_undoes_a_burst_through_the_forms(moderator_client
     void = BurstVoid.objects.get()
     assert void.size == 40
     assert bucket_total() == total - 40
+    assert not AuditEntry.objects.exclude(action="burst.void").exists()
     listed = moderator_client.get("/moderation/bursts/").content.decode()
     assert f'action="/moderation/bursts/{void.pk}/undo"' in listed
     response = moderator_client.post(

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from moderation.models import AuditEntry
+from moderation.panel.bursts import Criteria, void_preview
 from outages import figures
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, IncidentEvent, MinuteBucket, ServiceStatus
@@ -168,6 +169,35 @@ def test_a_burst_only_incident_is_voided_retracted_and_restored_exactly(service,
     assert_buckets_match_raw_reports_excluding_voided()
     actions = list(AuditEntry.objects.order_by("id").values_list("action", "actor__username"))
     assert actions == [("burst.void", "mod"), ("burst.undo", "mod")]
+    undo = AuditEntry.objects.get(action="burst.undo")
+    # Before the undo the incident was retracted; after it, public again.
+    assert undo.before["incidents"][str(incident.pk)]["visibility"] == "retracted"
+    assert undo.after["incidents"][str(incident.pk)]["visibility"] == "public"
+
+
+def test_the_void_preview_tells_what_a_void_would_do_and_changes_nothing(service, moderator):  # type: ignore[no-untyped-def]
+    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60,
+                                    seed=1))  # fmt: skip
+    report_store_batch(rows=brigade(service.id, per_minute=30))
+    detect(service.id)
+    incident = Incident.objects.get(service=service)
+    before = buckets()
+    criteria = Criteria(service, "network", BRIGADE, BURST_START, BURST_END)
+
+    preview = void_preview(criteria, actor=moderator, now=NOW)
+
+    assert (preview.reports, preview.error) == (15 * 30, "")
+    assert [(row["id"], row["retracted"]) for row in preview.incidents] == [(incident.pk, True)]
+    assert preview.incidents[0]["after"]["total"] == incident.total - 15 * 30
+    assert buckets() == before
+    assert not BurstVoid.objects.exists() and not AuditEntry.objects.exists()
+    incident.refresh_from_db()
+    assert incident.visibility == Incident.Visibility.PUBLIC
+
+    burst_void(service=service, kind="network", key=BRIGADE, start=BURST_START, end=BURST_END,
+               actor=moderator, now=NOW, reason="one office network")  # fmt: skip
+    assert AuditEntry.objects.get().after["reason"] == "one office network"
+    assert void_preview(criteria, actor=moderator, now=NOW).error == "This burst is already voided."
 
 
 def test_an_organic_incident_stands_and_only_its_figures_drop(service, moderator):  # type: ignore[no-untyped-def]

@@ -1,0 +1,183 @@
+"""What a moderator needs to judge a suspicious burst before voiding it: the service's reports
+per minute around the window with the burst's own drawn apart, the burst's platform, problem
+and country mix, the incidents it touches, and a preview of the void (what it would change),
+obtained by voiding inside a transaction that is then rolled back: the preview is the void's
+own arithmetic, never a second copy of it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMinute
+from django.utils.translation import gettext as _
+
+from moderation.models import AuditEntry
+from outages.charts import integer_ticks
+from outages.models import Incident, Service
+from reports.bursts.selectors import SuspiciousBurst
+from reports.bursts.services import BurstInvalid, burst_void
+from reports.models import BurstVoid, Report
+
+MARGIN = timedelta(minutes=30)  # the chart shows this much on each side of the window
+PUBLIC_LAG = 90  # seconds: the service pages' cache and the status rebuild after a void
+
+
+@dataclass(frozen=True)
+class Criteria:
+    service: Service
+    kind: str
+    key: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class VoidPreview:
+    reports: int  # counted reports the void takes out
+    total: int  # the service's counted reports in the window
+    incidents: list[dict[str, Any]]  # id, before and after figures, whether retracted
+    error: str = ""
+
+
+@dataclass
+class BurstContext:
+    criteria: Criteria
+    figure: dict[str, Any]
+    mix: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    incidents: list[Incident] = field(default_factory=list)
+
+
+def _reports(criteria: Criteria) -> Any:
+    return Report.objects.filter(
+        service=criteria.service,
+        received_at__gte=criteria.start - MARGIN,
+        received_at__lt=criteria.end + MARGIN,
+        counted=True,
+    )
+
+
+def burst_context(criteria: Criteria) -> BurstContext:
+    """The chart, the mix and the touched incidents (four queries)."""
+    reports = _reports(criteria)
+    per_minute = (
+        reports.annotate(minute=TruncMinute("received_at"))
+        .values_list("minute", criteria.kind)
+        .annotate(n=Count("id"))
+    )
+    mine: Counter[datetime] = Counter()
+    others: Counter[datetime] = Counter()
+    for minute, key, n in per_minute:
+        (mine if key == criteria.key else others)[minute] += n
+    burst = reports.filter(
+        received_at__gte=criteria.start,
+        received_at__lt=criteria.end,
+        **{criteria.kind: criteria.key},
+    )
+    mix = {
+        name: list(burst.values_list(name).annotate(n=Count("id")).order_by("-n", name)[:5])
+        for name in ("platform", "problem", "country")
+    }
+    incidents = list(
+        Incident.objects.filter(service=criteria.service, started_at__lt=criteria.end)
+        .exclude(ended_at__lt=criteria.start)
+        .order_by("started_at")
+    )
+    return BurstContext(criteria, burst_figure(criteria, mine, others), mix, incidents)
+
+
+def burst_figure(
+    criteria: Criteria, mine: Counter[datetime], others: Counter[datetime]
+) -> dict[str, Any]:
+    """Stacked bars per minute: the other reports, and the burst key's on top, with the
+    burst's window shaded."""
+    minutes = sorted(set(mine) | set(others))
+    x = [m.isoformat() for m in minutes]
+    top = max([mine[m] + others[m] for m in minutes] or [1])
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "name": _("Other reports"),
+                "x": x,
+                "y": [others[m] for m in minutes],
+                "marker": {"color": "#3b6ea8"},
+            },
+            {
+                "type": "bar",
+                "name": _("This burst's key"),
+                "x": x,
+                "y": [mine[m] for m in minutes],
+                "marker": {"color": "#c0392b"},
+            },
+        ],  # fmt: skip
+        "layout": {
+            "barmode": "stack",
+            "margin": {"l": 40, "r": 10, "t": 20, "b": 40},
+            "xaxis": {"type": "date"},
+            "yaxis": {"title": {"text": _("reports per minute")}, **integer_ticks(top)},
+            "shapes": [
+                {
+                    "type": "rect",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": criteria.start.isoformat(),
+                    "x1": criteria.end.isoformat(),
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"width": 0},
+                    "fillcolor": "rgba(192, 57, 43, 0.12)",
+                },
+            ],  # fmt: skip
+            "legend": {"orientation": "h"},
+            "height": 300,
+        },
+    }
+
+
+class _Rollback(Exception):
+    pass
+
+
+def void_preview(criteria: Criteria, *, actor: Any, now: datetime) -> VoidPreview:
+    """Void, read what it did from its audit entry, and roll everything back."""
+    active = BurstVoid.objects.filter(
+        service=criteria.service, kind=criteria.kind, key=criteria.key,
+        start=criteria.start, end=criteria.end, undone_at__isnull=True,
+    )  # fmt: skip
+    if active.exists():
+        return VoidPreview(0, 0, [], _("This burst is already voided."))
+    found: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            void = burst_void(
+                service=criteria.service, kind=criteria.kind, key=criteria.key,
+                start=criteria.start, end=criteria.end, actor=actor, now=now,
+            )  # fmt: skip
+            entry = AuditEntry.objects.filter(
+                action="burst.void", target_type="reports.burstvoid", target_id=str(void.pk)
+            ).first()
+            found = {"size": void.size, "total": void.total, "entry": entry}
+            raise _Rollback
+    except _Rollback:
+        pass
+    except BurstInvalid as invalid:
+        return VoidPreview(0, 0, [], f"{invalid.field}: {invalid.reason}")
+    entry = found["entry"]
+    retracted = set(entry.after.get("retracted", []))
+    incidents = [
+        {"id": int(pk), "before": entry.before["incidents"][pk], "after": after,
+         "retracted": int(pk) in retracted}
+        for pk, after in entry.after["incidents"].items()
+    ]  # fmt: skip
+    return VoidPreview(found["size"], found["total"], incidents)
+
+
+def bursts_in_order(bursts: list[SuspiciousBurst]) -> list[SuspiciousBurst]:
+    """A stable order, the same before and after a void: the latest window first, then the
+    service and key (a voided burst keeps its place instead of jumping to the end)."""
+    return sorted(bursts, key=lambda b: (-b.start.timestamp(), b.service.name, b.kind, b.key))

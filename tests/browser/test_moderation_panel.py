@@ -1,0 +1,221 @@
+"""A moderator's busy night in a real browser: the first sign-in with the password, enrolling
+an authenticator app by QR code, signing in again with a code, the counts on the home (and the
+notice when new items arrive), thirty comments approved with select-all, a personal-data
+comment redacted, a burst voided from its preview and restored, a suspicious incident
+published, another dismissed and restored; each checked on the public pages. Screenshots of
+each moderation page go to var/artifacts/ui/."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page, expect
+
+from comments.models import Comment
+from moderation.models import AuditEntry
+from moderation.roles import MODERATORS, roles_sync
+from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages.models import Incident
+from reports.models import Report
+from reports.services import report_store_batch
+from tests.comments.helpers import make_comment
+from tests.factories import IncidentFactory, ServiceFactory, report_row
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
+PASSWORD = "pw-for-tests"
+
+
+def code_of(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The app's code now, or the next one (a code is accepted once: the app's next code, in
+    the device's tolerance, signs in again without waiting half a minute)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time += steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(page: Page, code: str = "") -> None:
+    page.get_by_label("Username").fill("mod")
+    page.get_by_label("Password").fill(PASSWORD)
+    if code:
+        page.get_by_label("Code from your authenticator app").fill(code)
+    page.get_by_role("button", name="Log in").click()
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"moderation-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def night():
+    roles_sync()
+    moderator = User.objects.create_user("mod", password=PASSWORD, is_staff=True)
+    moderator.groups.add(Group.objects.get(name=MODERATORS))
+    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    for n in range(30):
+        make_comment(twitter, text=f"Timeline will not load here ({n})", name=f"Reader {n}")
+    private = make_comment(twitter, state="approved", text="Call Bob on 555-0100 for help")
+    IncidentFactory(service=twitter, visibility="suspicious")
+    return twitter, private
+
+
+def test_a_moderator_enrols_sees_the_counts_approves_thirty_and_redacts(open_tab, night):
+    twitter, private = night
+    reader = open_tab(java_script_enabled=False).page
+    tab = open_tab()
+    page = tab.page
+
+    # A reader flags the comment with a telephone number: hidden at once.
+    reader.goto("/s/twitter/")
+    reader.locator("#comments summary", has_text="Flag").click()
+    reader.locator("#comments select[name=reason]").select_option("personal_data")
+    reader.get_by_role("button", name="Flag this comment").click()
+    expect(reader.get_by_text("Thank you: a moderator will look at this comment.")).to_be_visible()
+    expect(reader.get_by_text("555-0100")).to_have_count(0)
+
+    # First sign-in: the password alone, then the app enrolled by QR code.
+    page.goto("/moderation/")
+    expect(page.get_by_text("Code from your authenticator app")).to_be_visible()
+    shoot(page, "login")
+    sign_in(page)
+    page.get_by_role("link", name="Enrol an authenticator app").click()
+    expect(page.locator(".totp-qr svg")).to_be_visible()
+    shoot(page, "two-factor")
+    device = TOTPDevice.objects.get(user__username="mod")
+    page.get_by_label("Code from the app").fill(code_of(device))
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_text("Your authenticator app is enrolled.")).to_be_visible()
+
+    # Signed out, the next sign-in needs the code.
+    page.goto("about:blank")
+    page.context.clear_cookies()
+    page.goto("/moderation/")
+    sign_in(page)
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    device.refresh_from_db()
+    sign_in(page, code_of(device, steps_ahead=1))
+
+    # The home counts what waits, and says when more arrives.
+    expect(page.locator("strong[data-count=comments_to_review]")).to_have_text("31")
+    expect(page.locator("strong[data-count=personal_data_flags]")).to_have_text("1")
+    expect(page.locator("strong[data-count=incidents_suspicious]")).to_have_text("1")
+    expect(page.locator("nav[data-polled]")).to_have_count(1)
+    expect(page.locator(".moderation-menu [data-count=comments_to_review]")).to_have_text("31")
+    shoot(page, "home")
+    make_comment(twitter, text="Still down here")
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    expect(page.locator("#new-items")).to_contain_text("+1 comments to review")
+    expect(page.locator("strong[data-count=comments_to_review]")).to_have_text("32")
+
+    # Thirty comments approved in three actions: filter, select all, approve.
+    page.goto("/moderation/comments/?q=Timeline")
+    expect(page.locator("tr[data-comment]")).to_have_count(30)
+    shoot(page, "comment-queue")
+    page.get_by_label("Select every comment on this page").check()  # 1
+    page.get_by_role("button", name="Approve").click()  # 2
+    expect(page.get_by_text("30 comments approved.")).to_be_visible()
+    assert Comment.objects.filter(state="approved", text__startswith="Timeline").count() == 30
+    expect(page.get_by_role("button", name="Undo the last action (30 comments)")).to_be_visible()
+
+    # The personal-data comment: found by its flag, redacted and published again.
+    page.goto("/moderation/comments/?reason=personal_data")
+    expect(page.locator("tr[data-comment]")).to_have_count(1)
+    page.get_by_role("link", name="Redact part").click()
+    page.get_by_label("Words to hide").fill("Bob on 555-0100")
+    shoot(page, "redact")
+    page.get_by_role("button", name="Redact").click()
+    expect(page.get_by_text(f"Comment {private.pk} redacted.")).to_be_visible()
+
+    # The other moderation pages wear the same menu.
+    for url, name in (("/moderation/bursts/", "bursts"), ("/moderation/incidents/", "incidents"),
+                      ("/admin/", "admin-index")):  # fmt: skip
+        page.goto(url)
+        shoot(page, name)
+    expect(page.get_by_text("Waiting for a moderator")).to_be_visible()
+
+    # On the public page: thirty approved comments, the redacted one without the number.
+    reader.goto("/s/twitter/")
+    expect(reader.locator("#comments article.comment")).to_have_count(31)
+    expect(reader.get_by_text("Call […] for help")).to_be_visible()
+    expect(reader.get_by_text("555-0100")).to_have_count(0)
+    assert AuditEntry.objects.filter(action="comment.approve").count() == 30
+    assert AuditEntry.objects.filter(action="comment.redact").count() == 1
+    assert tab.offsite == [] and tab.errors == []
+
+
+def brigade(service) -> None:  # type: ignore[no-untyped-def]
+    """Two hours of ordinary reports, and 40 from one network within ten minutes."""
+    start = floor_to_minute(timezone.now()) - timedelta(hours=2)
+    rows = [report_row(service_id=service.id, received_at=start + i * MINUTE) for i in range(100)]
+    rows += [
+        report_row(service_id=service.id, network="b" * 32,
+                   received_at=start + (50 + i % 10) * MINUTE)
+        for i in range(40)
+    ]  # fmt: skip
+    report_store_batch(rows=rows)
+
+
+def test_a_moderator_voids_and_restores_a_burst_publishes_dismisses_and_restores(open_tab, night):
+    twitter, _ = night
+    steam = ServiceFactory(slug="steam", name="Steam")
+    brigade(steam)
+    suspicious = Incident.objects.get(visibility="suspicious")
+    real = IncidentFactory(service=steam)
+    reader = open_tab(java_script_enabled=False).page
+    tab = open_tab()
+    page = tab.page
+    page.goto("/moderation/bursts/")
+    sign_in(page)
+
+    # A burst: looked at, voided with a reason, then the void undone from the same page.
+    page.get_by_role("link", name="Look and void").click()
+    expect(page.locator(".void-preview")).to_contain_text("40 of the 50 counted reports")
+    expect(page.locator("#burst-chart .main-svg").first).to_be_visible()
+    shoot(page, "burst")
+    page.get_by_label("Reason (kept in the audit log)").fill("one office network")
+    page.get_by_role("button", name="Void").click()
+    expect(page.get_by_text("Voided 40 reports.")).to_be_visible()
+    assert Report.objects.filter(void__isnull=False).count() == 40
+    page.get_by_role("button", name="Undo the void").click()
+    expect(page.get_by_text("Restored 40 reports.")).to_be_visible()
+    assert not Report.objects.filter(void__isnull=False).exists()
+    entry = AuditEntry.objects.get(action="burst.void")
+    assert entry.after["reason"] == "one office network"
+
+    # A suspicious incident: hidden from the public until published.
+    assert reader.goto(f"/incidents/{suspicious.pk}/").status == 404
+    page.goto("/moderation/incidents/?show=suspicious")
+    page.get_by_role("link", name=str(suspicious)).click()
+    expect(page.get_by_text("Why it is suspicious")).to_be_visible()
+    shoot(page, "incident-review")
+    page.get_by_role("button", name="Publish (confirm and show it)").click()
+    expect(page.get_by_text(f"Incident {suspicious.pk} published.")).to_have_count(1)
+    assert reader.goto(f"/incidents/{suspicious.pk}/").status == 200
+
+    # A real incident dismissed with a note, its public page explaining it, then restored.
+    page.goto(f"/moderation/incidents/{real.pk}/")
+    page.get_by_label("Public note").fill("Reports from one school's network.")
+    page.get_by_role("button", name="Dismiss (withdraw it)").click()
+    expect(page.get_by_text(f"Incident {real.pk} dismissed")).to_be_visible()
+    response = reader.goto(f"/incidents/{real.pk}/")
+    assert response.status == 200
+    expect(reader.get_by_text("Reports from one school's network.")).to_be_visible()
+    expect(reader.get_by_text("dismissed: they were not a real outage")).to_be_visible()
+    reader.screenshot(path=ARTIFACTS / "moderation-dismissed-public.png", full_page=True)
+    page.get_by_role("button", name="Undo the last verdict").click()
+    expect(page.locator(".review")).to_have_text("Not reviewed")
+    reader.goto(f"/incidents/{real.pk}/")
+    expect(reader.locator("#spike-chart")).to_have_count(1)
+    page.goto("/admin/moderation/auditentry/")
+    shoot(page, "audit-log")
+    assert tab.offsite == [] and tab.errors == []
