@@ -9,7 +9,7 @@ VAR_DIR ?= $(CURDIR)/var
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/outages
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run soak test test-postgres test-sqlite lint bench seed
+.PHONY: install run soak test test-postgres test-sqlite chaos lint bench seed
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,24 @@ test-postgres:
 test-sqlite:
 	@echo "==> tests on the embedded default (SQLite)"
 	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services"
+
+# The fault suite (tests marked `fault`: Redis SIGKILLed under load, workers SIGKILLed
+# mid-drain, PostgreSQL and Redis both gone) CHAOS_RUNS times (default 10) against the real
+# services, each run counting exactly what was accepted; prints every run and how many passed.
+# `make test` runs each fault test once.
+CHAOS_RUNS ?= 10
+chaos: install
+	@echo "==> the fault suite, $(CHAOS_RUNS) runs, on PostgreSQL + Redis + Celery"
+	@logs=$$(mktemp -d); passed=0; \
+	for run in $$(seq 1 $(CHAOS_RUNS)); do \
+		if DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+			CELERY_BROKER_URL=$(TEST_REDIS_URL) REQUIRE_SERVICES=1 \
+			$(BIN)/pytest -q -m fault tests/integration > $$logs/run-$$run.log 2>&1; \
+		then passed=$$((passed + 1)); result=passed; else result="FAILED ($$logs/run-$$run.log)"; fi; \
+		echo "    run $$run: $$result: $$(tail -n 1 $$logs/run-$$run.log)"; \
+	done; \
+	echo "==> chaos: $$passed runs out of $(CHAOS_RUNS) passed"; \
+	test $$passed -eq $(CHAOS_RUNS)
 
 lint: install
 	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy

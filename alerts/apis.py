@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
@@ -24,6 +25,7 @@ from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
 from alerts.services.quota import ConfirmationsExhausted
 from common.api_errors import problem_response
+from common.api_schema import ClosedSerializer
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
@@ -103,14 +105,44 @@ class Level(serializers.ChoiceField):
         return super().to_internal_value(data)
 
 
+class Country(serializers.ChoiceField):
+    """An ISO 3166-1 alpha-2 code or empty (any country); lower case is read as upper."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__([code for code, _ in countries], allow_blank=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+
+def webhook_url_pattern() -> str:
+    """The URLs the server can take (ssrf.target_check): http(s) (https only when
+    ALERTS_HTTPS_ONLY), no credentials, a port in range, and a host that is a dotted quad or a
+    name whose last label starts with a letter (no other numeric spelling of an address)."""
+    scheme = "[Hh][Tt][Tt][Pp][Ss]" if settings.ALERTS_HTTPS_ONLY else "[Hh][Tt][Tt][Pp][Ss]?"
+    byte = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+    name = "([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*"
+    port = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+    return rf"^{scheme}://({byte}(\.{byte}){{3}}|{name})(:{port})?([/?#]\S*)?$"
+
+
+def webhook_url(**kwargs: Any) -> serializers.RegexField:
+    return serializers.RegexField(
+        webhook_url_pattern(),
+        max_length=500,
+        help_text="https:// in production. Its host must resolve to public addresses only: "
+        "any other (private, loopback, link-local, unresolvable) is refused with a 400 naming "
+        "`url`.",
+        **kwargs,
+    )
+
+
 class _Narrowing(serializers.Serializer[Any]):
     """What every subscription may narrow or choose (for the create request's schema)."""
 
     platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
     problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
-    country = serializers.ChoiceField(
-        [code for code, _ in countries], required=False, allow_blank=True, help_text="Empty: any."
-    )
+    country = Country(required=False, help_text="Empty: any.")
     min_level = Level(default=1)
     daily_digest = StrictBoolean(default=False)
     only_unacknowledged = StrictBoolean(
@@ -130,7 +162,7 @@ class _WebhookSubscription(_Narrowing):
     """By webhook (Standard Webhooks): active at once; its signing secret is returned once."""
 
     channel = serializers.ChoiceField(["webhook"])
-    url = serializers.URLField(max_length=500, help_text="https:// in production; a public host.")
+    url = webhook_url()
     format = serializers.ChoiceField(Subscription.Format.choices, default="standard")
     email = serializers.EmailField(
         required=False,
@@ -159,7 +191,7 @@ class SubscriptionCreateApi(APIView):
         format = serializers.ChoiceField(Subscription.Format.choices, default="standard")
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
         problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
-        country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+        country = Country(required=False)
         min_level = Level(default=1)
         daily_digest = StrictBoolean(default=False)
         only_unacknowledged = StrictBoolean(default=False)
@@ -200,12 +232,14 @@ class SubscriptionCreateApi(APIView):
 
 
 class SubscriptionDetailApi(_TokenApi):
-    class UpdateSerializer(serializers.Serializer[Any]):
-        url = serializers.CharField(required=False, max_length=500)
+    parser_classes = [JSONParser]  # as on create: JSON types, as the schema says
+
+    class UpdateSerializer(ClosedSerializer):
+        url = webhook_url(required=False)
         format = serializers.ChoiceField(Subscription.Format.choices, required=False)
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
         problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
-        country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+        country = Country(required=False)
         min_level = Level(required=False)
         daily_digest = StrictBoolean(required=False)
         only_unacknowledged = StrictBoolean(required=False)

@@ -38,6 +38,11 @@ RETRY_AFTER = {
 }
 
 
+class ClosedSerializer(serializers.Serializer[Any]):
+    """A request body whose view refuses unknown fields (a 400 naming each): its schema says
+    `additionalProperties: false`, so a client, or a fuzzer, knows it before sending."""
+
+
 class ProblemAutoSchema(AutoSchema):
     def get_serializer_name(
         self, serializer: Any, direction: Literal["request", "response"]
@@ -49,6 +54,17 @@ class ProblemAutoSchema(AutoSchema):
         if not outer:
             return name
         return outer.removesuffix("Api").removesuffix("Doc") + name
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(  # type: ignore[no-untyped-call]
+            serializer, direction
+        )
+        closed = isinstance(serializer, ClosedSerializer) or (
+            isinstance(serializer, type) and issubclass(serializer, ClosedSerializer)
+        )
+        if direction == "request" and closed:
+            schema["additionalProperties"] = False
+        return schema
 
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)

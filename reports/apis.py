@@ -13,16 +13,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from common.api_errors import CONTENT_TYPE, problem_response
-from common.api_schema import PROBLEM
+from common.api_schema import PROBLEM, ClosedSerializer
 from outages.vocabulary import Kind, Platform, Problem, Source
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected, RejectReason
+from reports.intake.request import SUBDIVISION_PATTERN
 
 
 @csrf_exempt
@@ -79,6 +80,56 @@ def _unsized_body(request: HttpRequest, size: int) -> bytes:
 _problem = PROBLEM
 
 
+class _Report(ClosedSerializer):
+    """What every report carries (for the request's schema; report_create validates, and
+    refuses any other field). An optional field sent as null is read as absent."""
+
+    id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="Client-chosen id: retrying with the same id counts the report once.",
+    )
+    platform = serializers.ChoiceField(Platform.choices)
+    country = serializers.ChoiceField(
+        [code for code, _ in countries],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="ISO 3166-1 alpha-2; absent or empty: the request's own, if it says one.",
+    )
+    subdivision = serializers.RegexField(
+        SUBDIVISION_PATTERN,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        max_length=6,
+        help_text="ISO 3166-2, e.g. FR-IDF. It must be a subdivision of the report's country "
+        "(given, or the request's own): any other is refused with a 400 naming `subdivision`.",
+    )
+
+
+class _ProblemReport(_Report):
+    """Something is broken: which problem is required."""
+
+    kind = serializers.ChoiceField([Kind.PROBLEM], default=Kind.PROBLEM, allow_null=True)
+    problem = serializers.ChoiceField(Problem.choices)
+
+
+class _WorksReport(_Report):
+    """It works for me: no problem type (absent or empty)."""
+
+    kind = serializers.ChoiceField([Kind.WORKS])
+    problem = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=0)
+
+
+# One body per kind (no discriminator: `kind` may be left out, meaning "problem").
+REPORT_REQUEST = PolymorphicProxySerializer(
+    component_name="ReportCreateRequest",
+    serializers=[_ProblemReport, _WorksReport],
+    resource_type_field_name=None,
+)
+
+
 class ReportCreateDoc(APIView):
     """Documents report_create for the OpenAPI schema; the URL is served by report_create,
     which takes no API key and has its own rate limits (the 429 below)."""
@@ -87,24 +138,6 @@ class ReportCreateDoc(APIView):
     throttle_classes: list[type] = []
     parser_classes = [JSONParser]  # the only body report_create reads
 
-    class InputSerializer(serializers.Serializer[object]):
-        id = serializers.UUIDField(
-            required=False,
-            help_text="Client-chosen id: retrying with the same id counts the report once.",
-        )
-        kind = serializers.ChoiceField(Kind.choices, default=Kind.PROBLEM)
-        platform = serializers.ChoiceField(Platform.choices)
-        problem = serializers.ChoiceField(
-            Problem.choices, required=False, help_text="Required when kind is 'problem'."
-        )
-        country = serializers.ChoiceField(
-            [code for code, _ in countries], required=False, allow_blank=True,
-            help_text="ISO 3166-1 alpha-2; absent or empty: the request's own, if it says one.",
-        )  # fmt: skip
-        subdivision = serializers.CharField(
-            required=False, allow_blank=True, help_text="ISO 3166-2 of the country, e.g. FR-IDF."
-        )
-
     class OutputSerializer(serializers.Serializer[object]):
         id = serializers.UUIDField()
         status = serializers.ChoiceField(["counted", "already_counted"])
@@ -112,13 +145,17 @@ class ReportCreateDoc(APIView):
     @extend_schema(
         operation_id="reports_create",
         summary="Report a problem (or that it works) for a service",
-        request=InputSerializer,
+        request=REPORT_REQUEST,
         responses={
             202: OutputSerializer,
             **{
                 (code, CONTENT_TYPE): OpenApiResponse(_problem, description=why)
                 for code, why in [
-                    (400, "Malformed body or invalid field"),
+                    (
+                        400,
+                        "Malformed body or invalid field (`errors` names each, and why), "
+                        "including a subdivision outside the report's country",
+                    ),
                     (404, "Unknown service"),
                     (409, "Same id, different content"),
                     (413, "Body too large"),

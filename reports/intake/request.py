@@ -17,6 +17,9 @@ from reports.intake.errors import FieldError, Rejected, RejectReason
 
 COUNTRY_CODES = frozenset(code for code, _ in countries)
 SUBDIVISION_CODES = frozenset(s.code for s in pycountry.subdivisions)
+# The shape of every ISO 3166-2 code (a country, then 1 to 3 letters or digits), for the schema;
+# which codes exist, and of which country, is checked against SUBDIVISION_CODES.
+SUBDIVISION_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"
 FIELDS = frozenset({"id", "kind", "platform", "problem", "country", "subdivision"})
 _KINDS = frozenset(Kind.values)
 _PLATFORMS = frozenset(Platform.values)

@@ -23,7 +23,7 @@ from tests.integration.workers import ROOT, stop, wait_until, worker_env
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total
 from tests.reports.test_drain import _fill_stream
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.services, pytest.mark.fault, pytest.mark.django_db(transaction=True)]
 T0 = datetime(2022, 12, 29, 0, 7, tzinfo=UTC)
 TOTAL = 3000
 CELERY = str(Path(sys.executable).parent / "celery")

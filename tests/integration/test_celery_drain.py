@@ -48,6 +48,7 @@ def test_a_worker_drains_reports_into_buckets(redis_client, tmp_path):
     assert_buckets_match_raw_reports()
 
 
+@pytest.mark.fault
 def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tmp_path):
     service = ServiceFactory()
     total = 30_000

@@ -14,7 +14,7 @@ from tests.factories import ServiceFactory
 from tests.integration.test_faults import AofRedis
 from tests.reports.helpers import bucket_total, post_report
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db]
+pytestmark = [pytest.mark.services, pytest.mark.fault, pytest.mark.django_db]
 BODY = {"platform": "web", "problem": "login", "country": "US"}
 
 

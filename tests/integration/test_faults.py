@@ -29,7 +29,7 @@ from tests.integration.workers import ROOT
 from tests.ports import free_port, wait_for_port
 from tests.reports.helpers import assert_buckets_match_raw_reports, bucket_total, post_report
 
-pytestmark = pytest.mark.services
+pytestmark = [pytest.mark.services, pytest.mark.fault]
 BODY = {"platform": "web", "problem": "login", "country": "US"}
 
 

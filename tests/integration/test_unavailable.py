@@ -83,6 +83,7 @@ READS = [
 ]
 
 
+@pytest.mark.fault
 def test_pages_answer_503_with_retry_after_when_nothing_is_up(nothing_up):
     for path in PAGES:
         status, headers, body = _ask(nothing_up, path)
@@ -91,6 +92,7 @@ def test_pages_answer_503_with_retry_after_when_nothing_is_up(nothing_up):
         assert b"Temporarily unavailable" in body
 
 
+@pytest.mark.fault
 def test_public_reads_answer_503_problem_details_when_nothing_is_up(nothing_up):
     for path in READS:
         status, headers, body = _ask(nothing_up, path)
@@ -99,6 +101,7 @@ def test_public_reads_answer_503_problem_details_when_nothing_is_up(nothing_up):
         assert json.loads(body)["type"] == "urn:problem:unavailable", path
 
 
+@pytest.mark.fault
 def test_state_changes_answer_503_when_nothing_is_up(nothing_up):
     form = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": CSRF, "kind": "problem", "problem": "login", "platform": "web"}
@@ -115,6 +118,7 @@ def test_state_changes_answer_503_when_nothing_is_up(nothing_up):
         assert int(answer_headers["Retry-After"]) > 0
 
 
+@pytest.mark.fault
 def test_a_pooled_web_tier_also_answers_503_once_its_pool_gives_up(nothing_up_pooled):
     status, headers, body = _ask(nothing_up_pooled, "/api/v1/services/twitter")
 
