@@ -23,6 +23,7 @@ from alerts.models import Subscription
 from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
 from alerts.services.quota import ConfirmationsExhausted
+from alerts.tasks import confirmation_enqueue
 from common.api_errors import problem_response
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
@@ -181,7 +182,10 @@ class SubscriptionCreateApi(APIView):
         try:
             with transaction.atomic():
                 created = services.subscription_create(
-                    service=service, requester=requester_of(request), **payload.validated_data
+                    service=service,
+                    requester=requester_of(request),
+                    confirmation_enqueue=confirmation_enqueue,
+                    **payload.validated_data,
                 )
         except services.SubscriptionInvalid as error:
             raise _invalid(error) from None

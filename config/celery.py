@@ -49,6 +49,8 @@ def _ignoring_detached_transport(close: Callable[[], object]) -> Callable[[], No
 app = Celery("outages")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The tasks composed above the apps (config/tasks.py: detection, which needs three apps).
+app.autodiscover_tasks(["config"])
 
 
 @app.on_after_finalize.connect

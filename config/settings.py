@@ -2,6 +2,8 @@
 
 With no environment at all this runs the embedded default: SQLite, no Redis, Celery over the
 filesystem transport. DEPLOYMENT=production makes every outside service mandatory.
+
+Over 300 lines: Django's settings are one module, grouped by concern.
 """
 
 from __future__ import annotations

@@ -16,8 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from moderation.audit import audit_record
-from moderation.merge import service_merge
+from common.audit import audit_record
 from moderation.models import AuditEntry, ServiceLogo
 from moderation.services import (
     NOTE_MAX_CHARS,
@@ -26,6 +25,7 @@ from moderation.services import (
     incident_note_set,
 )
 from outages.models import Incident, Service, ServiceAlias
+from outages.services.merge import service_merge
 
 
 @admin.register(AuditEntry)

@@ -2,6 +2,8 @@
 
 One APIView per operation with nested serializers; each parses its query, calls one
 selector, serializes. Errors are problem details (common.api_errors). Lists are cursor-paginated.
+
+Over 300 lines: one APIView per read operation with its serializers and schema.
 """
 
 from __future__ import annotations

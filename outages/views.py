@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,12 +18,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from comments.views import comments_section_context
 from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
 from outages.vocabulary import Category
-from reports.forms import report_form_context
 
 HOME_CACHE_SECONDS = 20
 
@@ -89,7 +89,14 @@ def _status_of(service: Service) -> dict[str, object]:
     }
 
 
-def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+# What other apps add to the service page (the report form, the comments section): handed in
+# by config/pages.py through the URL, so that outages imports neither reports nor comments.
+PageSection = Callable[[HttpRequest, Service, Sequence[Incident]], Mapping[str, Any]]
+
+
+def service_detail(
+    request: HttpRequest, slug: str, sections: Sequence[PageSection] = ()
+) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     now = timezone.now()
     range_name = _range_of(request)
@@ -124,9 +131,9 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             found["country"], title=_("Problem reports by country"), topojson_url=_topojson_url()
         ),
         "incidents": incidents,
-        **report_form_context(request, service),
-        **comments_section_context(request, service, incidents),
     }
+    for section in sections:
+        context.update(section(request, service, incidents))
     return render(request, "outages/service.html", context)
 
 
@@ -191,7 +198,7 @@ def _range_of(request: HttpRequest) -> str:
 
 def _baseline_and_status(
     service: Service, now: datetime
-) -> tuple[Baseline, selectors.ServiceStatus]:
+) -> tuple[Baseline, selectors.StatusReading]:
     """The service's baseline (read once) and its status, shared by the page and live.json."""
     baseline = selectors.service_baseline(service_id=service.id, at=now)
     return baseline, selectors.service_status(service_id=service.id, now=now, baseline=baseline)

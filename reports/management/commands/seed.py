@@ -4,6 +4,7 @@ The history is synthetic (outages.detection.synthetic, with each service's profi
 outages.demo, and past outages from the schedule of outages.demo_outages anchored at the
 history's start) and bulk-inserted: it never goes through intake, so there are no
 raw reports behind it. Live and simulated traffic (`manage.py simulate`) does go through intake.
+A reports command, like `detect`, because its backfill is handed reports' diversity selector.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from outages.demo import DEMO_SERVICES, Profile, service_profile
 from outages.demo_outages import HISTORY_EVERY, Mixes, outages_planned
 from outages.detection import synthetic
 from outages.detection.timebuckets import MINUTE, floor_to_minute
-from outages.management.commands.detect import ProgressLine, summary
 from outages.models import MinuteBucket, Service
 from outages.services.backfill import detection_backfill
 from outages.services.baselines import baselines_fit
 from outages.services.catalogue import services_ensure
 from outages.vocabulary import Kind
+from reports.management.commands.detect import ProgressLine, summary
 from reports.selectors import report_diversity
 
 _CHUNK = 1000  # rows per INSERT: 7,000 parameters, under SQLite's and PostgreSQL's limits

@@ -1,5 +1,6 @@
 """Run detection over stored history (after an import or a detector change): see
-outages.services.backfill and docs/detection.md."""
+outages.services.backfill and docs/detection.md. A reports command, above outages, because
+the backfill is handed the diversity of the raw reports (reports.selectors)."""
 
 from __future__ import annotations
 

@@ -13,13 +13,13 @@ from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from moderation.privacy import privacy_retention
-from moderation.tasks import privacy_retention_task
 from outages.models import MinuteBucket
 from reports.models import Report, Salt
+from reports.privacy import privacy_retention
 from reports.retention import reports_purge
 from reports.rows import ReportRow
 from reports.services import report_store_batch
+from reports.tasks import privacy_retention_task
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db

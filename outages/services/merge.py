@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 
-from moderation.audit import audit_record
+from common.audit import audit_record
 from outages.models import (
     Incident,
     MinuteBucket,

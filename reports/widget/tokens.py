@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
-from reports.intake.buffer import redis_client
+from common.redis import redis_client
 
 SALT = "outages.embed.report-token"
 MAX_AGE_SECONDS = 600

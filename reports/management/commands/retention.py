@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from moderation.privacy import privacy_retention
+from reports.privacy import privacy_retention
 
 
 class Command(BaseCommand):
