@@ -29,7 +29,6 @@ COPY comments ./comments
 COPY moderation ./moderation
 COPY partners ./partners
 COPY alerts ./alerts
-COPY official ./official
 COPY templates ./templates
 COPY static ./static
 

@@ -34,7 +34,8 @@ run: install
 soak: install
 	@$(BIN)/python bench/soak.py
 
-test: install test-postgres test-sqlite
+# The static checks first (seconds): CI runs `make test`, so they gate CI too.
+test: install lint test-postgres test-sqlite
 
 # The whole suite against real PostgreSQL, Redis and Celery: missing services fail the run.
 test-postgres:
@@ -65,8 +66,10 @@ chaos: install
 	echo "==> chaos: $$passed runs out of $(CHAOS_RUNS) passed"; \
 	test $$passed -eq $(CHAOS_RUNS)
 
+# Style, formatting, types, and the layer map's contracts (.importlinter, docs/architecture.md).
 lint: install
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	@echo "==> ruff, mypy --strict, import-linter"
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy && $(BIN)/lint-imports --no-cache
 
 bench: install
 	@$(BIN)/python bench/run.py

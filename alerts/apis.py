@@ -1,6 +1,9 @@
 """API v1, subscriptions (DRF): create one for a service, then read, change, delete it, rotate
 its webhook secret and read its delivery log with the management token it was created with
-(`Authorization: Bearer alt_...`). Errors are problem details (common.api_errors)."""
+(`Authorization: Bearer alt_...`). Errors are problem details (common.api_errors).
+
+Over 300 lines: one APIView per subscription operation with its serializers and schema.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from alerts.models import Subscription
 from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
 from alerts.services.quota import ConfirmationsExhausted
+from alerts.tasks import confirmation_enqueue
 from common.api_errors import problem_response
 from common.api_schema import ClosedSerializer
 from outages.models import Service
@@ -218,7 +222,10 @@ class SubscriptionCreateApi(APIView):
         try:
             with transaction.atomic():
                 created = services.subscription_create(
-                    service=service, requester=requester_of(request), **payload.validated_data
+                    service=service,
+                    requester=requester_of(request),
+                    confirmation_enqueue=confirmation_enqueue,
+                    **payload.validated_data,
                 )
         except services.SubscriptionInvalid as error:
             raise _invalid(error) from None

@@ -1,21 +1,22 @@
-"""Celery interfaces of the alerts app: thin wrappers over alerts.services.delivery."""
+"""Celery interfaces of the alerts app: thin wrappers over its services (fan-out, delivery,
+digest, confirmations)."""
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
-from alerts.services.delivery import (
-    deliveries_due,
-    deliveries_release_expired,
-    deliveries_send,
-    events_fan_out,
-)
+from alerts.services.delivery import deliveries_due, deliveries_release_expired, deliveries_send
 from alerts.services.digest import digests_send
 from alerts.services.email import confirmation_deliver, confirmations_retry
+from alerts.services.fanout import events_fan_out
 from alerts.services.quota import confirmation_requests_expire
 
+log = logging.getLogger(__name__)
 BATCH = 200
 MAX_SEND_TASKS = 64
 
@@ -64,3 +65,17 @@ def confirmations_retry_task() -> int:
     now = timezone.now()
     confirmation_requests_expire(now=now)
     return confirmations_retry(now=now)
+
+
+def confirmation_enqueue(subscription_id: int) -> None:
+    """Queue the confirmation e-mail (subscription_create calls it once its transaction has
+    committed). If the broker cannot take it, the subscriber is still answered:
+    confirmations_retry sends what was never sent, a minute later."""
+    try:
+        confirmation_send_task.delay(subscription_id)
+    except (KombuError, OSError) as error:
+        log.warning(
+            "Confirmation of subscription %s not queued (%s); it will be retried",
+            subscription_id,
+            error.__class__.__name__,
+        )

@@ -14,6 +14,7 @@ from alerts.forms import NotifyForm
 from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
 from alerts.services.quota import ConfirmationsExhausted
+from alerts.tasks import confirmation_enqueue
 from outages.models import Service
 
 
@@ -27,22 +28,33 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             with transaction.atomic():
                 created = services.subscription_create(
-                    service=service, channel=data["channel"], email=data["email"],
+                    service=service,
+                    channel=data["channel"],
+                    email=data["email"],
                     url=data["url"] if data["channel"] == "webhook" else "",
-                    format=data["format"], min_level=data["min_level"],
-                    platform=data["platform"], problem=data["problem"], country=data["country"],
-                    language=translation.get_language(), daily_digest=data["daily_digest"],
+                    format=data["format"],
+                    min_level=data["min_level"],
+                    platform=data["platform"],
+                    problem=data["problem"],
+                    country=data["country"],
+                    language=translation.get_language(),
+                    daily_digest=data["daily_digest"],
                     only_unacknowledged=data["only_unacknowledged"],
                     requester=requester_of(request),
-                )  # fmt: skip
+                    confirmation_enqueue=confirmation_enqueue,
+                )
         except services.SubscriptionInvalid as error:
             for field, reason in error.errors:
                 form.add_error(field if field in form.fields else None, reason)
         except ConfirmationsExhausted as error:
             refused = error
     status = 201 if created else 429 if refused else 400
-    context = {"service": service, "form": form, "created": created,
-               "refused": refused_detail(refused) if refused else ""}  # fmt: skip
+    context = {
+        "service": service,
+        "form": form,
+        "created": created,
+        "refused": refused_detail(refused) if refused else "",
+    }
     response = render(request, "alerts/notify_result.html", context, status=status)
     if refused:
         response["Retry-After"] = str(refused.retry_after)
@@ -51,8 +63,12 @@ def notify(request: HttpRequest, slug: str) -> HttpResponse:
 
 def confirm(request: HttpRequest, signed: str) -> HttpResponse:
     subscription = services.subscription_confirm(signed, now=timezone.now())
-    return render(request, "alerts/confirmed.html", {"subscription": subscription},
-                  status=200 if subscription else 400)  # fmt: skip
+    return render(
+        request,
+        "alerts/confirmed.html",
+        {"subscription": subscription},
+        status=200 if subscription else 400,
+    )
 
 
 @csrf_exempt  # the signed link is the credential; mail clients POST it without a session
@@ -62,6 +78,9 @@ def unsubscribe(request: HttpRequest, signed: str) -> HttpResponse:
         # A GET changes nothing (link scanners follow links): it shows the button.
         return render(request, "alerts/unsubscribe.html", {"signed": signed, "done": False})
     subscription = services.subscription_unsubscribe(signed)
-    return render(request, "alerts/unsubscribe.html",
-                  {"subscription": subscription, "done": True},
-                  status=200 if subscription else 400)  # fmt: skip
+    return render(
+        request,
+        "alerts/unsubscribe.html",
+        {"subscription": subscription, "done": True},
+        status=200 if subscription else 400,
+    )

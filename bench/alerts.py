@@ -13,6 +13,8 @@ in <= 120 s; the time per delivery, and how it scales with worker processes.
    queued (as beat would) and stops when every Delivery row is `sent`. Run for N = 1 and 2.
 4. The same with 10,000 e-mail subscriptions and a lean asyncio SMTP sink process (the tests
    use a real aiosmtpd server; this one only answers and counts, so it is not what is timed).
+
+Over 300 lines: a bench is one runnable script (data, servers, workers, figures).
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ injected brigades, finds all 10 with no more than 2 false entries, in <= 5 s.
 3. Scored: a found burst is a true entry when it names a brigade's service, kind and key and
    overlaps its window; every other entry is a false one (a brigade found twice counts once
    as found and once as false).
+
+Over 300 lines: a bench is one runnable script (data, replay, figures).
 """
 
 from __future__ import annotations

@@ -27,10 +27,12 @@ with the number of services and with the history length.
    Also a cascade minute: 1,000 services (every 10th) spiking over the last 15 minutes at
    once, added inside the rolled-back transaction before the clock starts.
 
-The pass is called as outages.tasks.detection_pass_task calls it (with report_diversity);
+The pass is called as config.tasks.detection_pass_task calls it (with report_diversity);
 the bench holds buckets only, no raw reports, so those diversity look-ups find nothing.
 
 Each pass runs `--repeat` times (3); the table gives the median and the range of the runs.
+
+Over 300 lines: a bench is one runnable script (history, runs, memory, figures).
 """
 
 from __future__ import annotations
@@ -560,7 +562,7 @@ def _shard(count: int) -> dict[str, Any]:
     from outages.services.series import Shard
 
     kwargs: dict[str, Any] = {"shard": Shard(index=0, count=count)}
-    if "diversity" in parameters:  # as outages.tasks.detection_pass_task calls it
+    if "diversity" in parameters:  # as config.tasks.detection_pass_task calls it
         from reports.selectors import report_diversity
 
         kwargs["diversity"] = report_diversity

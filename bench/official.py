@@ -89,8 +89,8 @@ def _hits(ports: list[int]) -> dict[str, int]:
 def _prepare(ports: list[int]) -> None:
     from django.core.management import call_command
 
-    from official.models import OfficialSource
     from outages.models import Service
+    from outages.official.models import OfficialSource
 
     call_command("migrate", verbosity=0)
     services = Service.objects.bulk_create(
@@ -113,7 +113,7 @@ def _prepare(ports: list[int]) -> None:
 def _due_now() -> None:
     from django.utils import timezone
 
-    from official.models import OfficialSource
+    from outages.official.models import OfficialSource
 
     OfficialSource.objects.update(next_poll_at=timezone.now(), polled_at=None)
 
@@ -123,7 +123,7 @@ def _round(name: str, env: dict[str, str], logs: Path, workers: int, ports: list
     from django.db.models import Sum
 
     from config.celery import app
-    from official.models import OfficialSource
+    from outages.official.models import OfficialSource
 
     redis.Redis.from_url(BROKER).flushdb()
     _due_now()

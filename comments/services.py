@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 
 from comments import spam
 from comments.models import Comment, CommentFlag
-from moderation.audit import audit_record
+from common.audit import audit_record
 from outages.models import Service
 
 REPEAT_WINDOW = timedelta(hours=24)

@@ -49,6 +49,8 @@ def _ignoring_detached_transport(close: Callable[[], object]) -> Callable[[], No
 app = Celery("outages")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The tasks composed above the apps (config/tasks.py: detection, which needs three apps).
+app.autodiscover_tasks(["config"])
 
 
 @app.on_after_finalize.connect
@@ -80,6 +82,12 @@ def _schedule(sender: Celery, **_: object) -> None:
         "privacy-retention": {
             "task": "moderation.privacy_retention",
             "schedule": crontab(minute=41),
+            "options": {"expires": 3000},
+        },
+        # Redacted comments' original texts past their retention period (docs/privacy.md).
+        "redactions-purge": {
+            "task": "moderation.redactions_purge",
+            "schedule": crontab(minute=43),
             "options": {"expires": 3000},
         },
         # The moderation pages' count of new suspicious bursts (the burst finder, cached).

@@ -2,6 +2,8 @@
 
 With no environment at all this runs the embedded default: SQLite, no Redis, Celery over the
 filesystem transport. DEPLOYMENT=production makes every outside service mandatory.
+
+Over 300 lines: Django's settings are one module, grouped by concern.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "alerts",
-    "official",
+    "outages.official",
 ]
 
 MIDDLEWARE = [
@@ -406,7 +408,7 @@ ALERTS_SECRET_OVERLAP = timedelta(hours=env.int("ALERTS_SECRET_OVERLAP_HOURS", d
 ALERTS_SEND_BUDGET_SECONDS = env.float("ALERTS_SEND_BUDGET_SECONDS", default=20.0)
 # SMTP connections one worker process sends alert e-mails over at once.
 ALERTS_SMTP_CONNECTIONS = env.int("ALERTS_SMTP_CONNECTIONS", default=4)
-# Official status pages (official/): polled through the webhooks' SSRF guard, with the same
+# Official status pages (outages/official/): polled through the webhooks' SSRF guard, with the same
 # ALERTS_ALLOW_LOOPBACK and ALERTS_HTTPS_ONLY switches and these limits.
 OFFICIAL_CONNECT_TIMEOUT = env.float("OFFICIAL_CONNECT_TIMEOUT", default=3.0)
 OFFICIAL_READ_TIMEOUT = env.float("OFFICIAL_READ_TIMEOUT", default=5.0)

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from comments import views as comments_views
-from common import metrics
+from config import health, pages
 from outages import apis as outages_apis
 from outages import badges, feeds
 from outages import views as outages_views
@@ -11,10 +11,16 @@ from outages.edge import edge_read
 from outages.embed import views as embed_views
 from reports import apis as reports_apis
 from reports import views as reports_views
+from reports.widget import views as widget_views
 
 urlpatterns = [
     path("", outages_views.home, name="home"),
-    path("s/<slug:slug>/", outages_views.service_detail, name="service_detail"),
+    path(
+        "s/<slug:slug>/",
+        outages_views.service_detail,
+        {"sections": pages.SERVICE_SECTIONS},
+        name="service_detail",
+    ),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
     path("s/<slug:slug>/live.json", outages_views.service_live, name="service_live"),
     path("s/<slug:slug>/series.csv", badges.series_csv, name="service_series_csv"),
@@ -65,11 +71,11 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("widget.js", embed_views.widget_js, name="widget_js"),
     path("embed/<slug:slug>/", embed_views.embed_page, name="embed_page"),
-    path("embed/<slug:slug>/report", embed_views.embed_report, name="embed_report"),
-    path("embed/<slug:slug>/token", embed_views.embed_token, name="embed_token"),
-    path("metrics", metrics.metrics_view, name="metrics"),
-    path("healthz", metrics.healthz, name="healthz"),
-    path("readyz", metrics.readyz, name="readyz"),
+    path("embed/<slug:slug>/report", widget_views.embed_report, name="embed_report"),
+    path("embed/<slug:slug>/token", widget_views.embed_token, name="embed_token"),
+    path("metrics", health.metrics_view, name="metrics"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("s/<slug:slug>/comments/", comments_views.comment_post, name="comment_post"),
     path(
         "s/<slug:slug>/comments/<int:pk>/flag/",

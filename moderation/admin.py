@@ -18,8 +18,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from moderation.audit import audit_record
-from moderation.merge import service_merge
+from common.audit import audit_record
 from moderation.models import AuditEntry, ServiceLogo
 from moderation.services import (
     NOTE_MAX_CHARS,
@@ -28,6 +27,7 @@ from moderation.services import (
     incident_note_set,
 )
 from outages.models import Incident, Service, ServiceAlias
+from outages.services.merge import service_merge
 
 
 class ActorFilter(admin.SimpleListFilter):

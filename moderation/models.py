@@ -1,36 +1,16 @@
+"""The moderation app's models: the permission-carrying proxies and service logos. The audit
+log's model is common.audit.AuditEntry (app label "moderation"), re-exported here."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from common.audit import AuditEntry
 from outages.models import Incident, Service
 
-
-class AuditEntry(models.Model):
-    """One moderator action: who did what to which object, when, and the object's state before
-    and after. Written in the same transaction as the action (moderation.audit.audit_record),
-    and never edited afterwards: the admin shows it read-only."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=150)  # kept if the account is deleted
-    action = models.CharField(max_length=40)  # e.g. "comment.approve", "burst.void"
-    target_type = models.CharField(max_length=60)  # "app_label.model"
-    target_id = models.CharField(max_length=64)
-    target_repr = models.CharField(max_length=200)
-    before = models.JSONField(default=dict)
-    after = models.JSONField(default=dict)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
-        verbose_name_plural = "audit entries"
-
-    def __str__(self) -> str:
-        return f"{self.actor_name} {self.action} {self.target_repr}"
+__all__ = ["AuditEntry", "IncidentModeration", "ServiceLogo", "ServiceModeration"]
 
 
 class IncidentModeration(Incident):
@@ -71,8 +51,8 @@ class ServiceLogo(models.Model):
 
 class CommentRedaction(models.Model):
     """The words a moderator took out of a comment (personal data, say), kept so that a wrong
-    redaction can be put right, and only for the retention period: the retention job deletes
-    the row once `purge_after` has passed (moderation.privacy). The audit log records that a
+    redaction can be put right, and only for the retention period: a daily task deletes the
+    row once `purge_after` has passed (moderation.tasks). The audit log records that a
     redaction happened, never the words."""
 
     comment = models.ForeignKey(

@@ -1,5 +1,5 @@
 """Moderator and administrator actions on incidents and services. Each runs in one
-transaction with its audit entry (moderation.audit), so it happens with its record or not at
+transaction with its audit entry (common.audit), so it happens with its record or not at
 all."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from moderation.audit import audit_record
-from moderation.models import AuditEntry
+from common.audit import AuditEntry, audit_record
 from outages.models import Incident
 from outages.services.incidents import incident_publish as publish
 from outages.services.incidents import incident_restore, incident_retract

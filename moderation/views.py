@@ -25,8 +25,8 @@ from moderation.services import (
     incident_verdict_undo,
 )
 from outages import charts, selectors
+from outages.incident_rules import MAX_SOURCE_SHARE, MIN_REPORTERS
 from outages.models import Incident
-from outages.services.incidents import MAX_SOURCE_SHARE, MIN_REPORTERS
 from reports.models import BurstVoid
 
 REVIEW = "moderation.review_incident"

@@ -2,6 +2,8 @@
 
 One APIView per operation with nested serializers; each parses its query, calls one
 selector, serializes. Errors are problem details (common.api_errors). Lists are cursor-paginated.
+
+Over 300 lines: one APIView per read operation with its serializers and schema.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.pagination import StrictCursorPagination
-from official.serializers import AcknowledgementSerializer, OfficialStatusSerializer
-from official.wording import official_json
 from outages import figures, selectors
 from outages.detection.timebuckets import MINUTE
 from outages.models import Incident, Service
+from outages.official.serializers import AcknowledgementSerializer, OfficialStatusSerializer
+from outages.official.wording import official_json
 from outages.status_cache import status_summary
 from outages.vocabulary import Category, Platform, Problem
 

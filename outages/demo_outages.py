@@ -8,6 +8,8 @@ so answering costs the same on the first day as after a year.
 
 Pure: standard library, numpy and the demo catalogue. Sending reports or writing buckets
 belongs to the callers.
+
+Over 300 lines: one schedule and the outage shapes it draws from, all pure.
 """
 
 from __future__ import annotations

@@ -25,10 +25,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from official.models import OfficialSource
-from official.selectors import OfficialStatus, official_statuses
 from outages import figures
 from outages.models import Service, ServiceStatus
+from outages.official.models import OfficialSource
+from outages.official.selectors import OfficialStatus, official_statuses
 
 KEY = "status:"
 VERSION_KEY = "status-version:"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries as country_names
 
 from outages.models import Incident
-from outages.selectors import ServiceStatus
+from outages.selectors import StatusReading
 
 APP_PLATFORMS = ("ios", "android", "desktop")
 # Incident.Scope's labels as they read inside a sentence ("…; 27 countries; international.").
@@ -60,7 +60,7 @@ def duration_words(span: timedelta) -> str:
     return _("%(m)d min") % {"m": minute}
 
 
-def status_sentence(name: str, status: ServiceStatus) -> SafeString:
+def status_sentence(name: str, status: StatusReading) -> SafeString:
     if status.level == 0:
         return format_html("{}", _("No current problems: reports are at their usual level."))
     since = time_html(status.since) if status.since else ""

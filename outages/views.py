@@ -1,10 +1,15 @@
-"""Public HTML pages (function views). They read through selectors and draw through charts."""
+"""Public HTML pages (function views). They read through selectors and draw through charts.
+
+Over 300 lines: the public pages' thin views, one per page, with their small helpers.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,13 +21,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from comments.views import comments_section_context
-from official.pages import official_incident_context, official_section_context
 from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
+from outages.official.pages import official_incident_context, official_section_context
 from outages.vocabulary import Category
-from reports.forms import report_form_context
 
 HOME_CACHE_SECONDS = 20
 
@@ -90,7 +93,14 @@ def _status_of(service: Service) -> dict[str, object]:
     }
 
 
-def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+# What other apps add to the service page (the report form, the comments section): handed in
+# by config/pages.py through the URL, so that outages imports neither reports nor comments.
+PageSection = Callable[[HttpRequest, Service, Sequence[Incident]], Mapping[str, Any]]
+
+
+def service_detail(
+    request: HttpRequest, slug: str, sections: Sequence[PageSection] = ()
+) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     now = timezone.now()
     range_name = _range_of(request)
@@ -125,10 +135,10 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
             found["country"], title=_("Problem reports by country"), topojson_url=_topojson_url()
         ),
         "incidents": incidents,
-        **report_form_context(request, service),
-        **comments_section_context(request, service, incidents),
         **official_section_context(service=service, crowd_level=status.level, now=now),
     }
+    for section in sections:
+        context.update(section(request, service, incidents))
     return render(request, "outages/service.html", context)
 
 
@@ -198,7 +208,7 @@ def _range_of(request: HttpRequest) -> str:
 
 def _baseline_and_status(
     service: Service, now: datetime
-) -> tuple[Baseline, selectors.ServiceStatus]:
+) -> tuple[Baseline, selectors.StatusReading]:
     """The service's baseline (read once) and its status, shared by the page and live.json."""
     baseline = selectors.service_baseline(service_id=service.id, at=now)
     return baseline, selectors.service_status(service_id=service.id, now=now, baseline=baseline)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from moderation.audit import audit_record
+from common.audit import audit_record
 from partners.keys import key_digest, key_generate, key_is_well_formed
 from partners.models import ApiKey
 

@@ -7,9 +7,6 @@ schema and is never dispatched.
 
 from __future__ import annotations
 
-import json
-
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_countries import countries
@@ -21,15 +18,16 @@ from rest_framework.views import APIView
 from common.api_errors import CONTENT_TYPE, problem_response
 from common.api_schema import PROBLEM, ClosedSerializer
 from outages.vocabulary import Kind, Platform, Problem, Source
+from reports.intake.body import json_body
 from reports.intake.client import report_intake_from
-from reports.intake.errors import Rejected, RejectReason
+from reports.intake.errors import Rejected
 from reports.intake.request import SUBDIVISION_PATTERN
 
 
 @csrf_exempt
 def report_create(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        data = _json_body(request)
+        data = json_body(request)
         accepted = report_intake_from(request, data=data, service_slug=slug, source=Source.API)
     except Rejected as rejection:
         response = problem_response(
@@ -46,35 +44,6 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
     # The body JsonResponse would write, without its encoder: a UUID and a fixed word.
     body = f'{{"id": "{accepted.request.id}", "status": "{status}"}}'
     return HttpResponse(body, content_type="application/json", status=202)
-
-
-def _json_body(request: HttpRequest) -> object:
-    if request.method != "POST":
-        raise Rejected(RejectReason.METHOD_NOT_ALLOWED, "Use POST with a JSON body.")
-    if request.content_type != "application/json":
-        raise Rejected(RejectReason.UNSUPPORTED_MEDIA_TYPE, "Send Content-Type: application/json.")
-    limit = settings.INTAKE_MAX_BODY_BYTES
-    length = request.META.get("CONTENT_LENGTH")
-    if length:
-        body = request.read(limit + 1) if length.isdigit() and int(length) <= limit else None
-    else:
-        body = _unsized_body(request, limit + 1)
-    if body is None or len(body) > limit:
-        raise Rejected(RejectReason.BODY_TOO_LARGE, f"The body must be at most {limit} bytes.")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise Rejected(RejectReason.MALFORMED_BODY, "The body is not valid JSON.") from None
-
-
-def _unsized_body(request: HttpRequest, size: int) -> bytes:
-    """At most `size` bytes of a body sent without Content-Length (Transfer-Encoding: chunked).
-    Django reads such a body as empty; the server (gunicorn says so with wsgi.input_terminated)
-    has decoded the chunks and ends the stream where the body ends, so it is read from there."""
-    if not request.META.get("wsgi.input_terminated"):
-        return b""
-    body: bytes = request.META["wsgi.input"].read(size)
-    return body
 
 
 _problem = PROBLEM

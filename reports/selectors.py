@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max
 
-from outages.services.incidents import Diversity
+from outages.incident_rules import Diversity
 from reports.models import Report
 
 
@@ -14,9 +14,12 @@ def report_diversity(service_id: int, since: datetime, until: datetime) -> Diver
     """Who sent a service's counted reports in [since, until): distinct fingerprints and
     networks, and the largest share of one network and of one embedding origin."""
     reports = Report.objects.filter(
-        service_id=service_id, received_at__gte=since, received_at__lt=until, counted=True,
+        service_id=service_id,
+        received_at__gte=since,
+        received_at__lt=until,
+        counted=True,
         void__isnull=True,
-    )  # fmt: skip
+    )
     summary = reports.aggregate(
         reports=Count("id"),
         reporters=Count("fingerprint", distinct=True),
@@ -24,8 +27,9 @@ def report_diversity(service_id: int, since: datetime, until: datetime) -> Diver
     )
     total = summary["reports"] or 0
     if not total:
-        return Diversity(reports=0, reporters=0, networks=0, top_network_share=0.0,
-                         top_origin_share=0.0)  # fmt: skip
+        return Diversity(
+            reports=0, reporters=0, networks=0, top_network_share=0.0, top_origin_share=0.0
+        )
     top_network = _top(reports.values("network"))
     top_origin = _top(reports.exclude(origin="").values("origin"))
     return Diversity(

@@ -4,6 +4,8 @@ clock, so fingerprints, rate limits, dedupe and buckets behave as they do for pe
 Rates and mixes come from outages.detection.synthetic, the live demo's outages from the
 schedule of outages.demo_outages (anchored at the demo's first tick); history written straight
 into buckets is the seed command's business, not this module's.
+
+Over 300 lines: the demo's reporters, scenarios and the runner that replays them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from reports.models import SimulationAnchor
 _NAMES = {entry.slug: entry.name for entry in DEMO_SERVICES}
 
 
-class Traffic(Protocol):
+class TrafficMix(Protocol):
     """Who reports and about what: a service's normal profile, a scenario, an outage's mixes."""
 
     @property
@@ -244,7 +246,7 @@ def _outage_plan(
 
 
 def _plan(
-    rng: np.random.Generator, *, at: datetime, slug: str, traffic: Traffic,
+    rng: np.random.Generator, *, at: datetime, slug: str, traffic: TrafficMix,
     rates: np.ndarray, seconds: float = 60,
 ) -> list[_Planned]:  # fmt: skip
     """Poisson reports per country (rates: expected problem reports in the period, in
@@ -274,7 +276,7 @@ def _plan(
 
 
 def _burst(
-    rng: np.random.Generator, crowd: _Crowd, *, at: datetime, slug: str, profile: Traffic
+    rng: np.random.Generator, crowd: _Crowd, *, at: datetime, slug: str, profile: TrafficMix
 ) -> list[_Planned]:
     """One reporter sending 35-60 reports within a minute."""
     country = profile.countries.names[profile.countries.sample(rng, 1)[0]]

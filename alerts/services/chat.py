@@ -18,11 +18,11 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from official.selectors import official_statuses
-from official.wording import side_by_side
+from outages.official.selectors import official_statuses
+from outages.official.wording import side_by_side
 
 if TYPE_CHECKING:
-    from alerts.services.messages import Alert
+    from alerts.services.alert import Alert
 
 CHAT_FORMATS = ("slack", "discord", "teams", "telegram", "ntfy")
 COLORS = {1: 0xF9A825, 2: 0xC62828, 0: 0x2E7D32}

@@ -21,7 +21,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts.models import Subscription
-from alerts.services.messages import Alert, absolute
+from alerts.services.alert import Alert
+from alerts.services.messages import absolute
 from alerts.services.subscriptions import confirm_link_token, unsubscribe_link_token
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,6 @@ Webhooks JSON payload, a Slack or Discord message, or an e-mail (alerts.services
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from alerts.services import chat
+from alerts.services.alert import Alert
 from outages.models import Incident, IncidentEvent
 
 EVENT_TYPES: dict[str, str] = {
@@ -26,25 +25,6 @@ LEVEL_NAMES = {1: "possible_problems", 2: "problems"}
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
-
-
-@dataclass(frozen=True)
-class Alert:
-    type: str
-    title: str
-    text: str
-    service_slug: str
-    service_name: str
-    level: int
-    incident_url: str
-    service_url: str
-    feed_atom: str
-    feed_rss: str
-    event_at: datetime
-    incident: Incident
-    kind: str
-    event_key: str
-    language: str = "en"
 
 
 def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Alert:

@@ -8,9 +8,8 @@ webhook subscriptions are active at once (their URL is checked, their secret ret
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,21 +21,28 @@ from django.core.validators import EmailValidator
 from django.db import transaction
 from django.utils import timezone
 from django_countries import countries
-from kombu.exceptions import KombuError
 
 from alerts import signing as webhook_signing
-from alerts import ssrf
 from alerts.models import Delivery, Subscription
 from alerts.services import chat, quota
+from common import ssrf
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
-log = logging.getLogger(__name__)
 CONFIRM_SALT = "alerts.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
-CHANGEABLE = ("platform", "problem", "country", "min_level", "format", "url", "email",
-              "daily_digest", "only_unacknowledged")  # fmt: skip
+CHANGEABLE = (
+    "platform",
+    "problem",
+    "country",
+    "min_level",
+    "format",
+    "url",
+    "email",
+    "daily_digest",
+    "only_unacknowledged",
+)
 
 
 class SubscriptionInvalid(Exception):
@@ -121,18 +127,28 @@ def subscription_create(
     language: str | None = None,
     requester: str = "",
     now: datetime | None = None,
+    confirmation_enqueue: Callable[[int], None],
 ) -> Created:
     """A new subscription and its management token. An e-mail one stays pending until its
     confirmation link is followed; the link is sent by a task once this transaction has
     committed, never in the request (a slow mail server must not hold it), within the daily
     caps per address and per requester (`requester`: the reporter fingerprint), else
-    quota.ConfirmationsExhausted and nothing is created."""
+    quota.ConfirmationsExhausted and nothing is created. `confirmation_enqueue` queues that
+    task (alerts.tasks.confirmation_enqueue, handed in by the caller: services never import
+    tasks)."""
     if channel not in Subscription.Channel.values:
         raise SubscriptionInvalid([("channel", "email or webhook.")])
     now = now or timezone.now()
     country = (country or "").upper()
-    values = {"email": email, "url": url, "format": format, "platform": platform,
-              "problem": problem, "country": country, "min_level": min_level}  # fmt: skip
+    values = {
+        "email": email,
+        "url": url,
+        "format": format,
+        "platform": platform,
+        "problem": problem,
+        "country": country,
+        "min_level": min_level,
+    }
     errors = _validate(values, channel)
     if errors:
         raise SubscriptionInvalid(errors)
@@ -140,32 +156,29 @@ def subscription_create(
     webhook = channel == Subscription.Channel.WEBHOOK
     with transaction.atomic():  # a refused confirmation leaves no subscription behind
         subscription = Subscription.objects.create(
-            service=service, channel=channel, email=email, url=url if webhook else "",
-            format=format if webhook else Subscription.Format.STANDARD, platform=platform,
-            problem=problem, country=country, min_level=min_level, daily_digest=daily_digest,
+            service=service,
+            channel=channel,
+            email=email,
+            url=url if webhook else "",
+            format=format if webhook else Subscription.Format.STANDARD,
+            platform=platform,
+            problem=problem,
+            country=country,
+            min_level=min_level,
+            daily_digest=daily_digest,
             only_unacknowledged=only_unacknowledged,
             language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
-            secret=webhook_signing.secret_new() if webhook else "", token_hash=token_hash(token),
+            secret=webhook_signing.secret_new() if webhook else "",
+            token_hash=token_hash(token),
             state=Subscription.State.ACTIVE if webhook else Subscription.State.PENDING,
             confirmed_at=now if webhook else None,
-        )  # fmt: skip
+        )
         if not webhook:
-            quota.confirmation_quota_take(email=email, requester=requester,
-                                          subscription=subscription, now=now)  # fmt: skip
-            transaction.on_commit(lambda: _confirmation_enqueue(subscription.pk))
+            quota.confirmation_quota_take(
+                email=email, requester=requester, subscription=subscription, now=now
+            )
+            transaction.on_commit(lambda: confirmation_enqueue(subscription.pk))
     return Created(subscription, token)
-
-
-def _confirmation_enqueue(subscription_id: int) -> None:
-    """Queue the confirmation e-mail. If the broker cannot take it, the subscriber is still
-    answered: confirmations_retry sends what was never sent, a minute later."""
-    from alerts.tasks import confirmation_send_task
-
-    try:
-        confirmation_send_task.delay(subscription_id)
-    except (KombuError, OSError) as error:
-        log.warning("Confirmation of subscription %s not queued (%s); it will be retried",
-                    subscription_id, error.__class__.__name__)  # fmt: skip
 
 
 def subscription_by_token(pk: int, token: str) -> Subscription | None:
@@ -206,8 +219,9 @@ def subscription_secret_rotate(subscription: Subscription, *, now: datetime) -> 
     subscription.previous_secret = subscription.secret
     subscription.previous_secret_until = now + settings.ALERTS_SECRET_OVERLAP
     subscription.secret = webhook_signing.secret_new()
-    subscription.save(update_fields=["secret", "previous_secret", "previous_secret_until",
-                                     "updated_at"])  # fmt: skip
+    subscription.save(
+        update_fields=["secret", "previous_secret", "previous_secret_until", "updated_at"]
+    )
     return subscription.secret
 
 

@@ -26,6 +26,8 @@ Per chunk of services, in one transaction holding the detection cursors (live pa
 
 Nothing is recorded during a series' warm-up (WARM_UP after its service's first report, when
 the baseline has too little past to fit on), nor before `since`.
+
+Over 300 lines: its chunked steps share one run's state (baselines, states, cursor).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from outages.detection import (
 )
 from outages.detection.incidents import Incidents
 from outages.detection.timebuckets import MINUTE, floor_to_minute, require_aware
+from outages.incident_rules import DiversityLookup, SeriesFigures
 from outages.models import (
     DetectionCursor,
     Dimension,
@@ -65,12 +68,7 @@ from outages.models import (
 )
 from outages.models import IncidentEvent as OutboxEvent
 from outages.services.detection import WINDOW, backdated, states_store
-from outages.services.incidents import (
-    DiversityLookup,
-    SeriesFigures,
-    incident_refresh,
-    incidents_record,
-)
+from outages.services.incidents import incident_refresh, incidents_record
 from outages.services.series import EVERY_SERVICE, SeriesKey, active_service_ids
 from outages.services.status import statuses_rebuild, statuses_store
 from outages.vocabulary import Kind

@@ -7,78 +7,40 @@
 3. records each public transition once in the IncidentEvent outbox (unique key);
 4. refreshes the figures of open incidents from the buckets, and links cascades.
 
-The diversity rule: an incident is public only if the reports since it started come from at
-least MIN_REPORTERS distinct fingerprints, and no single hashed network prefix and no single
-embedding origin sent more than MAX_SOURCE_SHARE of them. Otherwise it is recorded as
-suspicious, for moderators, with no outbox event; it is checked again every minute while open
-and published (with its open event) once it passes.
+The diversity rule (outages.incident_rules, with the other pure rules): an incident is public
+only if the reports since it started come from at least MIN_REPORTERS distinct fingerprints,
+and no single hashed network prefix and no single embedding origin sent more than
+MAX_SOURCE_SHARE of them. Otherwise it is recorded as suspicious, for moderators, with no
+outbox event; it is checked again every minute while open and published (with its open event)
+once it passes.
+
+Over 300 lines: the record, refresh and retract steps share the outbox and cascade
+helpers; the pure rules are in outages/incident_rules.py.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from django.db.models import Q
 
 from outages import figures
+from outages import incident_rules as rules
 from outages.detection import CLOSE, LEVEL, OPEN, IncidentEvent
 from outages.detection.timebuckets import MINUTE
+from outages.incident_rules import DiversityLookup, SeriesFigures
 from outages.models import Cascade, Dimension, Incident, MinuteBucket
 from outages.models import IncidentEvent as OutboxEvent
 from outages.services.series import SeriesKey
 from outages.vocabulary import Kind
 
-MIN_REPORTERS = 10
-MAX_SOURCE_SHARE = 0.5
-# A country is affected when it sent at least this many reports and this many times its own
-# usual number; the verdict is "one country" when one holds ONE_COUNTRY_SHARE of the excess.
-COUNTRY_MIN_REPORTS = 5
-COUNTRY_MIN_RATIO = 2.0
-ONE_COUNTRY_SHARE = 0.8
-SEVERAL_MAX = 4
-ONLY_SHARE = 0.9
 # Services whose incidents start within CASCADE_WINDOW of each other, at least CASCADE_MIN of
 # them, are linked as a cascade ("possibly a shared upstream cause").
 CASCADE_WINDOW = timedelta(minutes=10)
 CASCADE_MIN = 3
-APP_PLATFORMS = ("ios", "android", "desktop")
-
-
-@dataclass(frozen=True)
-class Diversity:
-    """Who sent a service's reports over a period, as far as hashes tell."""
-
-    reports: int
-    reporters: int  # distinct fingerprints
-    networks: int  # distinct hashed network prefixes
-    top_network_share: float
-    top_origin_share: float  # of the reports sent through one embedding origin
-
-    @property
-    def passes(self) -> bool:
-        return (
-            self.reporters >= MIN_REPORTERS
-            and self.top_network_share <= MAX_SOURCE_SHARE
-            and self.top_origin_share <= MAX_SOURCE_SHARE
-        )
-
-
-# (service id, since, until) -> Diversity, from the raw reports; injected by the task layer,
-# since outages never reads the reports app.
-DiversityLookup = Callable[[int, datetime, datetime], Diversity]
-
-
-@dataclass(frozen=True)
-class SeriesFigures:
-    """What the detection pass knows of an open incident's series at its last minute."""
-
-    expected_total: float  # reports the baseline expected since the incident started
-    recent: float  # problem reports in the last 15 minutes
-    recent_expected: float
-    recent_works: float  # "works for me" reports in the last 15 minutes (whole service)
 
 
 def incidents_record(
@@ -103,9 +65,12 @@ def incidents_record(
     for incident in touched.values():
         key = SeriesKey(incident.service_id, incident.dimension, incident.value)
         incident_refresh(
-            incident=incident, figures=figures.get(key), shares=shares, now=now,
+            incident=incident,
+            figures=figures.get(key),
+            shares=shares,
+            now=now,
             diversity=diversity,
-        )  # fmt: skip
+        )
     return list(touched.values())
 
 
@@ -117,11 +82,18 @@ def _apply(key: SeriesKey, event: IncidentEvent) -> Incident | None:
         if not key.dimension and (absorbed := _absorb_segments(key.service_id, event)):
             return absorbed
         incident, _ = Incident.objects.get_or_create(
-            service_id=key.service_id, dimension=key.dimension, value=key.value,
+            service_id=key.service_id,
+            dimension=key.dimension,
+            value=key.value,
             started_at=event.started_at,
-            defaults={"level": event.level, "detected_at": event.at, "peak_at": event.peak_at,
-                      "peak_count": int(event.peak), "visibility": Incident.Visibility.SUSPICIOUS},
-        )  # fmt: skip
+            defaults={
+                "level": event.level,
+                "detected_at": event.at,
+                "peak_at": event.peak_at,
+                "peak_count": int(event.peak),
+                "visibility": Incident.Visibility.SUSPICIOUS,
+            },
+        )
         return incident
     incident = _open_incident(key)
     if incident is None:
@@ -171,26 +143,6 @@ def incident_refresh(
             _cascade_link(incident)
 
 
-def scope_verdict(countries: Sequence[Mapping[str, object]]) -> str:
-    """One country, several or international, from each country's count and its expected
-    count under its usual share (see the constants above)."""
-    excess = {
-        str(c["country"]): max(float(c["count"]) - float(c["expected"] or 0.0), 0.0)  # type: ignore[arg-type]
-        for c in countries
-    }
-    total = sum(excess.values())
-    if not total:
-        return ""
-    affected = [
-        c for c in countries
-        if float(c["count"]) >= COUNTRY_MIN_REPORTS  # type: ignore[arg-type]
-        and (c["ratio"] is None or float(c["ratio"]) >= COUNTRY_MIN_RATIO)  # type: ignore[arg-type]
-    ]  # fmt: skip
-    if max(excess.values()) >= ONE_COUNTRY_SHARE * total or len(affected) <= 1:
-        return Incident.Scope.ONE
-    return Incident.Scope.SEVERAL if len(affected) <= SEVERAL_MAX else Incident.Scope.INTERNATIONAL
-
-
 def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKey, float]) -> None:
     """The incident's figures from its minutes [started_at, end); its peak per 15 minutes
     (outages.figures.peak_quarter) also reads the 14 minutes before it."""
@@ -227,12 +179,12 @@ def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKe
     incident.peak_at, incident.peak_count = peak_at, peak
     quarter = figures.peak_quarter(per_minute + earlier, start=incident.started_at, end=end)
     incident.peak_quarter_at, incident.peak_quarter_count = quarter.middle, quarter.count
-    incident.platforms = _shares(platforms, total)
-    incident.problems = _shares(problems, total)
+    incident.platforms = rules.shares(platforms, total)
+    incident.problems = rules.shares(problems, total)
     incident.countries = _countries(incident, countries, shares)
     incident.only = _only(incident, platforms, countries, shares)
     one = incident.dimension == Dimension.COUNTRY
-    incident.scope = Incident.Scope.ONE if one else scope_verdict(incident.countries)
+    incident.scope = Incident.Scope.ONE if one else rules.scope_verdict(incident.countries)
 
 
 def _only(
@@ -241,54 +193,30 @@ def _only(
     countries: Counter[str],
     shares: Mapping[SeriesKey, float],
 ) -> str:
-    """The platform or country holding ONLY_SHARE of the excess over each one's usual share
-    ("iOS app only"), else "". When both a platform and a country qualify, the one that is
-    usually the smaller share of reports says more."""
+    """rules.only_segment with each platform's and country's usual share (0 when none)."""
     if incident.dimension:
         return f"{incident.dimension}:{incident.value}"
-    found = []
-    for dimension, counts in ((Dimension.PLATFORM, platforms), (Dimension.COUNTRY, countries)):
-        usual = {n: shares.get(SeriesKey(incident.service_id, dimension, n), 0.0) for n in counts}
-        excess = {n: c - incident.expected_total * usual[n] for n, c in counts.items()}
-        total = sum(max(e, 0.0) for e in excess.values())
-        name, top = max(excess.items(), key=lambda item: item[1], default=("", 0.0))
-        if total > 0 and top >= ONLY_SHARE * total:
-            found.append((usual[name], f"{dimension}:{name}"))
-    return min(found)[1] if found else ""
+    counts: dict[str, Counter[str]] = {Dimension.PLATFORM: platforms, Dimension.COUNTRY: countries}
+    usual: dict[str, dict[str, float]] = {
+        dimension: {n: shares.get(SeriesKey(incident.service_id, dimension, n), 0.0) for n in by}
+        for dimension, by in counts.items()
+    }
+    return rules.only_segment(counts, usual, expected_total=incident.expected_total)
 
 
 def _countries(
     incident: Incident, counts: Counter[str], shares: Mapping[SeriesKey, float]
 ) -> list[dict[str, object]]:
-    """Each country's count and its ratio to what its usual share of the baseline expected."""
-    rows = []
-    for country, count in counts.most_common():
-        share = shares.get(SeriesKey(incident.service_id, Dimension.COUNTRY, country))
-        expected = incident.expected_total * share if share is not None else None
-        rows.append({
-            "country": country,
-            "count": count,
-            "expected": round(expected, 1) if expected is not None else None,
-            "ratio": round(count / max(expected, 0.5), 1) if expected is not None else None,
-        })  # fmt: skip
-    return rows
+    usual = {c: shares.get(SeriesKey(incident.service_id, Dimension.COUNTRY, c)) for c in counts}
+    return rules.country_rows(counts, usual, expected_total=incident.expected_total)
 
 
 def _works(incident: Incident, figures: SeriesFigures, now: datetime) -> None:
-    """ "Works for me" reports lower confidence in a small spike, and mark recovery once they
-    outnumber the excess of problem reports."""
-    excess = max(figures.recent - figures.recent_expected, 0.0)
-    works = figures.recent_works
-    incident.confidence = round(excess / (excess + works), 3) if excess + works else 1.0
-    recovering = works > 0 and works >= excess
+    incident.confidence, recovering = rules.confidence(figures)
     if recovering and incident.recovering_at is None:
         incident.recovering_at = now
     elif not recovering:
         incident.recovering_at = None
-
-
-def _shares(counts: Counter[str], total: int) -> dict[str, float]:
-    return {name: round(count / total, 4) for name, count in counts.most_common()}
 
 
 def _absorb_segments(service_id: int, event: IncidentEvent) -> Incident | None:
@@ -327,7 +255,7 @@ def _open_incident(key: SeriesKey) -> Incident | None:
             dimension=key.dimension,
             value=key.value,
             status=Incident.Status.OPEN,
-        )  # fmt: skip
+        )
         .order_by("-started_at")
         .first()
     )

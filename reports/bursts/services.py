@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from moderation.audit import audit_record
+from common.audit import audit_record
 from outages.detection import DetectorState, step
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident, MinuteBucket, SeriesBaseline, Service

@@ -4,6 +4,8 @@ RedisBuffer does all three in one round trip (a Lua script ending in XADD to a s
 drain task moves into PostgreSQL). DatabaseBuffer does them with a few queries and an
 idempotent insert; it serves the embedded default and is the fallback when Redis is down.
 Both answer the same Outcome for the same situation.
+
+Over 300 lines: the two buffers must answer alike, so they are read side by side.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from django.db.backends.utils import CursorWrapper
 from redis.connection import AbstractConnection as RedisConnection
 
 from common.bulk import adapt
+from common.redis import redis_client
 from reports.models import IntakeKey, Report
 from reports.rows import ReportRow, encode
 from reports.services import report_store_batch
 
 
-class Verdict(enum.StrEnum):
+class BufferVerdict(enum.StrEnum):
     ACCEPTED = "accepted"  # stored; counted unless a repeat within the dedupe window
     REPLAY = "replay"  # the same id with the same content was accepted before
     CONFLICT = "conflict"  # the same id with other content
@@ -36,7 +39,7 @@ class Verdict(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Outcome:
-    verdict: Verdict
+    verdict: BufferVerdict
     counted: bool = False
     retry_after: int = 0
 
@@ -182,8 +185,8 @@ class RedisBuffer:
             # Unreachable, but also full (OOM), unable to persist (MISCONF) or a read-only
             # replica after a failover: the report is not durable there, so fall back.
             raise BufferUnavailable(error.__class__.__name__) from error
-        verdict = Verdict(verdict.decode())
-        retry_after = max(fp_left, net_left) if verdict is Verdict.LIMITED else 0
+        verdict = BufferVerdict(verdict.decode())
+        retry_after = max(fp_left, net_left) if verdict is BufferVerdict.LIMITED else 0
         return Outcome(verdict, counted=bool(counted), retry_after=retry_after)
 
 
@@ -227,8 +230,8 @@ class DatabaseBuffer:
                 *content, counted = prior
                 stored = replace(row, **dict(zip(_CONTENT, content, strict=True)))
                 if stored.content_digest() != row.content_digest():
-                    return Outcome(Verdict.CONFLICT)
-                return Outcome(Verdict.REPLAY, counted=bool(counted))
+                    return Outcome(BufferVerdict.CONFLICT)
+                return Outcome(BufferVerdict.REPLAY, counted=bool(counted))
             limited = 0
             for name, value, limit in (
                 ("f", row.fingerprint, self.limits.fingerprint),
@@ -239,7 +242,7 @@ class DatabaseBuffer:
                 if _bump(cursor, key, now + timedelta(seconds=left), now) > limit[0]:
                     limited = max(limited, left)
             if limited:
-                return Outcome(Verdict.LIMITED, retry_after=limited)
+                return Outcome(BufferVerdict.LIMITED, retry_after=limited)
             counted = not (earlier and _live(cursor, _dedupe_key(row, earlier), now))
             if counted and self.drained_too:
                 counted = not self._counted_in_window(cursor, row, now=now, earlier=earlier)
@@ -247,7 +250,7 @@ class DatabaseBuffer:
                 dedupe = _dedupe_key(row, row.fingerprint)
                 counted = _bump(cursor, dedupe, now + self.limits.dedupe, now) == 1
             report_store_batch(rows=[row.with_counted(counted)])
-        return Outcome(Verdict.ACCEPTED, counted=counted)
+        return Outcome(BufferVerdict.ACCEPTED, counted=counted)
 
     def _counted_in_window(
         self, cursor: CursorWrapper, row: ReportRow, *, now: datetime, earlier: str | None
@@ -315,12 +318,6 @@ def intake_keys_expire(*, now: datetime) -> int:
 
 
 _CONTENT = ("service_id", "kind", "platform", "problem", "country", "subdivision")
-
-
-@cache
-def redis_client() -> redis.Redis:
-    # Short timeouts: when Redis is down, intake falls back to the database instead of hanging.
-    return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1.0, socket_connect_timeout=1.0)
 
 
 @cache

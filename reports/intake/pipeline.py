@@ -18,8 +18,8 @@ from outages.models import Service
 from outages.vocabulary import Source
 from reports.intake.buffer import (
     BufferUnavailable,
+    BufferVerdict,
     Outcome,
-    Verdict,
     fallback_buffer,
     primary_buffer,
 )
@@ -106,12 +106,12 @@ def _buffer(row: ReportRow, *, now: datetime, earlier: str | None) -> Outcome:
 
 
 def _verdict(outcome: Outcome, request: ReportRequest) -> Accepted:
-    if outcome.verdict is Verdict.CONFLICT:
+    if outcome.verdict is BufferVerdict.CONFLICT:
         rejection = Rejected(
             RejectReason.ID_CONFLICT,
             f"Report {request.id} was already received with different content.",
         )
-    elif outcome.verdict is Verdict.LIMITED:
+    elif outcome.verdict is BufferVerdict.LIMITED:
         rejection = Rejected(
             RejectReason.RATE_LIMITED,
             "Too many reports from your network; try again later.",

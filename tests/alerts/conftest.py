@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from alerts.services.subscriptions import Created, subscription_create
+from alerts.tasks import confirmation_enqueue
 from outages.models import Incident, IncidentEvent
 from tests.alerts.receiver import Receiver, running
 from tests.factories import IncidentFactory, ServiceFactory
@@ -51,7 +52,13 @@ def receiver() -> Iterator[Receiver]:
 
 
 def webhook(service, receiver: Receiver, **options) -> Created:  # type: ignore[no-untyped-def]
-    created = subscription_create(service=service, channel="webhook", url=receiver.url, **options)
+    created = subscription_create(
+        service=service,
+        channel="webhook",
+        url=receiver.url,
+        confirmation_enqueue=confirmation_enqueue,
+        **options,
+    )
     receiver.secrets.append(created.subscription.secret)
     return created
 

@@ -49,7 +49,8 @@ def test_create_read_change_rotate_log_delete(api, service, receiver):
 def test_the_delivery_log_shows_each_attempt(api, service, receiver):
     from django.utils import timezone
 
-    from alerts.services.delivery import deliveries_send, events_fan_out
+    from alerts.services.delivery import deliveries_send
+    from alerts.services.fanout import events_fan_out
 
     body = create(api, receiver).json()
     receiver.secrets.append(body["secret"])

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from alerts.models import Delivery, Subscription
 from alerts.services.chat import chat_body, chat_request
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
+from alerts.services.fanout import events_fan_out
 from alerts.services.messages import alert_for
 from alerts.services.subscriptions import SubscriptionInvalid, subscription_create
+from alerts.tasks import confirmation_enqueue
 from outages.models import IncidentEvent
 from tests.alerts import chat_schemas
 from tests.alerts.conftest import incident_event
@@ -44,6 +46,7 @@ TARGETS = {
 def chat(service, receiver: Receiver, format_: str, **options):  # type: ignore[no-untyped-def]
     path = TARGETS[format_][0]
     created = subscription_create(
+        confirmation_enqueue=confirmation_enqueue,
         service=service,
         channel="webhook",
         format=format_,
@@ -125,7 +128,11 @@ def test_a_chat_message_is_delivered_once_across_repeated_fan_out_and_send(
 def test_a_chat_url_of_the_wrong_shape_is_refused(service, format_, path, why) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SubscriptionInvalid) as refused:
         subscription_create(
-            service=service, channel="webhook", format=format_, url=f"http://127.0.0.1:9{path}"
+            confirmation_enqueue=confirmation_enqueue,
+            service=service,
+            channel="webhook",
+            format=format_,
+            url=f"http://127.0.0.1:9{path}",
         )
     [(field, message)] = refused.value.errors
     assert field == "url" and why in message
@@ -134,7 +141,11 @@ def test_a_chat_url_of_the_wrong_shape_is_refused(service, format_, path, why) -
 def test_a_chat_target_at_a_private_address_is_refused_at_connect(service, settings) -> None:  # type: ignore[no-untyped-def]
     receiver = Receiver(secrets=[])
     subscription = subscription_create(
-        service=service, channel="webhook", format="slack", url="http://127.0.0.1:9/hook"
+        confirmation_enqueue=confirmation_enqueue,
+        service=service,
+        channel="webhook",
+        format="slack",
+        url="http://127.0.0.1:9/hook",
     ).subscription
     settings.ALERTS_ALLOW_LOOPBACK = False
     incident_event(service)
@@ -159,7 +170,7 @@ def test_early_warning_subscribers_hear_only_what_the_company_has_not_acknowledg
     source = OfficialSourceFactory(service=service, indicator="none")
     second = incident_event(service)
     OfficialIncidentFactory(source=source, announced_at=second.incident.started_at)
-    from official.services.acknowledgements import acknowledgements_record
+    from outages.official.services.acknowledgements import acknowledgements_record
 
     acknowledgements_record(service_ids=[service.id], now=timezone.now())
     send_all()

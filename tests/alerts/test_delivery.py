@@ -11,7 +11,8 @@ from django.core import mail
 from django.utils import timezone
 
 from alerts.models import Delivery, Subscription
-from alerts.services.delivery import backoff, deliveries_send, events_fan_out
+from alerts.services.delivery import backoff, deliveries_send
+from alerts.services.fanout import events_fan_out
 from outages.models import IncidentEvent
 from outages.services.incidents import incident_retract
 from tests.alerts.conftest import incident_event, webhook

@@ -10,17 +10,24 @@ from django.core import mail
 from django.utils import timezone
 
 from alerts.models import Delivery
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
 from alerts.services.digest import digests_send
+from alerts.services.fanout import events_fan_out
 from alerts.services.subscriptions import subscription_create
+from alerts.tasks import confirmation_enqueue
 from tests.alerts.conftest import incident_event
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback")]
 
 
 def digest_subscriber(service):  # type: ignore[no-untyped-def]
-    created = subscription_create(service=service, channel="email", email="d@example.com",
-                                  daily_digest=True)  # fmt: skip
+    created = subscription_create(
+        service=service,
+        channel="email",
+        email="d@example.com",
+        daily_digest=True,
+        confirmation_enqueue=confirmation_enqueue,
+    )
     created.subscription.state = "active"
     created.subscription.save()
     mail.outbox.clear()  # the confirmation

@@ -13,8 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from alerts.models import Delivery, Subscription
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
 from alerts.services.email import confirmations_retry
+from alerts.services.fanout import events_fan_out
 from tests.alerts.conftest import incident_event
 from tests.ports import free_port
 

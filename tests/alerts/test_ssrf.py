@@ -12,10 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from alerts import ssrf
 from alerts.models import Delivery
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
+from alerts.services.fanout import events_fan_out
 from alerts.services.subscriptions import SubscriptionInvalid, subscription_create
+from alerts.tasks import confirmation_enqueue
+from common import ssrf
 from outages.models import IncidentEvent
 from tests.factories import IncidentFactory, ServiceFactory
 
@@ -171,7 +173,12 @@ def test_subscriptions_to_internal_targets_are_refused_at_creation(settings, can
     service = ServiceFactory()
     for url in forbidden_urls(canary.port)[:20]:
         with pytest.raises(SubscriptionInvalid) as refused:
-            subscription_create(service=service, channel="webhook", url=url)
+            subscription_create(
+                service=service,
+                channel="webhook",
+                url=url,
+                confirmation_enqueue=confirmation_enqueue,
+            )
         assert refused.value.errors[0][0] == "url"
     assert canary.connections == 0
 
@@ -182,7 +189,12 @@ def test_a_delivery_whose_target_turned_internal_fails_without_connecting(settin
     settings.ALERTS_HTTPS_ONLY = False
     settings.ALERTS_ALLOW_LOOPBACK = True
     service = ServiceFactory()
-    subscription_create(service=service, channel="webhook", url=f"http://localhost:{canary.port}/")
+    subscription_create(
+        service=service,
+        channel="webhook",
+        url=f"http://localhost:{canary.port}/",
+        confirmation_enqueue=confirmation_enqueue,
+    )
     incident = IncidentFactory(service=service)
     IncidentEvent.objects.create(key="k", incident=incident, kind="open", level=2,
                                  at=incident.detected_at)  # fmt: skip

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.core.management import call_command
 
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
+from alerts.services.fanout import events_fan_out
 from outages.models import Incident, IncidentEvent, Service
 from outages.services.detection import PassResult, detection_early_pass, detection_pass
 from reports.selectors import report_diversity

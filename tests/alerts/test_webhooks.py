@@ -13,7 +13,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from alerts import signing
 from alerts.models import Delivery
-from alerts.services.delivery import deliveries_send, events_fan_out
+from alerts.services.delivery import deliveries_send
+from alerts.services.fanout import events_fan_out
 from alerts.services.subscriptions import subscription_secret_rotate
 from tests.alerts.conftest import incident_event, webhook
 from tests.alerts.receiver import Receiver, running

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from official.models import Acknowledgement
 from outages.models import ServiceStatus
+from outages.official.models import Acknowledgement
 from tests.factories import (
     IncidentFactory,
     OfficialIncidentFactory,

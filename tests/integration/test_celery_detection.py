@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from celery import group
 
+from config.tasks import detection_pass_task
 from outages.detection.timebuckets import MINUTE
 from outages.models import DetectionCursor, Incident, IncidentEvent
 from outages.services.baselines import baselines_fit
-from outages.tasks import detection_pass_task
 from reports.services import report_store_batch
 from tests.alerts.conftest import webhook
 from tests.alerts.receiver import Receiver, running

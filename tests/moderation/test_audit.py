@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from moderation.audit import audit_record
+from common.audit import audit_record
 from moderation.models import AuditEntry
 from tests.factories import ServiceFactory
 

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.utils import timezone
 
-from moderation.merge import service_merge
 from moderation.models import AuditEntry, ServiceLogo
 from outages.detection.timebuckets import floor_to_minute
 from outages.models import (
@@ -24,6 +23,7 @@ from outages.models import (
     ServiceAlias,
     ServiceStatus,
 )
+from outages.services.merge import service_merge
 from reports.models import Report
 from tests.factories import IncidentFactory, ServiceFactory
 
@@ -146,7 +146,7 @@ def test_a_merge_that_fails_midway_leaves_everything_as_it_was(moderator, pair, 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("moderation.merge._aliases_add", explode)
+    monkeypatch.setattr("outages.services.merge._aliases_add", explode)
     with pytest.raises(RuntimeError):
         service_merge(actor=moderator, keep=keep, duplicate=duplicate)
 

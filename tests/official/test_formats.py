@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from official.formats import BadPayload, parse
+from outages.official.formats import BadPayload, parse
 from tests.official.conftest import PAYLOADS
 
 NOW = datetime(2026, 12, 7, 8, 40, tzinfo=UTC)

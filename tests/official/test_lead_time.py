@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from official.models import Acknowledgement
-from official.selectors import lead_time_stats, official_incidents_alone
-from official.services.acknowledgements import acknowledgements_record
-from official.services.poll import sources_poll
-from official.services.sources import source_create
-from official.tasks import _summaries_refresh
 from outages.models import ServiceStatus
+from outages.official.models import Acknowledgement
+from outages.official.selectors import lead_time_stats, official_incidents_alone
+from outages.official.services.acknowledgements import acknowledgements_record
+from outages.official.services.poll import sources_poll
+from outages.official.services.sources import source_create
+from outages.official.tasks import _summaries_refresh
 from tests.factories import (
     IncidentFactory,
     OfficialIncidentFactory,

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from official.models import OfficialIncident, OfficialSource
-from official.services.poll import Polled, sources_claim, sources_poll
-from official.services.sources import source_create
-from official.tasks import _summaries_refresh
+from outages.official.models import OfficialIncident, OfficialSource
+from outages.official.services.poll import Polled, sources_claim, sources_poll
+from outages.official.services.sources import source_create
+from outages.official.tasks import _summaries_refresh
 from tests.factories import ServiceFactory
 from tests.official.conftest import StatusServer
 
@@ -198,7 +198,7 @@ def test_the_beat_task_queues_one_poll_task_per_batch_and_each_source_is_fetched
     settings, github, status_server: StatusServer
 ) -> None:  # type: ignore[no-untyped-def]
     from config.celery import app
-    from official.tasks import dispatch_task
+    from outages.official.tasks import dispatch_task
 
     settings.OFFICIAL_POLL_BATCH = 2
     for n in range(5):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from official.models import OfficialSource
+from outages.official.models import OfficialSource
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from django.utils import translation
 
-from official.selectors import OfficialStatus
-from official.wording import side_by_side
+from outages.official.selectors import OfficialStatus
+from outages.official.wording import side_by_side
 
 QUIET = OfficialStatus(
     indicator="none",
@@ -72,7 +72,7 @@ def test_the_sentences_are_translated() -> None:
 
 
 def test_the_api_speaks_english_whatever_the_language_active() -> None:
-    from official.wording import official_json
+    from outages.official.wording import official_json
 
     with translation.override("fr"):
         found = official_json(crowd_level=2, official=QUIET)

@@ -11,15 +11,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
-from alerts.services.delivery import events_fan_out
+from alerts.services.fanout import events_fan_out
 from outages.detection.timebuckets import MINUTE
+from outages.incident_rules import Diversity
 from outages.models import DetectionCursor, Incident, IncidentEvent, SeriesState
 from outages.services import backfill
 from outages.services.backfill import WARM_UP, detection_backfill
 from outages.services.baselines import baselines_fit
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_pass
-from outages.services.incidents import Diversity
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,6 @@
-"""The per-minute detection pass on the database: baselines, incidents, outbox, rules."""
+"""The per-minute detection pass on the database: baselines, incidents, outbox, rules.
+
+Over 300 lines: the pass's cases share one written history and its fixtures."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 from django.db import transaction
 
 from outages.detection.timebuckets import MINUTE
+from outages.incident_rules import Diversity, scope_verdict
 from outages.models import (
     DetectionCursor,
     Dimension,
@@ -20,7 +23,6 @@ from outages.models import (
 from outages.services.baselines import baselines_fit, baselines_load
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_early_pass, detection_pass
-from outages.services.incidents import Diversity, scope_verdict
 from outages.services.series import SeriesKey, Shard
 from tests.factories import ServiceFactory
 

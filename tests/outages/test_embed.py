@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from outages.embed.tokens import embed_token_issue
-from outages.embed.views import http_origin
 from outages.models import ServiceStatus
 from reports.models import Report
+from reports.widget.tokens import embed_token_issue
+from reports.widget.views import http_origin
 from tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db

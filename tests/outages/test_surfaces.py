@@ -16,12 +16,12 @@ from django.db.models import Sum
 
 from outages import charts, figures
 from outages.detection.timebuckets import MINUTE, floor_to
+from outages.incident_rules import Diversity
 from outages.models import Incident, MinuteBucket, ServiceStatus
 from outages.services import status as status_module
 from outages.services.baselines import baselines_fit
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_pass
-from outages.services.incidents import Diversity
 from outages.services.series import SeriesKey
 from outages.services.status import statuses_rebuild, statuses_store
 from outages.summaries import about

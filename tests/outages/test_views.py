@@ -1,4 +1,6 @@
-"""The first public pages: home, the service page with its chart, and the report form."""
+"""The first public pages: home, the service page with its chart, and the report form.
+
+Over 300 lines: the public pages' cases, which share their fixtures."""
 
 from __future__ import annotations
 

@@ -15,11 +15,11 @@ from moderation.models import AuditEntry
 from moderation.panel.bursts import Criteria, void_preview
 from outages import figures
 from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages.incident_rules import Diversity
 from outages.models import Incident, IncidentEvent, MinuteBucket, ServiceStatus
 from outages.services.baselines import baselines_fit
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_pass
-from outages.services.incidents import Diversity
 from reports.bursts.services import BurstInvalid, burst_void, burst_void_undo
 from reports.models import BurstVoid, Report
 from reports.services import report_store_batch

@@ -41,7 +41,7 @@ def test_intake_stores_and_logs_no_raw_address(client, intake_buffer, caplog, se
         client.post("/s/twitter/report/", {"problem": "login", "platform": "web"},
                     REMOTE_ADDR=address)  # fmt: skip
     if settings.INTAKE_BUFFER == "redis":
-        from reports.intake.buffer import redis_client
+        from common.redis import redis_client
 
         redis = redis_client()
         for key in redis.scan_iter():

@@ -16,11 +16,11 @@ from django.db.models import Count
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from common.redis import redis_client
 from outages.detection.timebuckets import MINUTE, floor_to_minute
-from outages.management.commands.detect import summary as backfill_summary
 from outages.models import Incident, MinuteBucket, Service
 from outages.services.backfill import detection_backfill
-from reports.intake.buffer import redis_client
+from reports.management.commands.detect import summary as backfill_summary
 from reports.selectors import report_diversity
 from reports.services import report_drain
 from reports.simulation import SCENARIOS, Scenario, Summary, simulation_run

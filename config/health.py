@@ -1,0 +1,60 @@
+"""The operations views: /metrics (Prometheus), /healthz (liveness) and /readyz (readiness).
+
+They live in config, above every app, because readiness asks the infrastructure the apps
+share (the database, and Redis when it buffers intake). With PROMETHEUS_MULTIPROC_DIR set
+(gunicorn and Celery, see config/embedded.conf and compose), every process writes its counters
+there and /metrics adds them up; the counters themselves are in common/metrics.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
+
+from common.redis import redis_client
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # (unannotated)
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process answers (liveness)."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: 503 only when the database does not answer. Redis (when it buffers intake) is
+    checked and named, but without it the host still serves: intake falls back to the
+    database and the cache reads as empty, so a Redis outage must not take every host out of
+    the balancer. It answers 200 with status "degraded" then."""
+    checks: dict[str, str] = {}
+    try:
+        connection.ensure_connection()
+        checks["database"] = "ok"
+    except Exception as error:  # any failure means not ready
+        checks["database"] = error.__class__.__name__
+    if settings.INTAKE_BUFFER == "redis":
+        try:
+            redis_client().ping()
+            checks["redis"] = "ok"
+        except Exception as error:
+            checks["redis"] = error.__class__.__name__
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    degraded = any(value != "ok" for value in checks.values())
+    return JsonResponse({"status": "degraded" if degraded else "ok", **checks})
