@@ -55,13 +55,21 @@ class DetectorConfig:
     tail_share: float = 0.01
     # Past outages are left out of the noise fit (noise.outage_mask): the points of any
     # mask_seconds window holding mask_ratio times its expected reports, min_excess more, and
-    # mask_z surprising under Poisson noise (docs/detection.md, "Benchmark").
+    # mask_z surprising under the series' own robust noise (the winsorised over-dispersion of
+    # such windows, not Poisson: tweet-like series swing 2x every day). Outages are rare: a
+    # series raised more than mask_per_week times a week keeps only that many of its strongest
+    # episodes out, the rest are its usual (docs/detection.md, "Benchmark").
     mask_seconds: int = 1800
     mask_ratio: float = 2.0
     mask_z: float = 5.0
+    mask_per_week: float = 3.0
     # A series' surprise tail is at least as heavy as its own history says at this share of
-    # its points (tails.fit_tail): bursts a few times a day are its usual, not outages.
+    # its points (tails.fit_tail): bursts a few times a day are its usual, not outages. With
+    # tail_record, its record (the highest surprise of its history outside the masked
+    # outages) is also no rarer than once in its history: a rise no higher than what the
+    # series has already done as usual never counts as rare.
     burst_share: float = 0.002
+    tail_record: bool = True
     # History used by a fit (the noise part uses only its last noise_seconds), how often the
     # streaming driver refits the level from past data, and how often the whole baseline.
     history_seconds: int = 30 * 86_400

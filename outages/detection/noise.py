@@ -19,6 +19,7 @@ from outages.detection.tails import fit_tail
 # _ENOUGH, and at most about _MOST (a month of minutes is sampled every 5 minutes: the cost of
 # a fit stays flat as history grows, and a few thousand windows pin down a 1% tail).
 _ENOUGH, _MOST = 2000, 8640
+WEEK = 7 * 86_400.0
 
 
 def fit_noise(
@@ -41,7 +42,7 @@ def fit_noise(
         kept, typical = history_sums(history, width, stride)
         alpha = fit_dispersion(kept, typical, **fit)
         z = surprise(kept, typical, 1.0 + alpha[:, None] * typical)
-        rate, scale = fit_tail(z, typical > 0, config.burst_share)
+        rate, scale = fit_tail(z, typical > 0, config.burst_share, config.tail_record)
         alphas.append(alpha)
         rates.append(rate)
         scales.append(scale)
@@ -58,10 +59,13 @@ def outage_mask(
 ) -> np.ndarray:
     """Points of past outages, to leave out of the noise fit: every point of a window of
     mask_seconds whose sum is mask_ratio times its expected sum, min_excess reports over it
-    and mask_z surprising under Poisson noise. A series' past outages must not teach it that
-    outages are its usual noise (with an outage a week, a few percent of its points are
-    outages, more than tail_share); chronic short bursts stay in, their window sums are not
-    doubled."""
+    and mask_z surprising under the series' own robust noise of such windows (winsorised
+    negative binomial; under Poisson, a tweet-like series that doubles for half an hour every
+    day had a tenth of its history masked and then alerted on every swing). A series' past
+    outages must not teach it that outages are its usual noise (with an outage a week, a few
+    percent of its points are outages, more than tail_share); chronic short bursts stay in,
+    their window sums are not doubled; and a series raised more than mask_per_week times a
+    week keeps only that many of its strongest episodes out (`_usual_outages_kept`)."""
     width = max(2, int(round(config.mask_seconds / interval)))
     if values.shape[1] < width:
         return np.zeros(values.shape, dtype=bool)
@@ -70,14 +74,38 @@ def outage_mask(
     cx = np.concatenate([zero, np.cumsum(np.where(valid, values, 0.0), axis=1)], axis=1)
     cm = np.concatenate([zero, np.cumsum(np.where(valid, expected, 0.0), axis=1)], axis=1)
     sx, sm = cx[:, width:] - cx[:, :-width], cm[:, width:] - cm[:, :-width]
-    z = surprise(sx, sm, np.ones_like(sm))
+    # The series' own noise of such windows, winsorised so that its outages do not widen it.
+    blocks = slice(None, None, width)
+    alpha = fit_dispersion(sx[:, blocks], sm[:, blocks], floor=0.0,
+                           ceiling=config.max_dispersion, sigmas=config.winsor_sigmas)  # fmt: skip
+    z = surprise(sx, sm, 1.0 + alpha[:, None] * sm)
     raised = (sx >= config.mask_ratio * sm) & (sx - sm >= config.min_excess) & (z >= config.mask_z)
     # A raised window starting at point j masks its points j .. j + width - 1.
     n = values.shape[0]
     starts = np.concatenate([raised, np.zeros((n, width - 1))], axis=1)
     running = np.concatenate([np.zeros((n, 1)), np.cumsum(starts, axis=1)], axis=1)
     before = np.concatenate([np.zeros((n, width)), running[:, 1:-width]], axis=1)
-    return np.asarray((running[:, 1:] - before) > 0)
+    mask = np.asarray((running[:, 1:] - before) > 0)
+    weeks = mask.shape[1] * interval / WEEK
+    return _usual_outages_kept(mask, raised, z, config.mask_per_week * weeks)
+
+
+def _usual_outages_kept(
+    mask: np.ndarray, raised: np.ndarray, z: np.ndarray, allowed: float
+) -> np.ndarray:
+    """The mask keeping, in a series raised more often than `allowed` times, only its
+    `allowed` strongest episodes: outages are rare, and a series raised as often as that is
+    raised as usual (its weaker episodes then stay in the noise fit and teach it so)."""
+    most = max(1, int(allowed))
+    starts = mask & ~np.concatenate([np.zeros((mask.shape[0], 1), bool), mask[:, :-1]], axis=1)
+    for s in np.flatnonzero(starts.sum(axis=1) > most):
+        episode = np.cumsum(starts[s]) * mask[s]
+        strength = np.full(int(episode.max()) + 1, -np.inf)
+        np.maximum.at(strength, episode[: z.shape[1]], np.where(raised[s], z[s], -np.inf))
+        strength[0] = -np.inf
+        kept = np.argsort(-strength)[:most]
+        mask[s] &= np.isin(episode, kept)
+    return mask
 
 
 class _Fit(TypedDict):

@@ -22,12 +22,17 @@ _PRIOR_SCALE = 0.6
 _NORMAL_RATE = 0.5 * math.erfc(TAIL_START / math.sqrt(2.0))
 
 
-def fit_tail(z: np.ndarray, valid: np.ndarray, share: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def fit_tail(
+    z: np.ndarray, valid: np.ndarray, share: float = 0.0, record: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(exceedance rate, exponential scale) per series from past surprises (series, samples).
 
     With a share, the scale is at least what puts that share of the samples beyond the
     series' own empirical quantile: a series that bursts again and again (a few raised points
-    a day, too few to move the median exceedance) learns that such bursts are its usual."""
+    a day, too few to move the median exceedance) learns that such bursts are its usual. With
+    record, the scale is also at least what makes the series' record (its highest sample) as
+    rare as one in its samples: a rise no higher than one it has already made stays below
+    rare_z, however few such rises its history holds."""
     over = valid & (z > TAIL_START)
     count = over.sum(axis=1)
     samples = valid.sum(axis=1)
@@ -40,6 +45,11 @@ def fit_tail(z: np.ndarray, valid: np.ndarray, share: float = 0.0) -> tuple[np.n
     rate = (count + _PRIOR_COUNT * _NORMAL_RATE) / (samples + _PRIOR_COUNT)
     if share > 0 and z.shape[1]:
         scale = np.maximum(scale, _quantile_scale(z, valid, samples, rate, share))
+    if record and z.shape[1]:
+        top = np.where(valid, z, -np.inf).max(axis=1)
+        odds = np.log(np.maximum(rate * samples, 1.0 + 1e-9))
+        usable = (top > TAIL_START) & (rate * samples > 1.0)
+        scale = np.maximum(scale, np.where(usable, (top - TAIL_START) / odds, 0.0))
     return rate, scale
 
 

@@ -186,3 +186,45 @@ def test_past_outages_are_left_out_of_the_noise_fit_but_short_bursts_are_not():
     assert masked[100:160].all()
     assert not masked[395:410].any()
     assert not masked[:60].any() and not masked[200:390].any()
+
+
+def test_a_surprise_no_higher_than_the_series_own_record_is_never_rare():
+    rng = np.random.default_rng(2)
+    z = np.abs(rng.normal(size=(1, 10_000)))
+    z[0, [100, 5_000]] = 7.0  # two bursts in the history: too few for the share rule
+    valid = np.ones_like(z, bool)
+    z_burst = np.array([[7.0]])
+
+    share_only = calibrated(z_burst, *fit_tail(z, valid, share=0.002))
+    with_record = calibrated(z_burst, *fit_tail(z, valid, share=0.002, record=True))
+    assert share_only[0, 0] > DEFAULT_CONFIG.rare_z > with_record[0, 0]
+    stronger = calibrated(np.array([[12.0]]), *fit_tail(z, valid, share=0.002, record=True))
+    assert stronger[0, 0] > DEFAULT_CONFIG.rare_z
+
+
+def test_the_outage_mask_judges_windows_against_the_series_own_robust_noise():
+    rng = np.random.default_rng(3)
+    expected = np.full((2, 3000), 20.0)
+    # Tweet-like: half-hour swings of 2x to 3x every few hours are this series' usual.
+    swings = np.repeat(rng.choice([1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.5], 100), 30)
+    values = rng.poisson(expected * np.stack([swings, np.ones(3000)])).astype(float)
+    values[1, 1000:1060] = 160.0  # an hour-long outage of a quiet series
+    masked = outage_mask(values, expected, DEFAULT_CONFIG, 60.0)
+
+    assert masked[0].mean() < 0.02
+    assert masked[1, 1000:1060].all() and masked[1].mean() < 0.05
+
+
+def test_a_series_raised_every_day_keeps_only_its_strongest_episodes_out_of_the_noise_fit():
+    expected = np.full((2, 14 * 1440), 2.0)
+    values = np.full_like(expected, 2.0)
+    for day in range(14):  # the first series is raised an hour every day, the second twice
+        values[0, day * 1440 + 600 : day * 1440 + 660] = 40.0 + day
+    values[1, [3000, 15000]] = 0.0
+    values[1, 3000:3060] = values[1, 15000:15060] = 40.0
+    masked = outage_mask(values, expected, DEFAULT_CONFIG, 60.0)
+
+    episodes = [masked[0, day * 1440 + 600 : day * 1440 + 660].all() for day in range(14)]
+    assert sum(episodes) == int(DEFAULT_CONFIG.mask_per_week * 2)
+    assert episodes[-1] and not episodes[0]  # the strongest are the ones left out
+    assert masked[1, 3000:3060].all() and masked[1, 15000:15060].all()
