@@ -33,6 +33,19 @@ from common.api_schema import ClosedSerializer
 from outages.models import Service
 from outages.vocabulary import Platform, Problem
 
+# The languages an alert can be written in: the site's.
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+# The API docs: creating a subscription is public (no lock); the operations on one need its
+# management token (the SubscriptionToken scheme, declared in config/api_docs.py).
+PUBLIC: list[str] = []
+# (extend_schema's annotation says Sequence[str]; it takes security requirement objects.)
+TOKEN_AUTH: list[Any] = [{"SubscriptionToken": []}]
+TOKEN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The subscription's management token, returned once when it was created: "
+    "`Authorization: Bearer <token>`.",
+}
 TOKEN_HEADER = OpenApiParameter(
     "Authorization", str, OpenApiParameter.HEADER, required=True,
     description="`Bearer <management token>`, as returned when the subscription was created.",
@@ -152,7 +165,7 @@ class _Narrowing(serializers.Serializer[Any]):
     only_unacknowledged = StrictBoolean(
         default=False, help_text="Only incidents the company has not acknowledged yet."
     )
-    language = serializers.ChoiceField(["en", "fr"], required=False)
+    language = serializers.ChoiceField(LANGUAGES, required=False)
 
 
 class _EmailSubscription(_Narrowing):
@@ -199,7 +212,7 @@ class SubscriptionCreateApi(APIView):
         min_level = Level(default=1)
         daily_digest = StrictBoolean(default=False)
         only_unacknowledged = StrictBoolean(default=False)
-        language = serializers.ChoiceField(["en", "fr"], required=False)
+        language = serializers.ChoiceField(LANGUAGES, required=False)
 
     class OutputSerializer(serializers.Serializer[Any]):
         subscription = _Subscription()
@@ -210,10 +223,14 @@ class SubscriptionCreateApi(APIView):
 
     @extend_schema(
         operation_id="subscriptions_create",
+        summary="Subscribe to a service's incidents",
+        auth=PUBLIC,
         request=SUBSCRIPTION_REQUEST,
         responses={201: OutputSerializer},
         description="Subscribe to a service's incidents by e-mail (double opt-in: nothing is "
-        "sent before the confirmation link is followed) or by webhook (Standard Webhooks).",
+        "sent before the confirmation link is followed) or by webhook (Standard Webhooks). "
+        "Anonymous: the answer holds the subscription's management token, shown only once, "
+        "which the other subscription operations need.",
     )
     def post(self, request: Request, slug: str) -> HttpResponseBase:
         service = get_object_or_404(Service, slug=slug, is_active=True)
@@ -252,13 +269,29 @@ class SubscriptionDetailApi(_TokenApi):
         only_unacknowledged = StrictBoolean(required=False)
         resume = StrictBoolean(required=False, help_text="Resume a paused one.")
 
-    @extend_schema(operation_id="subscriptions_retrieve", parameters=[TOKEN_HEADER],
-                   responses=_Subscription)  # fmt: skip
+    @extend_schema(
+        operation_id="subscriptions_retrieve",
+        summary="Get a subscription",
+        description="The subscription's channel, narrowing and state (waiting for "
+        "confirmation, active, paused after failures). Needs its management token.",
+        auth=TOKEN_AUTH,
+        parameters=[TOKEN_HEADER],
+        responses=_Subscription,
+    )
     def get(self, request: Request, pk: int) -> Response:
         return Response(_Subscription(self.subscription(request, pk)).data)
 
-    @extend_schema(operation_id="subscriptions_update", parameters=[TOKEN_HEADER],
-                   request=UpdateSerializer, responses=_Subscription)  # fmt: skip
+    @extend_schema(
+        operation_id="subscriptions_update",
+        summary="Change a subscription",
+        description="Changes only the fields sent; `resume: true` resumes one paused after "
+        "failed deliveries. The channel and e-mail address cannot be changed. Needs its "
+        "management token.",
+        auth=TOKEN_AUTH,
+        parameters=[TOKEN_HEADER],
+        request=UpdateSerializer,
+        responses=_Subscription,
+    )
     def patch(self, request: Request, pk: int) -> Response:
         subscription = self.subscription(request, pk)
         payload = self.UpdateSerializer(data=request.data)
@@ -272,8 +305,14 @@ class SubscriptionDetailApi(_TokenApi):
             raise _invalid(error) from None
         return Response(_Subscription(subscription).data)
 
-    @extend_schema(operation_id="subscriptions_destroy", parameters=[TOKEN_HEADER],
-                   responses={204: None})  # fmt: skip
+    @extend_schema(
+        operation_id="subscriptions_destroy",
+        summary="Delete a subscription",
+        description="Stops its alerts at once and forgets it. Needs its management token.",
+        auth=TOKEN_AUTH,
+        parameters=[TOKEN_HEADER],
+        responses={204: None},
+    )
     def delete(self, request: Request, pk: int) -> Response:
         services.subscription_delete(self.subscription(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -285,10 +324,11 @@ class SubscriptionSecretRotateApi(_TokenApi):
         previous_valid_until = serializers.DateTimeField()
 
     @extend_schema(
-        operation_id="subscriptions_secret_rotate", parameters=[TOKEN_HEADER], request=None,
-        responses=OutputSerializer,
+        operation_id="subscriptions_secret_rotate", summary="Rotate a webhook's signing secret",
+        auth=TOKEN_AUTH, parameters=[TOKEN_HEADER], request=None, responses=OutputSerializer,
         description="A new signing secret. Until previous_valid_until every delivery carries "
-        "two signatures, one per secret, so receivers can switch without losing a message.",
+        "two signatures, one per secret, so receivers can switch without losing a message. "
+        "Needs its management token.",
     )  # fmt: skip
     def post(self, request: Request, pk: int) -> Response:
         subscription = self.subscription(request, pk)
@@ -303,9 +343,12 @@ class SubscriptionSecretRotateApi(_TokenApi):
 class SubscriptionDeliveriesApi(_TokenApi):
     @extend_schema(
         operation_id="subscriptions_deliveries",
+        summary="List a subscription's deliveries",
+        auth=TOKEN_AUTH,
         parameters=[TOKEN_HEADER],
         responses=_Delivery(many=True),
-        description="The subscription's delivery log, newest first (last 100).",
+        description="The subscription's delivery log, newest first (last 100): each alert's "
+        "status, attempts and the receiver's answer. Needs its management token.",
     )
     def get(self, request: Request, pk: int) -> Response:
         subscription = self.subscription(request, pk)

@@ -241,7 +241,15 @@ WHITENOISE_ADD_HEADERS_FUNCTION = static_file_headers
 
 LANGUAGE_CODE = "en"
 # Chosen per request from the language cookie (set by the header's switcher) or Accept-Language.
-LANGUAGES = [("en", "English"), ("fr", "Français")]
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("pt-br", "Português (Brasil)"),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -311,12 +319,20 @@ CORS_URLS_REGEX = (
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Outages API",
-    "DESCRIPTION": "Crowdsourced outage reports: services, series and report intake.",
+    "DESCRIPTION": "Crowdsourced outage reports: services, series and report intake.\n\n"
+    "Reading and reporting need no key (the operations without a lock). A partner API key "
+    "(`Authorization: Bearer odk_...` or `X-Api-Key`) only raises the rate limit. The "
+    "operations on one alert subscription need the management token returned when it was "
+    "created.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_docs.security_schemes",
+    ],
     # Path parameters say what the URL patterns accept, so clients (and fuzzers) stay on them.
     "PATH_CONVERTER_OVERRIDES": {
         "slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "example": "twitter"},

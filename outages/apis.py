@@ -56,6 +56,15 @@ class QueryFilters(serializers.Serializer[Any]):
         return super().to_internal_value(data)
 
 
+# What the API docs say of the operations anyone may call: no lock (no security requirement);
+# the optional partner key is in each description and in components.securitySchemes.
+PUBLIC: list[str] = []
+ANONYMOUS = (
+    "Anonymous: no key is needed. A partner API key (`Authorization: Bearer odk_...` or "
+    "`X-Api-Key`) only raises the rate limit."
+)
+
+
 class PublicReadApi(APIView):
     """A read anyone may cache for a short while. Its query is validated before the handler
     runs (FilterSerializer, plus the cursor and limit of a paginated list): self.query."""
@@ -118,6 +127,10 @@ class ServiceListApi(PublicReadApi):
 
     @extend_schema(
         operation_id="services_list",
+        summary="List services",
+        description="Active services by slug, a page at a time (follow `next`), optionally of "
+        "one category; or, with `search`, the best matches of a name or alias. " + ANONYMOUS,
+        auth=PUBLIC,
         parameters=[FilterSerializer, SEARCH],
         responses=OutputSerializer(many=True),
     )
@@ -145,7 +158,16 @@ class ServiceStatusApi(PublicReadApi):
             allow_null=True, help_text="The company's own status page, when one is polled"
         )
 
-    @extend_schema(operation_id="services_status", responses=OutputSerializer)
+    @extend_schema(
+        operation_id="services_status",
+        summary="Get a service's status",
+        description="Its level now (0 no problems, 1 possible problems, 2 problems), the "
+        "problem reports of the last 15 minutes against the usual number, and the last 24 "
+        "hours as 96 quarter-hours. `status` is null until the service's first minute is "
+        "scored. " + ANONYMOUS,
+        auth=PUBLIC,
+        responses=OutputSerializer,
+    )
     def get(self, request: Request, slug: str) -> Response:
         summary = status_summary(slug=slug)  # the cache: no query when warm
         if summary is None:
@@ -189,13 +211,15 @@ class ServiceSeriesApi(PublicReadApi):
 
     @extend_schema(
         operation_id="services_series",
+        summary="Get a service's reports over time",
+        auth=PUBLIC,
         parameters=[FilterSerializer],
         responses=OutputSerializer,
         description="Problem reports per interval, zero-filled, with the baseline's expected "
         "value and typical band; the last interval is still filling (partial). A platform, a "
         "country and a problem type narrow the reports; the band is that platform's or "
         "country's own, and null when a problem type or both a platform and a country are "
-        "given (no baseline is kept for those).",
+        "given (no baseline is kept for those). " + ANONYMOUS,
     )
     def get(self, request: Request, slug: str) -> Response:
         query = self.query
@@ -251,10 +275,12 @@ class ServiceBreakdownsApi(PublicReadApi):
 
     @extend_schema(
         operation_id="services_breakdowns",
+        summary="Get a service's reports by platform, problem and country",
+        auth=PUBLIC,
         parameters=[FilterSerializer],
         responses=OutputSerializer,
         description="Problem reports over the range by platform, by problem type and by "
-        "country, most reported first, each with its share of the total.",
+        "country, most reported first, each with its share of the total. " + ANONYMOUS,
     )
     def get(self, request: Request, slug: str) -> Response:
         range_name = self.query["range"]
@@ -326,6 +352,10 @@ class IncidentListApi(PublicReadApi):
 
     @extend_schema(
         operation_id="incidents_list",
+        summary="List incidents",
+        description="Public incidents, the latest start first, a page at a time (follow "
+        "`next`); narrowed to one service, status or scope. " + ANONYMOUS,
+        auth=PUBLIC,
         parameters=[FilterSerializer],
         responses=_IncidentSerializer(many=True),
     )
@@ -346,7 +376,14 @@ class IncidentListApi(PublicReadApi):
 
 
 class IncidentDetailApi(PublicReadApi):
-    @extend_schema(operation_id="incidents_retrieve", responses=_IncidentSerializer)
+    @extend_schema(
+        operation_id="incidents_retrieve",
+        summary="Get an incident",
+        description="One public incident: when it started, peaked and ended, its reports "
+        "against the usual number, and its platforms, problem types and countries. " + ANONYMOUS,
+        auth=PUBLIC,
+        responses=_IncidentSerializer,
+    )
     def get(self, request: Request, pk: int) -> Response:
         incident = get_object_or_404(
             Incident.objects.select_related("service", "acknowledgement__official_incident"),

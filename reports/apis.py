@@ -114,6 +114,11 @@ class ReportCreateDoc(APIView):
     @extend_schema(
         operation_id="reports_create",
         summary="Report a problem (or that it works) for a service",
+        description="One person's report: a problem of a given type, or that the service "
+        "works for them, from a platform and optionally a country. An optional client-made `id` "
+        "(UUID) makes a retry count once. Anonymous (no key); rate-limited per "
+        "reporter and network.",
+        auth=[],
         request=REPORT_REQUEST,
         responses={
             202: OutputSerializer,

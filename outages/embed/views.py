@@ -12,6 +12,7 @@ import math
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
@@ -27,7 +28,6 @@ from outages.edge import edge_read
 from outages.status_cache import StatusSummary, status_summary
 
 THEMES = ("auto", "light", "dark")
-LANGS = ("en", "fr")
 SPARK_WIDTH, SPARK_HEIGHT = 240, 40
 
 
@@ -37,6 +37,15 @@ def widget_js(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=3600"
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _language(asked: str) -> str:
+    """The site language closest to the host page's ("de-AT" is German, "pt" Brazilian
+    Portuguese), English when there is none."""
+    try:
+        return translation.get_supported_language_variant(asked.lower())
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 @cache
@@ -49,7 +58,7 @@ def _widget_source() -> bytes:
 @xframe_options_exempt  # any site may frame it (common.framing: frame-ancestors *)
 @require_GET
 def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
-    lang = request.GET.get("lang") if request.GET.get("lang") in LANGS else "en"
+    lang = _language(request.GET.get("lang", ""))
     theme = request.GET.get("theme") if request.GET.get("theme") in THEMES else "auto"
     compact = request.GET.get("compact") in {"1", "true", "yes"}
     with translation.override(lang):

@@ -1,5 +1,5 @@
 // <script async src="https://OUR-HOST/widget.js" data-service="slug" data-theme="auto|light|dark"
-//   data-compact="1" data-lang="en|fr"></script>
+//   data-compact="1" data-lang="en|fr|de|..."></script>
 // Puts the service's status widget (an iframe of /embed/<slug>/) right after the script tag:
 // the host page's CSS cannot reach into it. No dependencies, no cookies. The frame's height
 // follows its content, as the embed page reports it by postMessage (from our origin only);
@@ -30,8 +30,9 @@
     var url = new URL("/embed/" + encodeURIComponent(slug) + "/", script.src);
     url.searchParams.set("theme", script.getAttribute("data-theme") || "auto");
     if (compact) { url.searchParams.set("compact", "1"); }
-    url.searchParams.set("lang", script.getAttribute("data-lang") ||
-      ((document.documentElement.lang || "").slice(0, 2) === "fr" ? "fr" : "en"));
+    // The host page's language; the frame picks the closest one it has (English if none).
+    url.searchParams.set("lang", (script.getAttribute("data-lang") ||
+      document.documentElement.lang || "en").toLowerCase());
     if (/^https?:$/.test(location.protocol)) { url.searchParams.set("origin", location.origin); }
     var frame = document.createElement("iframe");
     frame.src = url.href;

@@ -16,7 +16,18 @@
     }
     var month = function (i) { return new Date(Date.UTC(2024, i, 15, 12)); };
     var day = function (i) { return new Date(Date.UTC(2024, 0, 7 + i, 12)); };  // a Sunday first
-    var english = /^en/.test(lang);
+    // A date's pattern in the page's language, from Intl's own order and words:
+    // "%b %-d" in English, "%-d %b" in French, "%-d. %b" in German, "%-m月%-d日" in Japanese.
+    var pattern = function (option) {
+      var parts = new Intl.DateTimeFormat(lang, Object.assign({ timeZone: "UTC" }, option))
+        .formatToParts(new Date(Date.UTC(2024, 11, 6, 12)));
+      return parts.map(function (p) {
+        if (p.type === "month") return /^\d+$/.test(p.value) ? "%-m" : "%b";  // ja: 12月6日
+        if (p.type === "day") return "%-d";
+        if (p.type === "year") return "%Y";
+        return p.value.replace(/%/g, "%%");
+      }).join("");
+    };
     var numbers = new Intl.NumberFormat(lang).formatToParts(12345.6);
     var part = function (type, fallback) {
       var found = numbers.find(function (p) { return p.type === type; });
@@ -32,9 +43,10 @@
         periods: ["AM", "PM"], dateTime: "%x %X", date: "%x", time: "%H:%M:%S",
         decimal: part("decimal", "."), thousands: part("group", ","), grouping: [3],
         currency: ["", ""],
-        // Plotly's own date tick formats: day before month but in English.
-        year: "%Y", month: "%b %Y",
-        dayMonth: english ? "%b %-d" : "%-d %b", dayMonthYear: english ? "%b %-d, %Y" : "%-d %b %Y",
+        // Plotly's own date tick formats, which put the month first as English does.
+        year: "%Y", month: pattern({ month: "short", year: "numeric" }),
+        dayMonth: pattern({ month: "short", day: "numeric" }),
+        dayMonthYear: pattern({ month: "short", day: "numeric", year: "numeric" }),
       },
     });
     return lang;
@@ -99,7 +111,7 @@
       title.text = "";
       figure.layout.margin = Object.assign({}, figure.layout.margin, { t: 16 });
     }
-    var config = Object.assign({ responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] }, figure.config || {});
+    var config = Object.assign({ responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"] }, figure.config || {});
     if (locale) config.locale = locale;
     merge(figure.layout, expand(themed(figure.layout)));
     Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {

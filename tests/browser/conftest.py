@@ -52,7 +52,7 @@ class Chromium:
             if not CHROMIUM.exists():
                 pytest.fail(
                     f"{CHROMIUM} is missing: the browser tests drive Debian's chromium. "
-                    "Install it with `apt-get install -y chromium fonts-liberation` "
+                    "Install it with `apt-get install -y chromium fonts-liberation fonts-noto-cjk` "
                     "(do not run `playwright install`).",
                     pytrace=False,
                 )

@@ -3,8 +3,8 @@
 focus and agrees with the page's summary; charts follow the dark theme and the page's language.
 
 Screenshots of home, service, incident and region pages (light and dark, 1280 and 360 px,
-English and French) are saved under var/artifacts/ui/ (or $UI_ARTIFACTS_DIR) for a human to
-look at; they are not committed.
+English, French, German and Japanese) are saved under var/artifacts/ui/ (or $UI_ARTIFACTS_DIR)
+for a human to look at; they are not committed.
 """
 
 from __future__ import annotations
@@ -104,30 +104,63 @@ def _rgb(colour: str) -> tuple[int, ...]:
     return tuple(int(float(v)) for v in re.findall(r"[\d.]+", colour)[:3])
 
 
-def test_a_french_service_page_shows_no_english_chart_text(incident, open_tab):
-    tab = open_tab(locale="fr-FR", timezone_id="Europe/Paris")
+# Words the English list shares with a language: German "Problem", short months and days once
+# their dot is dropped (French "mar." is Tuesday, German "Jan." is January).
+SHARED = {
+    "fr": {"mar", "oct", "nov"},
+    "de": {"problem", "start", "jan", "feb", "apr", "aug", "sep", "nov"},
+    "ja": set(),
+}
+# Plotly's tool-bar titles that a language keeps as they are in English.
+SAME_TOOLS = {"Zoom"}
+
+
+def _chart_texts(page: Page, chart: str) -> list[str]:
+    """Every text a chart shows or may show: drawn text, trace names, hover templates, point
+    texts, title, axis title, annotations and the tool bar's button titles."""
+    drawn = page.locator(f"{chart} .main-svg").all_inner_texts()
+    texts = page.evaluate(
+        """(selector) => {
+          const e = document.querySelector(selector), out = [];
+          e.data.forEach(t => out.push(t.name || "", t.hovertemplate || "", ...(t.text || [])));
+          const l = e.layout;
+          const axis = l.yaxis && l.yaxis.title;
+          out.push(l.title && l.title.text || "", axis && axis.text || "");
+          (l.annotations || []).forEach(a => out.push(a.text));
+          return out;
+        }""",
+        chart,
+    )
+    return [*drawn, *texts]
+
+
+def _tool_titles(page: Page, chart: str) -> set[str]:
+    titles = page.locator(f"{chart} .modebar-btn").evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('data-title'))"
+    )
+    return set(titles)
+
+
+@pytest.mark.parametrize(
+    ("language", "zone"), [("fr", "Europe/Paris"), ("de", "Europe/Berlin"), ("ja", "Asia/Tokyo")]
+)
+def test_a_translated_service_page_shows_no_english_chart_text(incident, open_tab, language, zone):
+    english_page = open_tab(locale="en-US").page
+    english_page.goto("/s/twitter/", wait_until="networkidle")
+    tab = open_tab(locale=language, timezone_id=zone)
     page = tab.page
     page.goto("/s/twitter/", wait_until="networkidle")
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    shared = "|".join(SHARED[language] or ["-"])
+    words = re.compile(ENGLISH.pattern.replace(r"\b(", rf"\b(?!(?:{shared})\b)("), re.IGNORECASE)
 
     for chart in ("#spike-chart", "#country-map"):
-        drawn = page.locator(f"{chart} .main-svg").all_inner_texts()
-        texts = page.evaluate(
-            """(selector) => {
-              const e = document.querySelector(selector), out = [];
-              e.data.forEach(t => out.push(t.name || "", t.hovertemplate || "", ...(t.text || [])));
-              const l = e.layout;
-              const axis = l.yaxis && l.yaxis.title;
-              out.push(l.title && l.title.text || "", axis && axis.text || "");
-              (l.annotations || []).forEach(a => out.push(a.text));
-              return out;
-            }""",
-            chart,
-        )
         english = [
-            t for t in [*drawn, *texts] if t and ENGLISH.search(re.sub(r"%\{[^}]*\}", "", t))
+            t for t in _chart_texts(page, chart) if t and words.search(re.sub(r"%\{[^}]*\}", "", t))
         ]
         assert english == [], chart
+        tools = _tool_titles(page, chart)
+        assert tools and tools & _tool_titles(english_page, chart) <= SAME_TOOLS, chart
     assert tab.errors == [] and tab.offsite == []
 
 
@@ -141,11 +174,13 @@ def _pages(incident: Incident) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", ["home", "service", "incident", "region"])
-def test_screenshots_of_every_page_light_dark_laptop_phone_english_french(incident, open_tab, name):
+def test_screenshots_of_every_page_light_dark_laptop_phone_in_four_languages(
+    incident, open_tab, name
+):
     """Saved for review; each also checks the page does not scroll sideways and fetches
     nothing off this machine."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for language in ("en", "fr"):
+    for language in ("en", "fr", "de", "ja"):
         for scheme in ("light", "dark"):
             for width, viewport in (("1280", LAPTOP), ("360", PHONE)):
                 tab = open_tab(

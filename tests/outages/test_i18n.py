@@ -1,5 +1,6 @@
-"""English and French: the language comes from the switcher's cookie or Accept-Language, every
-page renders in both, and numbers, vocabulary and summaries follow the language."""
+"""English, French, German, Spanish, Italian, Japanese and Brazilian Portuguese: the language
+comes from the switcher's cookie or Accept-Language, every page renders in each, and numbers,
+plurals, country names, vocabulary and summaries follow the language."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from tests.factories import ServiceFactory
 pytestmark = pytest.mark.django_db
 
 NNBSP = "\u00a0"  # Django's French thousands separator (a no-break space)
-CATALOG = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES"
+LOCALE = Path(settings.BASE_DIR) / "locale"
+# Every language but English, the source language of the catalogues.
+TRANSLATED = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
 @pytest.fixture
@@ -64,8 +67,26 @@ def test_accept_language_fr_gives_a_french_page(client, twitter):
     assert "Accept-Language" in response["Vary"]
 
 
+@pytest.mark.parametrize(
+    ("header", "language", "words"),
+    [
+        ("de-DE,de;q=0.9,en;q=0.5", "de", "Störung für alle oder nur bei mir?"),
+        ("es-MX,es;q=0.9", "es", "¿Se cayó para todos o solo para mí?"),
+        ("it-IT,it;q=0.9", "it", "È down per tutti o solo per me?"),
+        ("ja-JP,ja;q=0.9", "ja", "落ちているのはみんな？それとも自分だけ？"),
+        ("pt-BR,pt;q=0.9", "pt-br", "Caiu para todo mundo ou só para mim?"),
+        ("pt-PT,pt;q=0.9", "pt-br", "Caiu para todo mundo ou só para mim?"),
+    ],
+)
+def test_accept_language_picks_each_language(client, twitter, header, language, words):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+
+    assert f'<html lang="{language}">' in page
+    assert words in page
+
+
 def test_an_unsupported_language_falls_back_to_english(client, twitter):
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ja-JP,ja;q=0.9").content.decode()
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="ko-KR,ko;q=0.9").content.decode()
 
     assert '<html lang="en">' in page
     assert "Is it down for everyone, or just me?" in page
@@ -79,7 +100,13 @@ def test_the_header_switcher_posts_to_set_language_with_a_csrf_token(client, twi
     assert form and form.group(1) == "/i18n/setlang/"
     assert 'name="csrfmiddlewaretoken"' in form.group(0)
     assert '<input type="hidden" name="next" value="/s/twitter/">' in form.group(0)
-    assert 'value="fr" lang="fr">Français</button>' in form.group(0)
+    assert '<select name="language" aria-label="Language">' in form.group(0)
+    offered = re.findall(r'<option value="([^"]+)"', form.group(0))
+    assert offered == [code for code, _name in settings.LANGUAGES]
+    assert '<option value="en" lang="en" selected>English</option>' in form.group(0)
+    assert '<option value="fr" lang="fr">Français</option>' in form.group(0)
+    assert '<option value="ja" lang="ja">日本語</option>' in form.group(0)
+    assert '<button type="submit">Change</button>' in form.group(0)
 
 
 def test_the_switcher_sets_the_language_over_accept_language(client, twitter):
@@ -120,9 +147,9 @@ PAGES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_renders_in_both_languages(client, incident, name, language):
+def test_every_page_renders_in_every_language(client, incident, name, language):
     path, words = PAGES[name]
 
     response = client.get(path.format(pk=incident.pk), HTTP_ACCEPT_LANGUAGE=language)
@@ -130,12 +157,15 @@ def test_every_page_renders_in_both_languages(client, incident, name, language):
     assert response.status_code == 200
     page = response.content.decode()
     assert f'<html lang="{language}">' in page
-    assert words[language] in page
+    if language in words:
+        assert words[language] in page
+    else:  # the English words are translated away
+        assert words["en"] not in page
     assert "{{" not in page and "{%" not in page
 
 
-@pytest.mark.parametrize("language", ["en", "fr"])
-def test_a_rejected_report_renders_the_form_page_in_both_languages(
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_a_rejected_report_renders_the_form_page_in_every_language(
     client, twitter, database_buffer, language
 ):
     response = client.post(
@@ -197,39 +227,111 @@ def test_summaries_speak_the_active_language(incident):
         assert summaries.duration_words(timedelta(days=1, hours=3)) == "1 d 3 h"
 
 
-def _po_entries(path: Path) -> dict[str, str]:
-    """msgid -> msgstr (the first form of plurals) of a .po file, header left out."""
-    entries: dict[str, str] = {}
+@pytest.mark.parametrize(
+    ("language", "thousands", "country", "countries"),
+    [
+        ("en", "123,456", "United States", "2 countries"),
+        ("de", "123.456", "Vereinigte Staaten", "2 Länder"),
+        ("es", "123\u00a0456", "Estados Unidos", "2 países"),
+        ("it", "123.456", "Stati Uniti", "2 paesi"),
+        ("ja", "123,456", "アメリカ合衆国", "2 か国"),
+        ("pt-br", "123.456", "Estados Unidos", "2 países"),
+    ],
+)
+def test_numbers_country_names_and_plurals_follow_each_language(
+    client, incident, language, thousands, country, countries
+):
+    incident.total = 123456
+    incident.save(update_fields=["total"])
+    page = client.get(f"/incidents/{incident.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert thousands in page
+    assert country in page
+    with translation.override(language):
+        assert translation.ngettext("%(n)d country", "%(n)d countries", 2) % {"n": 2} == countries
+
+
+def _po_entries(path: Path) -> dict[str, list[str]]:
+    """msgid -> every msgstr form of a .po file (one for a plain entry), header left out; a
+    msgid with a context is keyed as gettext keys it, "context\x04msgid"."""
+    entries: dict[str, list[str]] = {}
+    context: list[str] = []
     msgid: list[str] = []
-    msgstr: list[str] = []
+    forms: list[list[str]] = []
     current: list[str] | None = None
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith("msgid "):
-            msgid, msgstr, current = [ast.literal_eval(line[6:])], [], msgid
+        if line.startswith("msgctxt "):
+            context = [ast.literal_eval(line[8:])]
+            current = context
+        elif line.startswith("msgid "):
+            msgid, forms = ["".join(context) + "\x04" if context else ""], []
+            msgid.append(ast.literal_eval(line[6:]))
             current = msgid
-        elif line.startswith(("msgstr ", "msgstr[0] ")):
-            msgstr = [ast.literal_eval(line.split(" ", 1)[1])]
-            current = msgstr
-        elif line.startswith(("msgid_plural", "msgstr[")):
+        elif line.startswith("msgstr"):
+            forms.append([ast.literal_eval(line.split(" ", 1)[1])])
+            current = forms[-1]
+        elif line.startswith("msgid_plural"):
             current = None
         elif line.startswith('"') and current is not None:
             current.append(ast.literal_eval(line))
+        elif line.startswith("#, fuzzy") and msgid:
+            forms.append([""])  # a fuzzy entry counts as untranslated
         elif not line.strip() and msgid:
             if "".join(msgid):
-                entries["".join(msgid)] = "".join(msgstr)
-            msgid, msgstr, current = [], [], None
+                entries["".join(msgid)] = ["".join(form) for form in forms]
+            context, msgid, forms, current = [], [], [], None
     return entries
 
 
-def test_the_french_catalogue_is_complete_and_compiled():
-    """A fresh machine needs no gettext tools: the compiled .mo is in the tree and matches."""
-    entries = _po_entries(CATALOG / "django.po")
-    with (CATALOG / "django.mo").open("rb") as compiled:
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_catalogue_is_complete_and_compiled(language):
+    """0 untranslated strings in every language, every plural form filled, and a fresh machine
+    needs no gettext tools: the compiled .mo is in the tree and matches."""
+    folder = LOCALE / translation.to_locale(language) / "LC_MESSAGES"
+    entries = _po_entries(folder / "django.po")
+    with (folder / "django.mo").open("rb") as compiled:
         catalog = gettext.GNUTranslations(compiled)
+    plurals = int(re.search(r"nplurals=(\d+)", catalog.info()["plural-forms"]).group(1))  # type: ignore[union-attr]
 
-    assert len(entries) > 100
-    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
+    assert len(entries) > 300
+    untranslated = [msgid for msgid, forms in entries.items() if not all(forms)]
+    assert untranslated == []
+    assert {len(forms) for forms in entries.values()} <= {1, plurals}
     stale = [
-        m for m, s in entries.items() if catalog._catalog.get(m, catalog._catalog.get((m, 0))) != s
-    ]  # type: ignore[attr-defined]
-    assert stale == [], "run `manage.py compilemessages -l fr`"
+        m for m, forms in entries.items()
+        if catalog._catalog.get(m, catalog._catalog.get((m, 0))) != forms[0]  # type: ignore[attr-defined]
+    ]  # fmt: skip
+    assert stale == [], f"run `manage.py compilemessages -l {translation.to_locale(language)}`"
+
+
+def test_every_source_string_is_in_every_catalogue():
+    """makemessages was run after the last new string: the catalogues hold the same msgids
+    (a string missing from one would show in English on its pages)."""
+    ids = {language: set(_po_entries(LOCALE / translation.to_locale(language) / "LC_MESSAGES"
+                                     / "django.po")) for language in TRANSLATED}  # fmt: skip
+
+    assert all(found == ids["fr"] for found in ids.values())
+
+
+@pytest.mark.parametrize(
+    ("asked", "language"),
+    [("fr", "fr"), ("de-AT", "de"), ("ja", "ja"), ("pt", "pt-br"), ("es-419", "es"), ("ko", "en")],
+)
+def test_the_embed_speaks_the_language_closest_to_the_host_page_s(client, twitter, asked, language):
+    page = client.get(f"/embed/twitter/?lang={asked}").content.decode()
+
+    assert f'<html lang="{language}"' in page
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_language_has_plotly_s_words_for_its_charts(client, twitter, language):
+    """The chart tool bar's words come from plotly.js's own locale files, vendored (no CDN)."""
+    vendored = Path(settings.BASE_DIR) / "static" / "vendor" / "plotly" / "locales"
+
+    page = client.get("/s/twitter/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert (
+        '\nif (typeof Plotly !== "undefined") Plotly.register({'
+        in (vendored / f"{language}.js").read_text()
+    )
+    assert f'src="/static/vendor/plotly/locales/{language}.js"' in page
