@@ -41,6 +41,7 @@ class StatusSummary:
     service_id: int
     slug: str
     name: str
+    category: str = "other"  # decides the widget's report buttons (its problem types)
     level: int = 0  # 0 no problems, 1 possible problems, 2 problems
     recent: int = 0  # problem reports in the last 15 minutes
     expected: float = 0.0  # what the baseline expects over them
@@ -52,7 +53,9 @@ class StatusSummary:
 
     @classmethod
     def of(cls, service: Service, status: ServiceStatus | None) -> StatusSummary:
-        summary = cls(service_id=service.id, slug=service.slug, name=service.name)
+        summary = cls(
+            service_id=service.id, slug=service.slug, name=service.name, category=service.category
+        )
         if status is not None:
             summary = replace(
                 summary, level=status.level, recent=status.recent, expected=status.expected,

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from common.api_errors import CONTENT_TYPE, problem_response
 from common.api_schema import PROBLEM
-from outages.vocabulary import Kind, Platform, Problem, Source
+from outages.vocabulary import PROBLEMS_BY_CATEGORY, Kind, Platform, Problem, Source
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected, RejectReason
 
@@ -77,6 +77,11 @@ def _unsized_body(request: HttpRequest, size: int) -> bytes:
 
 
 _problem = PROBLEM
+# The schema's word on which problem types each category's services take (intake refuses
+# the others, naming the service's own).
+_PROBLEM_TYPES = "; ".join(
+    f"{category}: {', '.join(problems)}" for category, problems in PROBLEMS_BY_CATEGORY.items()
+)
 
 
 class ReportCreateDoc(APIView):
@@ -95,7 +100,10 @@ class ReportCreateDoc(APIView):
         kind = serializers.ChoiceField(Kind.choices, default=Kind.PROBLEM)
         platform = serializers.ChoiceField(Platform.choices)
         problem = serializers.ChoiceField(
-            Problem.choices, required=False, help_text="Required when kind is 'problem'."
+            Problem.choices,
+            required=False,
+            help_text="Required when kind is 'problem'. One of the problem types of the "
+            f"service's category (GET /api/v1/categories): {_PROBLEM_TYPES}.",
         )
         country = serializers.ChoiceField(
             [code for code, _ in countries], required=False, allow_blank=True,

@@ -31,7 +31,7 @@ from outages.charts import sparkline_points
 from outages.edge import edge_read
 from outages.embed.tokens import TokenRejected, embed_token_issue, embed_token_redeem
 from outages.status_cache import StatusSummary, status_summary
-from outages.vocabulary import Source
+from outages.vocabulary import Source, problems_of
 from reports.apis import _json_body as json_body
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected
@@ -75,6 +75,8 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
             "lang": lang,
             "theme": theme,
             "compact": compact,
+            # One button per problem type of its category; compact: one button ("other").
+            "problems": () if compact else problems_of(service.category),
             "token_url": reverse("embed_token", args=[service.slug]),
             "report_url": reverse("embed_report", args=[service.slug]),
             # Relative: inside the frame it resolves against our own origin.
