@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from alerts.models import Subscription
-from outages.vocabulary import Platform, Problem
+from outages.vocabulary import Platform, Problem, problems_of
 
 
 class NotifyForm(forms.Form):
@@ -35,6 +35,13 @@ class NotifyForm(forms.Form):
     only_unacknowledged = forms.BooleanField(
         label=_("Only when the company has not acknowledged it"), required=False
     )
+
+    def __init__(self, *args: Any, category: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The service's own problem types: no other is ever reported about it.
+        choices: list[tuple[str, Any]] = [("", _("Any"))]
+        choices += [(problem.value, problem.label) for problem in problems_of(category)]
+        self.fields["problem"].choices = choices  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # (returns cleaned_data; typed as maybe None)

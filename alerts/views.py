@@ -21,7 +21,7 @@ from outages.models import Service
 @require_POST
 def notify(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
-    form = NotifyForm(request.POST, prefix="notify")
+    form = NotifyForm(request.POST, prefix="notify", category=service.category)
     created = refused = None
     if form.is_valid():
         data = form.cleaned_data

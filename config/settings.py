@@ -339,6 +339,8 @@ SPECTACULAR_SETTINGS = {
         "str": {"type": "string", "pattern": "^[^/]+$"},
         "int": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
     },
+    # One name for the problem types wherever a field carries them (`problem`, `problems`).
+    "ENUM_NAME_OVERRIDES": {"ProblemEnum": "outages.vocabulary.Problem"},
 }
 
 # --- Logging: never an IP address (no access log carries the client address) ----------------

@@ -42,6 +42,7 @@ urlpatterns = [
         name="api_report_create",
     ),
     path("api/v1/services", outages_apis.ServiceListApi.as_view(), name="api_services"),
+    path("api/v1/categories", outages_apis.CategoryListApi.as_view(), name="api_categories"),
     path(
         "api/v1/services/<slug:slug>",
         edge_read()(outages_apis.ServiceStatusApi.as_view()),

@@ -29,7 +29,7 @@ from outages.models import Incident, Service
 from outages.official.serializers import AcknowledgementSerializer, OfficialStatusSerializer
 from outages.official.wording import official_json
 from outages.status_cache import status_summary
-from outages.vocabulary import Category, Platform, Problem
+from outages.vocabulary import PROBLEMS_BY_CATEGORY, Category, Platform, Problem
 
 LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
 # Public reads change at most once a minute (the detection pass): a short max-age, then a
@@ -121,9 +121,17 @@ class ServiceListApi(PublicReadApi):
         category = serializers.ChoiceField(Category.choices, required=False)
 
     class OutputSerializer(serializers.ModelSerializer[Service]):
+        problems = serializers.ListField(
+            child=serializers.ChoiceField(Problem.choices),
+            source="problem_types",
+            read_only=True,
+            help_text="The problem types its reports may carry: its category's "
+            "(GET /api/v1/categories), in the order its report buttons show them.",
+        )
+
         class Meta:
             model = Service
-            fields = ["slug", "name", "category", "url"]
+            fields = ["slug", "name", "category", "url", "problems"]
 
     @extend_schema(
         operation_id="services_list",
@@ -147,6 +155,38 @@ class ServiceListApi(PublicReadApi):
             services = services.filter(category=query["category"])
         page = paginator.paginate_queryset(services, request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class _ProblemType(serializers.Serializer[Any]):
+    problem = serializers.ChoiceField(Problem.choices)
+    # A declared field (DRF pops it off the class), not Field.label as the stubs see.
+    label = serializers.CharField()  # type: ignore[assignment]
+
+
+class CategoryListApi(PublicReadApi):
+    class OutputSerializer(serializers.Serializer[Any]):
+        category = serializers.ChoiceField(Category.choices)
+        label = serializers.CharField()  # type: ignore[assignment]
+        problems = _ProblemType(many=True, help_text="In the order of the report buttons")
+
+    @extend_schema(
+        operation_id="categories_list",
+        summary="Service categories and the problem types of each",
+        responses=OutputSerializer(many=True),
+        description="Every service category with the problem types a report on one of its "
+        "services may carry (a report with another type is refused), in the order of the "
+        "report buttons. Labels are in English, as everywhere in the API.",
+    )
+    def get(self, request: Request) -> Response:
+        data = [
+            {
+                "category": category,
+                "label": Category(category).label,
+                "problems": [{"problem": p.value, "label": p.label} for p in problems],
+            }
+            for category, problems in PROBLEMS_BY_CATEGORY.items()
+        ]
+        return Response(self.OutputSerializer(data, many=True).data)
 
 
 class ServiceStatusApi(PublicReadApi):

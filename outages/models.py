@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from outages.vocabulary import Category, Kind, Platform, Problem
+from outages.vocabulary import Category, Kind, Platform, Problem, problems_of
 
 
 class Service(models.Model):
@@ -20,6 +20,11 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def problem_types(self) -> list[str]:
+        """The problem types its reports may carry: its category's, in button order."""
+        return [problem.value for problem in problems_of(self.category)]
 
 
 class ServiceAlias(models.Model):

@@ -44,6 +44,7 @@ class StatusSummary:
     service_id: int
     slug: str
     name: str
+    category: str = "other"  # decides the widget's report buttons (its problem types)
     level: int = 0  # 0 no problems, 1 possible problems, 2 problems
     recent: int = 0  # problem reports in the last 15 minutes
     expected: float = 0.0  # what the baseline expects over them
@@ -60,7 +61,11 @@ class StatusSummary:
         cls, service: Service, status: ServiceStatus | None, official: OfficialStatus | None = None
     ) -> StatusSummary:
         summary = cls(
-            service_id=service.id, slug=service.slug, name=service.name, official=official
+            service_id=service.id,
+            slug=service.slug,
+            name=service.name,
+            category=service.category,
+            official=official,
         )
         if status is not None:
             summary = replace(

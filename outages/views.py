@@ -28,6 +28,7 @@ from outages.official.pages import official_incident_context, official_section_c
 from outages.vocabulary import Category
 
 HOME_CACHE_SECONDS = 20
+TOP_PROBLEMS = 3  # the service page's "most reported problems", as Downdetector shows them
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -129,7 +130,8 @@ def service_detail(
         "ranges": list(selectors.RANGES),
         "breakdown_title": "current incident" if status.incident else "last 24 hours",
         "platform_shares": _shares(found["platform"]),
-        "problem_shares": _shares(found["problem"]),
+        # Each with its share of all problem reports, not of the three.
+        "problem_shares": _shares(found["problem"])[:TOP_PROBLEMS],
         "country_rows": _countries(found["country"], status.incident),
         "country_map": charts.country_map(
             found["country"], title=_("Problem reports by country"), topojson_url=_topojson_url()

@@ -22,6 +22,9 @@ class Platform(models.TextChoices):
 
 
 class Problem(models.TextChoices):
+    """Every problem type of every category, one key and one label each. A key is stored in
+    reports, buckets and subscriptions: never rename one, add a new key instead."""
+
     LOGIN = "login", _("Login")
     LOADING = "loading", _("Loading / feed")
     POSTING = "posting", _("Posting")
@@ -29,6 +32,26 @@ class Problem(models.TextChoices):
     CONNECTION = "connection", _("Connection")
     NOTIFICATIONS = "notifications", _("Notifications")
     PAYMENTS = "payments", _("Payments")
+    WEBSITE = "website", _("Website")
+    APP = "app", _("App")
+    CALLS = "calls", _("Calls")
+    PLAYBACK = "playback", _("Playback")
+    SERVERS = "servers", _("Game servers")
+    MATCHMAKING = "matchmaking", _("Matchmaking")
+    STORE = "store", _("Store")
+    DOWNLOADS = "downloads", _("Downloads / updates")
+    API = "api", _("API")
+    CONSOLE = "console", _("Console / dashboard")
+    DNS = "dns", _("DNS")
+    HOSTING = "hosting", _("Hosted sites")
+    DEPLOYMENTS = "deployments", _("Deployments")
+    CARD = "card", _("Card")
+    TRANSFERS = "transfers", _("Transfers")
+    INTERNET = "internet", _("Internet")
+    MOBILE = "mobile", _("Mobile network")
+    TV = "tv", _("TV")
+    EMAIL = "email", _("E-mail")
+    FILES = "files", _("Files")
     OTHER = "other", _("Other")
 
 
@@ -48,3 +71,83 @@ class Category(models.TextChoices):
     TELECOM = "telecom", _("Telecom and internet")
     PRODUCTIVITY = "productivity", _("Productivity")
     OTHER = "other", _("Other")
+
+
+# The problem types a service of each category offers, in the order of its report buttons
+# (the most common first); "other" ends every list. Intake accepts only these for the service.
+PROBLEMS_BY_CATEGORY: dict[str, tuple[Problem, ...]] = {
+    Category.SOCIAL: (
+        Problem.LOGIN,
+        Problem.LOADING,
+        Problem.POSTING,
+        Problem.MESSAGING,
+        Problem.NOTIFICATIONS,
+        Problem.CONNECTION,
+        Problem.OTHER,
+    ),
+    Category.MESSAGING: (
+        Problem.MESSAGING,
+        Problem.CONNECTION,
+        Problem.CALLS,
+        Problem.LOGIN,
+        Problem.NOTIFICATIONS,
+        Problem.OTHER,
+    ),
+    Category.STREAMING: (
+        Problem.PLAYBACK,
+        Problem.LOGIN,
+        Problem.WEBSITE,
+        Problem.APP,
+        Problem.CONNECTION,
+        Problem.OTHER,
+    ),
+    Category.GAMING: (
+        Problem.SERVERS,
+        Problem.LOGIN,
+        Problem.MATCHMAKING,
+        Problem.CONNECTION,
+        Problem.STORE,
+        Problem.DOWNLOADS,
+        Problem.OTHER,
+    ),
+    Category.CLOUD: (
+        Problem.API,
+        Problem.CONSOLE,
+        Problem.DNS,
+        Problem.HOSTING,
+        Problem.DEPLOYMENTS,
+        Problem.LOGIN,
+        Problem.OTHER,
+    ),
+    Category.FINANCE: (
+        Problem.LOGIN,
+        Problem.PAYMENTS,
+        Problem.CARD,
+        Problem.TRANSFERS,
+        Problem.APP,
+        Problem.WEBSITE,
+        Problem.OTHER,
+    ),
+    Category.TELECOM: (Problem.INTERNET, Problem.MOBILE, Problem.CALLS, Problem.TV, Problem.OTHER),
+    Category.PRODUCTIVITY: (
+        Problem.LOGIN,
+        Problem.EMAIL,
+        Problem.MESSAGING,
+        Problem.CALLS,
+        Problem.FILES,
+        Problem.CONNECTION,
+        Problem.OTHER,
+    ),
+    Category.OTHER: (
+        Problem.LOGIN,
+        Problem.WEBSITE,
+        Problem.APP,
+        Problem.CONNECTION,
+        Problem.OTHER,
+    ),
+}
+
+
+def problems_of(category: str) -> tuple[Problem, ...]:
+    """The problem types of a category; an unknown category has those of "other"."""
+    return PROBLEMS_BY_CATEGORY.get(category, PROBLEMS_BY_CATEGORY[Category.OTHER])

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from common.api_errors import CONTENT_TYPE, problem_response
 from common.api_schema import PROBLEM, ClosedSerializer
-from outages.vocabulary import Kind, Platform, Problem, Source
+from outages.vocabulary import PROBLEMS_BY_CATEGORY, Kind, Platform, Problem, Source
 from reports.intake.body import json_body
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected
@@ -47,6 +47,11 @@ def report_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 _problem = PROBLEM
+# The schema's word on which problem types each category's services take (intake refuses
+# the others, naming the service's own).
+_PROBLEM_TYPES = "; ".join(
+    f"{category}: {', '.join(problems)}" for category, problems in PROBLEMS_BY_CATEGORY.items()
+)
 
 
 class _Report(ClosedSerializer):
@@ -81,7 +86,11 @@ class _ProblemReport(_Report):
     """Something is broken: which problem is required."""
 
     kind = serializers.ChoiceField([Kind.PROBLEM], default=Kind.PROBLEM, allow_null=True)
-    problem = serializers.ChoiceField(Problem.choices)
+    problem = serializers.ChoiceField(
+        Problem.choices,
+        help_text="One of the problem types of the service's category (GET "
+        f"/api/v1/categories): {_PROBLEM_TYPES}.",
+    )
 
 
 class _WorksReport(_Report):

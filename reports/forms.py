@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django_countries import countries
 
 from outages.models import Service
-from outages.vocabulary import Platform, Problem
+from outages.vocabulary import Platform, problems_of
 from reports.intake.client import default_country
 
 
@@ -36,7 +36,8 @@ def report_form_context(
             "country": values.get("country", default_country(request)),
             "subdivision": values.get("subdivision", ""),
         },
-        "problems": Problem.choices,
+        # The service's category decides its buttons (intake refuses the other types).
+        "problems": [(problem.value, problem.label) for problem in problems_of(service.category)],
         "platforms": Platform.choices,
         "countries": list(countries),
         "service": service,

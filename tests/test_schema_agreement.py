@@ -25,6 +25,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from alerts.tasks import confirmation_enqueue
 from outages.detection.timebuckets import floor_to_minute
 from outages.models import MinuteBucket
 from reports.models import Report
@@ -240,7 +241,12 @@ def test_a_subscription_change_is_json_and_refuses_a_url_of_another_shape(
     from alerts.services.subscriptions import subscription_create
 
     service = ServiceFactory(slug="twitter")
-    created = subscription_create(service=service, channel="email", email="ana@example.com")
+    created = subscription_create(
+        service=service,
+        channel="email",
+        email="ana@example.com",
+        confirmation_enqueue=confirmation_enqueue,
+    )
     url = f"/api/v1/subscriptions/{created.subscription.pk}"
     auth = {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
 

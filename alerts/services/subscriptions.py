@@ -27,7 +27,7 @@ from alerts.models import Delivery, Subscription
 from alerts.services import chat, quota
 from common import ssrf
 from outages.models import Service
-from outages.vocabulary import Platform, Problem
+from outages.vocabulary import Platform, problems_of
 
 CONFIRM_SALT = "alerts.confirm"
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
@@ -73,12 +73,15 @@ def webhook_policy() -> ssrf.Policy:
     )
 
 
-def _validate(values: Mapping[str, Any], channel: str) -> list[tuple[str, str]]:
+def _validate(values: Mapping[str, Any], channel: str, category: str) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     if values.get("platform") and values["platform"] not in Platform.values:
         errors.append(("platform", f"Unknown platform; one of {', '.join(Platform.values)}."))
-    if values.get("problem") and values["problem"] not in Problem.values:
-        errors.append(("problem", f"Unknown problem; one of {', '.join(Problem.values)}."))
+    problems = problems_of(category)  # the service's own types: no other is ever reported
+    if values.get("problem") and values["problem"] not in problems:
+        errors.append(
+            ("problem", f"Not a problem type of this service; one of {', '.join(problems)}.")
+        )
     if values.get("country") and values["country"] not in countries:
         errors.append(("country", "Not an ISO 3166-1 alpha-2 country code."))
     if values.get("min_level", 1) not in (1, 2):
@@ -149,7 +152,7 @@ def subscription_create(
         "country": country,
         "min_level": min_level,
     }
-    errors = _validate(values, channel)
+    errors = _validate(values, channel, service.category)
     if errors:
         raise SubscriptionInvalid(errors)
     token = "alt_" + secrets.token_urlsafe(32)
@@ -196,7 +199,7 @@ def subscription_update(subscription: Subscription, *, changes: Mapping[str, Any
         raise SubscriptionInvalid([(k, "Cannot be changed.") for k in unknown])
     merged = {k: getattr(subscription, k) for k in CHANGEABLE} | dict(changes)
     merged["country"] = (merged.get("country") or "").upper()
-    errors = _validate(merged, subscription.channel)
+    errors = _validate(merged, subscription.channel, subscription.service.category)
     if subscription.channel == Subscription.Channel.EMAIL and "email" in changes:
         errors.append(("email", "Subscribe again to use another address."))
     if errors:

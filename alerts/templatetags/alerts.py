@@ -14,13 +14,14 @@ register = template.Library()
 
 @register.inclusion_tag("alerts/notify_form.html", takes_context=True)
 def notify_form(context: template.Context, service: Service) -> dict[str, object]:
-    return {"service": service, "fields": _fields(get_language()),
+    return {"service": service, "fields": _fields(get_language(), service.category),
             "csrf_token": context.get("csrf_token")}  # fmt: skip
 
 
-@lru_cache(maxsize=32)
-def _fields(language: str | None) -> SafeString:
-    """The unbound form's fields, the same on every service page in a language: rendered once
-    per process and language. Through Django's widget templates its select of 250 countries
-    alone cost ~9 ms, a seventh of a busy service page."""
-    return NotifyForm(prefix="notify").as_p()
+@lru_cache(maxsize=128)
+def _fields(language: str | None, category: str) -> SafeString:
+    """The unbound form's fields, the same on every service page of a category (its problem
+    types) in a language: rendered once per process, language and category. Through Django's
+    widget templates its select of 250 countries alone cost ~9 ms, a seventh of a busy
+    service page."""
+    return NotifyForm(prefix="notify", category=category).as_p()

@@ -89,7 +89,8 @@ COUNTRIES = Mix.of(
 )  # fmt: skip
 AUDIENCE = Audience(COUNTRIES)
 
-# Platform and problem mixes by service category (outages.vocabulary values, as plain strings).
+# Platform and problem mixes by service category (outages.vocabulary values, as plain strings;
+# each category's problems are among its own, outages.vocabulary.PROBLEMS_BY_CATEGORY).
 PLATFORMS = {
     "social": Mix.of(web=45, ios=27, android=25, desktop=1, other=2),
     "messaging": Mix.of(web=25, ios=33, android=33, desktop=8, other=1),
@@ -102,14 +103,15 @@ PLATFORMS = {
 PROBLEMS = {
     "social": Mix.of(loading=40, login=25, posting=15, messaging=8, connection=7, other=5),
     "messaging": Mix.of(messaging=40, connection=30, login=12, notifications=12, other=6),
-    "streaming": Mix.of(loading=45, connection=30, login=15, other=10),
-    "gaming": Mix.of(connection=50, login=30, loading=10, payments=5, other=5),
-    "cloud": Mix.of(connection=45, loading=25, login=20, other=10),
-    "finance": Mix.of(payments=40, login=35, loading=15, other=10),
-    "productivity": Mix.of(login=30, loading=25, connection=20, messaging=15, other=10),
+    "streaming": Mix.of(playback=45, connection=30, login=15, other=10),
+    "gaming": Mix.of(servers=50, login=30, matchmaking=10, store=5, other=5),
+    "cloud": Mix.of(api=30, hosting=25, console=20, dns=10, login=10, other=5),
+    "finance": Mix.of(login=35, payments=30, card=15, app=10, other=10),
+    "telecom": Mix.of(internet=50, mobile=25, calls=10, tv=5, other=10),
+    "productivity": Mix.of(login=25, email=25, calls=20, messaging=15, connection=5, other=10),
 }
 DEFAULT_PLATFORMS = Mix.of(web=60, ios=17, android=17, desktop=4, other=2)
-DEFAULT_PROBLEMS = Mix.of(loading=30, login=25, connection=25, other=20)
+DEFAULT_PROBLEMS = Mix.of(website=30, login=25, connection=25, other=20)
 
 
 def minute_of_week(start: datetime, minutes: int) -> np.ndarray:

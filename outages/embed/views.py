@@ -26,6 +26,7 @@ from outages import figures
 from outages.charts import sparkline_points
 from outages.edge import edge_read
 from outages.status_cache import StatusSummary, status_summary
+from outages.vocabulary import problems_of
 
 THEMES = ("auto", "light", "dark")
 SPARK_WIDTH, SPARK_HEIGHT = 240, 40
@@ -74,6 +75,8 @@ def embed_page(request: HttpRequest, slug: str) -> HttpResponse:
             "lang": lang,
             "theme": theme,
             "compact": compact,
+            # One button per problem type of its category; compact: one button ("other").
+            "problems": () if compact else problems_of(service.category),
             "token_url": reverse("embed_token", args=[service.slug]),
             "report_url": reverse("embed_report", args=[service.slug]),
             # Relative: inside the frame it resolves against our own origin.

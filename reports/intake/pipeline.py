@@ -53,9 +53,9 @@ def report_intake(
 ) -> Accepted:  # fmt: skip
     """Run every step; return Accepted or raise Rejected (nothing stored then)."""
     try:
-        service_id = _resolve_service(service_slug)
+        service_id, category = _resolve_service(service_slug)
         request = parse_report(
-            data, service_slug=service_slug, source=source,
+            data, service_slug=service_slug, source=source, category=category,
             default_country=client.default_country, origin=client.origin,
         )  # fmt: skip
         fingerprints = fingerprints_for(
@@ -123,19 +123,21 @@ def _verdict(outcome: Outcome, request: ReportRequest) -> Accepted:
     raise rejection
 
 
-_services: dict[str, int] = {}
+_services: dict[str, tuple[int, str]] = {}
 _services_loaded_at = 0.0
 _SERVICES_TTL = 60.0
 _SERVICES_MISS_TTL = 5.0
 
 
-def _resolve_service(slug: str) -> int:
-    """Slug to id from a per-process map, reloaded every minute (and on a miss, at most every
-    few seconds), so intake does not query the database per report."""
+def _resolve_service(slug: str) -> tuple[int, str]:
+    """Slug to id and category (which decides the problem types) from a per-process map,
+    reloaded every minute (and on a miss, at most every few seconds), so intake does not query
+    the database per report."""
     global _services, _services_loaded_at
     age = time.monotonic() - _services_loaded_at
     if age > _SERVICES_TTL or (slug not in _services and age > _SERVICES_MISS_TTL):
-        _services = dict(Service.objects.filter(is_active=True).values_list("slug", "id"))
+        active = Service.objects.filter(is_active=True).values_list("slug", "id", "category")
+        _services = {slug: (service_id, category) for slug, service_id, category in active}
         _services_loaded_at = time.monotonic()
     try:
         return _services[slug]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pycountry
 from django_countries import countries
 
-from outages.vocabulary import Kind, Platform, Problem, Source
+from outages.vocabulary import PROBLEMS_BY_CATEGORY, Category, Kind, Platform, Source, problems_of
 from reports.intake.errors import FieldError, Rejected, RejectReason
 
 COUNTRY_CODES = frozenset(code for code, _ in countries)
@@ -23,7 +23,8 @@ SUBDIVISION_PATTERN = r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$"
 FIELDS = frozenset({"id", "kind", "platform", "problem", "country", "subdivision"})
 _KINDS = frozenset(Kind.values)
 _PLATFORMS = frozenset(Platform.values)
-_PROBLEMS = frozenset(Problem.values)
+# A service's category decides which problem types its reports may carry.
+_PROBLEMS = {category: frozenset(problems) for category, problems in PROBLEMS_BY_CATEGORY.items()}
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,12 @@ def parse_report(
     *,
     service_slug: str,
     source: Source,
+    category: str,
     default_country: str = "",
     origin: str = "",
 ) -> ReportRequest:
-    """Validate a decoded JSON object or form; raise Rejected listing each bad field."""
+    """Validate a decoded JSON object or form for a service of `category`; raise Rejected
+    listing each bad field."""
     if not isinstance(data, Mapping):
         raise Rejected(RejectReason.MALFORMED_BODY, "The body must be a JSON object.")
     errors = [FieldError(name, "unknown field") for name in sorted(set(data) - FIELDS)]
@@ -71,8 +74,8 @@ def parse_report(
     problem = text("problem")
     if kind == Kind.WORKS and problem:
         errors.append(FieldError("problem", "a 'works' report carries no problem type"))
-    elif kind == Kind.PROBLEM and problem not in _PROBLEMS:
-        errors.append(FieldError("problem", f"required, one of {sorted(_PROBLEMS)}"))
+    elif kind == Kind.PROBLEM and problem not in _PROBLEMS.get(category, _PROBLEMS[Category.OTHER]):
+        errors.append(FieldError("problem", _problem_reason(category)))
     country = text("country").upper()
     if not country:  # not given (or empty): the request's own, when it says one
         country = default_country if default_country in COUNTRY_CODES else ""
@@ -98,6 +101,11 @@ def parse_report(
         source=source,
         origin=origin[:200],
     )
+
+
+def _problem_reason(category: str) -> str:
+    allowed = [str(value) for value in problems_of(category)]
+    return f"required, one of the problem types of a '{category}' service: {allowed}"
 
 
 def _parse_id(raw: str, errors: list[FieldError]) -> uuid.UUID:

@@ -17,7 +17,8 @@ document.addEventListener("DOMContentLoaded", function () {
   }
   var box = document.querySelector(".report");
   if (!box) { return; }
-  var button = box.querySelector(".report-button");
+  var buttons = box.querySelectorAll(".report-button");
+  var group = box.querySelector(".report-buttons");
   var result = box.querySelector(".report-result");
   var ua = navigator.userAgent;
   var platform = /iPhone|iPad|iPod/.test(ua) ? "ios" : /Android/.test(ua) ? "android" : "web";
@@ -32,23 +33,32 @@ document.addEventListener("DOMContentLoaded", function () {
       return response.json().then(function (data) { return { ok: response.ok, body: data }; });
     });
   }
-  button.addEventListener("click", function () {
-    button.disabled = true;
-    post(box.dataset.tokenUrl, { origin: origin }).then(function (grant) {
-      if (!grant.ok) { return grant; }
-      return post(box.dataset.url, {
-        token: grant.body.token, kind: "problem", platform: platform, problem: "other",
-      });
-    }).then(function (answer) {
-      if (answer.ok) {
-        result.textContent = answer.body.counted ? result.dataset.thanks : result.dataset.repeat;
-        button.hidden = true;  // one report per visit
-      } else {
+  function enable(on) {
+    buttons.forEach(function (b) { b.disabled = !on; });
+  }
+  // One button per problem type of the service's category: its value is the report's type.
+  buttons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      enable(false);
+      post(box.dataset.tokenUrl, { origin: origin }).then(function (grant) {
+        if (!grant.ok) { return grant; }
+        return post(box.dataset.url, {
+          token: grant.body.token, kind: "problem", platform: platform,
+          problem: button.dataset.problem,
+        });
+      }).then(function (answer) {
+        if (answer.ok) {
+          result.textContent = answer.body.counted ? result.dataset.thanks : result.dataset.repeat;
+          group.hidden = true;  // one report per visit
+          var label = box.querySelector(".report-label");
+          if (label) { label.hidden = true; }
+        } else {
+          result.textContent = result.dataset.failed;
+        }
+      }).catch(function () {
         result.textContent = result.dataset.failed;
-      }
-    }).catch(function () {
-      result.textContent = result.dataset.failed;
-      button.disabled = false;
-    }).finally(function () { result.hidden = false; });
+        enable(true);
+      }).finally(function () { result.hidden = false; });
+    });
   });
 });

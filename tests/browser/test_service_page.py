@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def twitter():
-    return ServiceFactory(slug="twitter", name="Twitter")
+    return ServiceFactory(slug="twitter", name="Twitter", category="social")
 
 
 def test_the_chart_draws_our_buckets_with_no_request_off_this_machine(twitter, open_tab):
@@ -123,3 +123,24 @@ def test_tab_reaches_a_problem_button_and_enter_submits_it(twitter, open_tab, da
     report = Report.objects.get()
     assert (report.kind, report.problem, report.source) == ("problem", "login", "site")
     assert bucket_total(service=twitter) == 1
+
+
+def test_a_cloud_service_s_own_button_reports_its_type(open_tab, database_buffer):
+    aws = ServiceFactory(slug="aws", name="AWS", category="cloud")
+    tab = open_tab()
+    page = tab.page
+    page.goto("/s/aws/")
+    buttons = page.locator("form.report button[name=problem]")
+    expect(buttons).to_have_text(
+        ["API", "Console / dashboard", "DNS", "Hosted sites", "Deployments", "Login", "Other"]
+    )
+
+    page.get_by_role("button", name="DNS", exact=True).click()
+
+    expect(page.locator(".report-result")).to_contain_text(
+        "Thank you: your report about AWS is counted."
+    )
+    report = Report.objects.get()
+    assert (report.service_id, report.kind, report.problem) == (aws.id, "problem", "dns")
+    assert bucket_total(service=aws, problem="dns") == 1
+    assert tab.errors == []

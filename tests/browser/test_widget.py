@@ -64,7 +64,7 @@ def host_site(live_server) -> Iterator[str]:
 def test_the_widget_renders_isolated_and_reports_from_another_site(
     open_tab, host_site, database_buffer
 ):
-    twitter = ServiceFactory(slug="twitter", name="Twitter")
+    twitter = ServiceFactory(slug="twitter", name="Twitter", category="social")
     ServiceStatus.objects.create(
         service=twitter, minute=timezone.now(), level=1, expected=3.0,
         sparkline=[1, 4, 2, 9] * 24, sparkline_end=figures.spark_end(timezone.now()),
@@ -98,7 +98,10 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
     tab.page.wait_for_timeout(200)
     expect(iframe).to_have_attribute("height", str(height))
 
-    widget.get_by_role("button", name="Report a problem").click()
+    # One button per problem type of its category (social), under one label.
+    buttons = widget.get_by_role("group", name="Report a problem:").get_by_role("button")
+    expect(buttons).to_have_count(7)
+    widget.get_by_role("button", name="Posting").click()
 
     expect(widget.locator(".report-result")).to_have_text("Thank you: your report is counted.")
     grown = widget.locator(".widget").evaluate(content_height)
@@ -108,6 +111,8 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
     assert box is not None and abs(box["height"] - grown) <= 1
     report = Report.objects.get()
     assert (report.source, report.origin, report.service_id) == ("widget", host_site, twitter.id)
+    assert report.problem == "posting"
+    expect(buttons.first).to_be_hidden()  # one report per visit
     assert tab.page.context.cookies() == []
     assert tab.offsite == []
     assert tab.errors == []

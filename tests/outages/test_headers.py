@@ -13,7 +13,7 @@ from tests.outages.test_framing import PATTERNS
 pytestmark = pytest.mark.django_db
 
 PUBLIC_READS = {
-    "api_services", "api_service_status", "api_service_series", "api_incidents",
+    "api_services", "api_categories", "api_service_status", "api_service_series", "api_incidents",
     "api_incident_detail", "api_schema", "badge_svg", "badge_json", "widget_js", "embed_page",
     "service_feed_atom", "service_feed_rss", "incidents_feed_atom", "incidents_feed_rss",
     "service_series_csv", "service_series_json", "service_live", "api_service_breakdowns",

@@ -29,7 +29,7 @@ MIDNIGHT = datetime(2026, 11, 25, tzinfo=UTC)
 
 @pytest.fixture
 def service():
-    return ServiceFactory(slug="twitter", name="Twitter")
+    return ServiceFactory(slug="twitter", name="Twitter", category="social")
 
 
 @pytest.fixture
