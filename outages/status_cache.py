@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from outages import figures
+from outages import figures, page_cache
 from outages.models import Service, ServiceStatus
 
 KEY = "status:"
@@ -87,10 +87,12 @@ def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
             for s in services
         }
     )
+    page_cache.pages_changed()  # the pages show these statuses too
 
 
 def status_summary_forget(*, slug: str) -> None:
     cache.delete_many([KEY + slug, VERSION_KEY + slug])
+    page_cache.pages_changed()
 
 
 def _summary_load(slug: str) -> StatusSummary | str:

@@ -1,4 +1,6 @@
-"""Public HTML pages (function views). They read through selectors and draw through charts."""
+"""Public HTML pages (function views). They read through selectors and draw through charts.
+The pages marked @shared_page are the same bytes for every anonymous visitor and are served
+from the page cache (outages/page_cache.py)."""
 
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ from comments.views import comments_section_context
 from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
+from outages.page_cache import shared_page
 from outages.vocabulary import Category
 from reports.forms import report_form_context
 
 HOME_CACHE_SECONDS = 20
 
 
+@shared_page
 def home(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     if category not in Category.values:
@@ -64,6 +68,7 @@ def _home_rows(*, category: str | None, country: str) -> list[tuple[Service, dic
     return rows + [(s, {**_status_of(s), "recent": 0}) for s in ranked if s.id not in first]
 
 
+@shared_page
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     found = selectors.services_search(query=query)
@@ -89,6 +94,7 @@ def _status_of(service: Service) -> dict[str, object]:
     }
 
 
+@shared_page
 def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     now = timezone.now()
@@ -130,12 +136,14 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "outages/service.html", context)
 
 
+@shared_page
 def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = selectors.incidents_public()
     rows = [(incident, summaries.incident_summary(incident)) for incident in incidents]
     return render(request, "outages/incident_list.html", {"rows": rows})
 
 
+@shared_page
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.select_related("service"), pk=pk, visibility=Incident.Visibility.PUBLIC
@@ -220,6 +228,7 @@ def _topojson_url() -> str:
     return f"{settings.STATIC_URL}{TOPOJSON_DIR}"
 
 
+@shared_page
 def region(request: HttpRequest, cc: str) -> HttpResponse:
     """What is down in one country now: services ranked by its problem reports in the last
     15 minutes against what it usually sends, and the open incidents that include it."""
@@ -251,6 +260,7 @@ def region(request: HttpRequest, cc: str) -> HttpResponse:
 REGION_CHART_SERVICES = 3  # the region chart's lines: its most reported services
 
 
+@shared_page
 def about(request: HttpRequest) -> HttpResponse:
     """How the site decides a service is down, in plain words."""
     return render(request, "outages/about.html")
