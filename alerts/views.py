@@ -15,9 +15,11 @@ from alerts.requesters import refused_detail, requester_of
 from alerts.services import subscriptions as services
 from alerts.services.quota import ConfirmationsExhausted
 from alerts.tasks import confirmation_enqueue
+from common.cross_origin import public_form
 from outages.models import Service
 
 
+@public_form
 @require_POST
 def notify(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)

@@ -6,7 +6,9 @@
 4. One detection pass over 10,000 services with 30 days of buckets (bench/detection.py; its
    own database `outages_bench_detection`, kept between runs; runs alone too).
 5. The public pages (bench/pages.py; `BENCH_ONLY=pages`), then reports beside service page
-   views on the same web workers (bench/mixed.py; `BENCH_ONLY=mixed`).
+   views on the same web workers (bench/mixed.py; `BENCH_ONLY=mixed`), then outage-day page
+   load: cached pages vs a static file at 64 connections, the intake beside them, the
+   stampede (bench/page_load.py; `BENCH_ONLY=page_load`).
 6. The embeddable reads: sizes, and warm req/s vs a static file (bench/edge.py;
    `BENCH_ONLY=edge`).
 7. The burst finder over a day of 1 million reports with 10 brigades (bench/bursts.py; its
@@ -55,12 +57,13 @@ from bench import (  # noqa: E402
     mixed,
     moderation,
     outage_traffic,
+    page_load,
     pages,
     report,
     servers,
 )
 
-DATABASE = "outages_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "outages_bench")  # another name: runs side by side
 STREAM = "outages:reports"
 WRK_SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
 SERVICES = [f"bench-{i:02d}" for i in range(20)]
@@ -154,11 +157,13 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         },
     }
 
-    if os.environ.get("BENCH_ONLY") in ("pages", "mixed"):  # bar 5 alone, for quick iterations
+    if os.environ.get("BENCH_ONLY") in ("pages", "mixed", "page_load"):  # bar 5 (+ 18) alone
         step("pages: service page of a busy service, home with 500 services, transfer sizes")
         results["pages"] = pages.measure(static_root=workdir / "static")
         if os.environ.get("BENCH_ONLY") == "mixed":
             results["mixed"] = measure_mixed(env, logs)
+        if os.environ.get("BENCH_ONLY") == "page_load":
+            results["page_load"] = measure_page_load(env, logs)
         return results
     if os.environ.get("BENCH_ONLY") == "edge":  # bar 6 alone
         results["edge"] = measure_edge(env, logs)
@@ -207,6 +212,7 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
     step("pages: service page of a busy service, home with 500 services, transfer sizes")
     results["pages"] = pages.measure(static_root=workdir / "static")
     results["mixed"] = measure_mixed(env, logs)
+    results["page_load"] = measure_page_load(env, logs)
     results["edge"] = measure_edge(env, logs)
     if os.environ.get("BENCH_SKIP_DETECTION"):  # sections 1-3 only, a few minutes
         return results
@@ -229,6 +235,18 @@ def measure_mixed(env: dict[str, str], logs: Path) -> list[mixed.Mix]:
             found.append(mixed.measure(url, workers=workers, slugs=SERVICES, page=page,
                                        seconds=WRK_SECONDS))  # fmt: skip
     return found
+
+
+def measure_page_load(env: dict[str, str], logs: Path) -> page_load.Result:
+    step("page load: static, service, home, incident at 64 connections; intake beside; stampede")
+    incident_path = page_load.prepare()
+    with (
+        servers.gunicorn(env, logs, name="gunicorn-page-load") as (web, url),
+        servers.gunicorn(env, logs, name="gunicorn-intake-apart") as (_intake, intake_url),
+    ):
+        return page_load.measure(url, web_pid=web.pid, intake_url=intake_url,
+                                 incident_path=incident_path, slugs=SERVICES,
+                                 seconds=WRK_SECONDS)  # fmt: skip
 
 
 def measure_edge(env: dict[str, str], logs: Path) -> edge.Result:
@@ -276,8 +294,11 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         results = run(stack)
     results["wall_seconds"] = round(time.monotonic() - started, 1)
-    if os.environ.get("BENCH_ONLY") in ("pages", "mixed"):
-        print(report.table(pages.rows(results["pages"]) + mixed.rows(results.get("mixed", []))))
+    if os.environ.get("BENCH_ONLY") in ("pages", "mixed", "page_load"):
+        found = pages.rows(results["pages"]) + mixed.rows(results.get("mixed", []))
+        if "page_load" in results:
+            found += page_load.rows(results["page_load"])
+        print(report.table(found))
         return 0
     if os.environ.get("BENCH_ONLY") == "intake":
         print(report.table(report.intake_rows(results)))
@@ -286,7 +307,7 @@ def main() -> int:
         print(report.table(edge.rows(results["edge"])))
         return 0
     rows = report.rows(results) + pages.rows(results["pages"]) + mixed.rows(results["mixed"])
-    rows += edge.rows(results["edge"])
+    rows += page_load.rows(results["page_load"]) + edge.rows(results["edge"])
     if "detection" in results:
         rows += detection.rows(results["detection"])
     if "bursts" in results:

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 # The machine's Redis carries only Celery's broker queue: a broker is not the durability path.
-BROKER_URL = "redis://127.0.0.1:6379/14"
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
 
 
 def free_port() -> int:

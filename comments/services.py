@@ -10,6 +10,7 @@ import enum
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from comments import spam
 from comments.models import Comment, CommentFlag
 from common.audit import audit_record
 from outages.models import Service
+from outages.page_cache import pages_changed
 
 REPEAT_WINDOW = timedelta(hours=24)
 ACTIONS = {"approve": Comment.State.APPROVED, "reject": Comment.State.REJECTED, "delete": None}
@@ -126,6 +128,7 @@ def comment_flag(
         if comment.state == Comment.State.FLAGGED:
             audit_record(actor=None, action="comment.hide_flagged", target=comment,
                          before=before, after=_audit_state(comment))  # fmt: skip
+            _service_pages_changed([service.slug])
     return FlagOutcome.COUNTED
 
 
@@ -137,6 +140,11 @@ def comments_moderate(*, actor: Any, ids: Iterable[int], action: str, now: datet
     with transaction.atomic():
         comments = list(Comment.objects.select_for_update().filter(pk__in=list(ids)).order_by("pk"))
         pks = [c.pk for c in comments]
+        _service_pages_changed(
+            Service.objects.filter(id__in={c.service_id for c in comments}).values_list(
+                "slug", flat=True
+            )
+        )
         new_state = ACTIONS[action]
         for comment in comments:
             before = _audit_state(comment)
@@ -170,8 +178,19 @@ def comments_erase_by_email(*, actor: Any, email: str) -> int:
         for comment in comments:
             audit_record(actor=actor, action="comment.erase", target=comment,
                          before=_audit_state(comment), after={"erased": True})  # fmt: skip
+        _service_pages_changed(
+            Service.objects.filter(id__in={c.service_id for c in comments}).values_list(
+                "slug", flat=True
+            )
+        )
         Comment.objects.filter(pk__in=[c.pk for c in comments]).delete()
     return len(comments)
+
+
+def _service_pages_changed(slugs: Iterable[str]) -> None:
+    """The services' cached pages show their comments: out of date once this commits."""
+    for slug in set(slugs):
+        transaction.on_commit(partial(pages_changed, slug=slug))
 
 
 def _audit_state(comment: Comment) -> dict[str, Any]:

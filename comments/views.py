@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from comments import selectors, services
 from comments.forms import CommentForm, FlagForm
 from comments.models import Comment
+from common.cross_origin import public_form
 from outages.models import Incident, Service
 from reports.intake.client import client_of
 from reports.intake.fingerprint import fingerprints_for
@@ -37,6 +38,7 @@ def comments_section_context(
     }
 
 
+@public_form
 @require_POST
 def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
@@ -62,6 +64,7 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
     )  # fmt: skip
 
 
+@public_form
 @require_http_methods(["GET", "POST"])
 def comment_flag(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)

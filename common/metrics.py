@@ -19,4 +19,7 @@ drain_stored = Counter("outages_drain_reports", "Stream entries stored by the bu
 cache_unavailable = Counter(
     "outages_cache_unavailable", "Cache calls answered as misses because Redis was unreachable"
 )
+page_renders = Counter(
+    "outages_page_renders", "Shared public pages rendered (the page cache's misses)"
+)
 drain_dead = Counter("outages_drain_dead_letters", "Stream entries set aside as unstorable")

@@ -77,11 +77,14 @@ MIDDLEWARE = [
     "outages.edge.EdgeCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "common.middleware.PageLocaleMiddleware",
+    # The public pages, the same for every anonymous visitor, answered from the cache.
+    "outages.page_cache.PageCacheMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # ETag on every GET response (a hash of its body) and 304 for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Fetch Metadata and Origin first, the token only for browsers that send neither.
+    "common.cross_origin.CrossOriginCsrfMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

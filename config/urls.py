@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from comments import views as comments_views
+from common.cross_origin import public_form
 from config import health, pages
 from outages import apis as outages_apis
 from outages import badges, feeds
@@ -67,7 +69,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves Swagger UI's init script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", public_form(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("moderation/", include("moderation.urls")),
     path("widget.js", embed_views.widget_js, name="widget_js"),

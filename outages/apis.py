@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_countries import countries
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -175,17 +175,19 @@ class CategoryListApi(PublicReadApi):
         responses=OutputSerializer(many=True),
         description="Every service category with the problem types a report on one of its "
         "services may carry (a report with another type is refused), in the order of the "
-        "report buttons. Labels are in English, as everywhere in the API.",
+        "report buttons. Labels are in English, as everywhere in the API. " + ANONYMOUS,
+        auth=PUBLIC,
     )
     def get(self, request: Request) -> Response:
-        data = [
-            {
-                "category": category,
-                "label": Category(category).label,
-                "problems": [{"problem": p.value, "label": p.label} for p in problems],
-            }
-            for category, problems in PROBLEMS_BY_CATEGORY.items()
-        ]
+        with translation.override("en"):  # the API speaks English, whatever the request asks
+            data = [
+                {
+                    "category": category,
+                    "label": str(Category(category).label),
+                    "problems": [{"problem": p.value, "label": str(p.label)} for p in problems],
+                }
+                for category, problems in PROBLEMS_BY_CATEGORY.items()
+            ]
         return Response(self.OutputSerializer(data, many=True).data)
 
 

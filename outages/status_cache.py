@@ -25,7 +25,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from outages import figures
+from outages import figures, page_cache
 from outages.models import Service, ServiceStatus
 from outages.official.models import OfficialSource
 from outages.official.selectors import OfficialStatus, official_statuses
@@ -108,10 +108,12 @@ def status_summaries_refresh(*, service_ids: Iterable[int]) -> None:
             for s in services
         }
     )
+    page_cache.pages_changed()  # the pages show these statuses too
 
 
 def status_summary_forget(*, slug: str) -> None:
     cache.delete_many([KEY + slug, VERSION_KEY + slug])
+    page_cache.pages_changed()
 
 
 def _summary_load(slug: str) -> StatusSummary | str:

@@ -1,4 +1,6 @@
 """Public HTML pages (function views). They read through selectors and draw through charts.
+The pages marked @shared_page are the same bytes for every anonymous visitor and are served
+from the page cache (outages/page_cache.py).
 
 Over 300 lines: the public pages' thin views, one per page, with their small helpers.
 """
@@ -25,12 +27,14 @@ from outages import charts, figures, selectors, summaries
 from outages.detection import Baseline
 from outages.models import Incident, Service
 from outages.official.pages import official_incident_context, official_section_context
+from outages.page_cache import shared_page
 from outages.vocabulary import Category
 
 HOME_CACHE_SECONDS = 20
 TOP_PROBLEMS = 3  # the service page's "most reported problems", as Downdetector shows them
 
 
+@shared_page
 def home(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     if category not in Category.values:
@@ -69,6 +73,7 @@ def _home_rows(*, category: str | None, country: str) -> list[tuple[Service, dic
     return rows + [(s, {**_status_of(s), "recent": 0}) for s in ranked if s.id not in first]
 
 
+@shared_page
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     found = selectors.services_search(query=query)
@@ -99,6 +104,7 @@ def _status_of(service: Service) -> dict[str, object]:
 PageSection = Callable[[HttpRequest, Service, Sequence[Incident]], Mapping[str, Any]]
 
 
+@shared_page
 def service_detail(
     request: HttpRequest, slug: str, sections: Sequence[PageSection] = ()
 ) -> HttpResponse:
@@ -144,12 +150,14 @@ def service_detail(
     return render(request, "outages/service.html", context)
 
 
+@shared_page
 def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = selectors.incidents_public()
     rows = [(incident, summaries.incident_summary(incident)) for incident in incidents]
     return render(request, "outages/incident_list.html", {"rows": rows})
 
 
+@shared_page
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = (Incident.Visibility.PUBLIC, Incident.Visibility.RETRACTED)
     incident = get_object_or_404(
@@ -239,6 +247,7 @@ def _topojson_url() -> str:
     return f"{settings.STATIC_URL}{TOPOJSON_DIR}"
 
 
+@shared_page
 def region(request: HttpRequest, cc: str) -> HttpResponse:
     """What is down in one country now: services ranked by its problem reports in the last
     15 minutes against what it usually sends, and the open incidents that include it."""
@@ -270,6 +279,7 @@ def region(request: HttpRequest, cc: str) -> HttpResponse:
 REGION_CHART_SERVICES = 3  # the region chart's lines: its most reported services
 
 
+@shared_page
 def about(request: HttpRequest) -> HttpResponse:
     """How the site decides a service is down, in plain words."""
     return render(request, "outages/about.html")

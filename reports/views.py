@@ -1,4 +1,7 @@
-"""The report button's HTML door: a CSRF-protected form that works without JavaScript."""
+"""The report button's HTML door: a form that works without JavaScript, on a page that is the
+same for everyone. Cross-site forgeries are refused by common.cross_origin (Fetch Metadata and
+Origin, a token only for browsers that send neither); a report posted without an id gets one
+made here, and the intake's dedupe still counts a person once."""
 
 from __future__ import annotations
 
@@ -11,22 +14,26 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from common.api_errors import problem_response
+from common.cross_origin import public_form
 from outages.models import Service
 from outages.selectors import recent_reports
 from outages.vocabulary import Source
-from reports.forms import report_form_context
+from reports.forms import report_defaults, report_form_context, report_guesses
 from reports.intake.client import report_intake_from
 from reports.intake.errors import Rejected
 
 FORM_FIELDS = ("id", "kind", "platform", "problem", "country", "subdivision")
 
 
+@public_form
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest, slug: str) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     if request.method == "GET":
-        return render(request, "reports/report_page.html", report_form_context(request, service))
+        context = report_form_context(request, service, values=report_guesses(request))
+        return render(request, "reports/report_page.html", context)
     data = {name: request.POST[name] for name in FORM_FIELDS if request.POST.get(name)}
+    data = report_defaults(request, data)
     if data.get("kind") == "works":
         data.pop("problem", None)
     try:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import factory
 from django.utils import timezone
 
+from comments.models import Comment
 from outages.detection.timebuckets import floor_to_minute
 from outages.models import Incident, Service
 from reports.rows import ReportRow
@@ -82,3 +83,18 @@ class OfficialIncidentFactory(factory.django.DjangoModelFactory):
     impact = "major"
     announced_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=20))
     first_seen_at = factory.LazyFunction(timezone.now)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A reader's comment waiting for a moderator."""
+
+    class Meta:
+        model = Comment
+
+    service = factory.SubFactory(ServiceFactory)
+    name = "Ada"
+    email = "ada@example.com"
+    text = factory.Sequence(lambda n: f"Down here too ({n}).")
+    created_at = factory.LazyFunction(timezone.now)
+    fingerprint = factory.Sequence(lambda n: f"{n:032x}")
+    text_key = factory.Sequence(lambda n: f"{n:032x}")

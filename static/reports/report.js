@@ -1,9 +1,13 @@
 // The report button without a reload: the form posts in the background and the page thanks
 // the reporter with the live count, which the page's summary then shows too (one figure, the
 // server's). The thank-you takes focus. Without JavaScript the same form posts and redirects.
+// The page is the same for everyone (a shared cache), so the report's id is made here, once per
+// page view and again after each report: a double submit is one report.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form.report").forEach(function (form) {
     var result = form.querySelector(".report-result");
+    var id = form.querySelector("input[name=id]");
+    if (!id.value && crypto.randomUUID) { id.value = crypto.randomUUID(); }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var data = new FormData(form);
