@@ -1,11 +1,15 @@
 """The official status beside the crowd's in a real browser: the service page's section and
-the widget's line show, with no request off this machine and no script error."""
+the widget's line show, with no request off this machine and no script error. Screenshots go
+to var/artifacts/ui/ (or $UI_ARTIFACTS_DIR)."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -18,6 +22,7 @@ from tests.factories import (
     ServiceFactory,
 )
 
+ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
@@ -50,8 +55,16 @@ def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> Non
         "Acknowledged by the company 12 min after users' reports began."
     )
     expect(section.get_by_role("link", name="Disruption with some GitHub services")).to_be_visible()
+    # The report buttons stay right under the status sentence (above the fold on a phone).
+    report_box = tab.page.locator("#report-heading").bounding_box()
+    section_box = section.bounding_box()
+    assert report_box is not None and section_box is not None
+    assert report_box["y"] < section_box["y"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.page.screenshot(path=ARTIFACTS / "official-service.png", full_page=True)
 
     tab.page.goto("/embed/github/", wait_until="networkidle")
     expect(tab.page.locator(".official")).to_have_text("Company: Major outage")
+    tab.page.screenshot(path=ARTIFACTS / "official-embed.png")
     assert tab.offsite == []
     assert tab.errors == []
