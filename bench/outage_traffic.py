@@ -36,7 +36,7 @@ CLEAR_BAR, FALSE_BAR = 0.95, 0.10
 RULES_OFF = replace(DEFAULT_CONFIG, rare_z=3.0, burst_share=0.0, mask_z=math.inf, tail_record=False)
 
 
-def product_alerts(data: ot.Traffic, config: DetectorConfig = DEFAULT_CONFIG) -> list[ot.Alert]:
+def product_alerts(data: ot.Traffic, config: DetectorConfig = DEFAULT_CONFIG) -> list[ot.AlertSpan]:
     """The product's incidents (open to last raised minute) over the whole draw."""
     run = detect_batch(data.counts, start=data.start, interval=60.0, config=config)
     opened: dict[int, int] = {}
@@ -46,13 +46,13 @@ def product_alerts(data: ot.Traffic, config: DetectorConfig = DEFAULT_CONFIG) ->
             opened[event.series] = i
         elif event.kind == "close" and event.series in opened:
             ended = int((event.ended_at.timestamp() - data.start) // 60) if event.ended_at else i
-            alerts.append(ot.Alert(event.series, opened.pop(event.series), ended))
+            alerts.append(ot.AlertSpan(event.series, opened.pop(event.series), ended))
     last = data.counts.shape[1] - 1
-    alerts += [ot.Alert(s, i, last) for s, i in opened.items()]
+    alerts += [ot.AlertSpan(s, i, last) for s, i in opened.items()]
     return alerts
 
 
-def reference_alerts(data: ot.Traffic, *, z_open: float = 5.5) -> list[ot.Alert]:
+def reference_alerts(data: ot.Traffic, *, z_open: float = 5.5) -> list[ot.AlertSpan]:
     """A 30-line reference: the usual count of a minute is the median, over the last 7 days,
     of the same quarter-hour of the day; 10-minute sums more than z_open (Poisson tail) over
     it, at least 10 reports and 2.5x over, are raised; raised minutes less than an hour apart
@@ -79,7 +79,7 @@ def reference_alerts(data: ot.Traffic, *, z_open: float = 5.5) -> list[ot.Alert]
             continue
         breaks = np.flatnonzero(np.diff(at) > 60)
         for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(at) - 1], strict=True):
-            alerts.append(ot.Alert(s, int(at[a]), int(at[b])))
+            alerts.append(ot.AlertSpan(s, int(at[a]), int(at[b])))
     return alerts
 
 

@@ -59,7 +59,7 @@ NOT_STORED_HEADERS = {"content-length", "content-encoding", "etag", "x-page-cach
 NOT_MODIFIED_DROPS = {"content-type"}
 
 
-class Entry(NamedTuple):
+class PageEntry(NamedTuple):
     """A stored page. Kept in the cache as a plain tuple: the cheapest to unpickle. The body is
     kept gzipped: a busy service's page is ~160 KB of HTML and ~25 KB gzipped, and reading it
     from Redis costs by the byte. Browsers and CDNs take it as it is; another client gets it
@@ -137,7 +137,7 @@ class PageCacheMiddleware:
         # Read before rendering: an entry is never tagged newer than what it shows.
         version = ":".join(str(found.get(k, "0")) for k in version_keys)
         stored = found.get(key)
-        entry = Entry(*stored) if isinstance(stored, tuple) else None
+        entry = PageEntry(*stored) if isinstance(stored, tuple) else None
         if entry is not None and entry.version == version and time.time() < entry.fresh_until:
             return _answer(request, entry, "hit")
         if cache.add(LOCK + key, 1, LOCK_SECONDS):
@@ -157,7 +157,7 @@ class PageCacheMiddleware:
             found = cache.get_many([key, LOCK + key])
             stored = found.get(key)
             if isinstance(stored, tuple) and stored[0] == version:
-                return _answer(request, Entry(*stored), "hit")
+                return _answer(request, PageEntry(*stored), "hit")
             if LOCK + key not in found:  # the renderer stored nothing, or no shared cache
                 break
         return self._render(request, key, version)
@@ -188,7 +188,7 @@ def _page_of(path: str) -> str | None:
     return str(match.kwargs.get("slug", ""))
 
 
-def _storable(request: HttpRequest, response: HttpResponseBase, version: str) -> Entry | None:
+def _storable(request: HttpRequest, response: HttpResponseBase, version: str) -> PageEntry | None:
     if (
         request.method != "GET"
         or response.status_code not in STORED_STATUSES
@@ -211,7 +211,7 @@ def _storable(request: HttpRequest, response: HttpResponseBase, version: str) ->
         for name, value in response.headers.items()
         if name.lower() not in NOT_STORED_HEADERS
     )
-    return Entry(
+    return PageEntry(
         version=version,
         fresh_until=time.time() + FRESH_SECONDS,
         status=response.status_code,
@@ -221,7 +221,7 @@ def _storable(request: HttpRequest, response: HttpResponseBase, version: str) ->
     )
 
 
-def _answer(request: HttpRequest, entry: Entry, outcome: str) -> HttpResponseBase:
+def _answer(request: HttpRequest, entry: PageEntry, outcome: str) -> HttpResponseBase:
     answer: HttpResponseBase
     meta = request.META
     if entry.status == 200 and _matches(meta.get("HTTP_IF_NONE_MATCH"), entry.etag):

@@ -1,6 +1,7 @@
 """The layer map of docs/architecture.md holds: import-linter's contracts (.importlinter) are
-kept, no project module takes part in an import cycle, and no module passes 300 lines without
-saying why. `make lint` runs the same contracts; the suite keeps them too (a second or two)."""
+kept, no project module takes part in an import cycle, no module passes 300 lines without
+saying why, and no class name means two different things in two apps. `make lint` runs the
+same contracts; the suite keeps them too (a second or two)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,20 @@ def test_no_module_passes_300_lines_without_saying_why() -> None:
                 if "Over 300 lines:" not in docstring:
                     long.append(str(path.relative_to(ROOT)))
     assert long == []
+
+
+# Django's own conventions: every management command is a Command, every migration a Migration.
+CONVENTIONAL = {"Command", "Migration", "Meta"}
+
+
+def test_no_class_name_means_two_things_in_two_apps() -> None:
+    """One name, one thing: a model and a dataclass never share a name across the project."""
+    where: dict[str, set[str]] = {}
+    for package in APPS:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.ClassDef) and node.name not in CONVENTIONAL:
+                    where.setdefault(node.name, set()).add(str(path.relative_to(ROOT)))
+    assert {name: sorted(paths) for name, paths in where.items() if len(paths) > 1} == {}

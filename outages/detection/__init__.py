@@ -7,7 +7,7 @@ Counts per interval in; baselines, scores and incident events out. Four pieces:
   over-dispersion and tail fits), robust to past outages, missing points and level shifts.
 * `step(baseline, state, values, now=, config=)`: every interval, the latest value of every
   series with their baselines and `DetectorState`; returns a `StepResult` with the score,
-  expected value, chart band, incident level and `IncidentEvent`s (open, level, close), and
+  expected value, chart band, incident level and `DetectedEvent`s (open, level, close), and
   the next state (JSON-able per series via `DetectorState.rows()`).
 * `step_ahead(baseline, state, values, now=, fraction=, config=)`: between steps, the counts
   so far of the interval in progress; opens incidents on a clear rise without waiting for the
@@ -31,7 +31,7 @@ its durations are seconds, so it means the same at any interval between points.
 from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, refresh_level
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
 from outages.detection.driver import BatchResult, Point, detect_batch, detect_series
-from outages.detection.incidents import CLOSE, LEVEL, OPEN, IncidentEvent
+from outages.detection.incidents import CLOSE, LEVEL, OPEN, DetectedEvent
 from outages.detection.scoring import band
 from outages.detection.stream import DetectorState, StepResult, step, step_ahead
 
@@ -44,7 +44,7 @@ __all__ = [
     "BatchResult",
     "DetectorConfig",
     "DetectorState",
-    "IncidentEvent",
+    "DetectedEvent",
     "Point",
     "StepResult",
     "detect_batch",

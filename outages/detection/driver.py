@@ -16,7 +16,7 @@ import numpy as np
 
 from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, refresh_level
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
-from outages.detection.incidents import IncidentEvent
+from outages.detection.incidents import DetectedEvent
 from outages.detection.stream import DetectorState, epoch_seconds, step
 
 
@@ -32,7 +32,7 @@ class Point:
     upper: float
     surprise: float  # evidence behind the score, a standard-normal z
     level: int  # incident level after this point
-    events: tuple[IncidentEvent, ...]
+    events: tuple[DetectedEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class BatchResult:
     upper: np.ndarray
     surprise: np.ndarray
     level: np.ndarray
-    events: list[tuple[int, IncidentEvent]]  # (point index, event)
+    events: list[tuple[int, DetectedEvent]]  # (point index, event)
 
 
 def detect_batch(
@@ -62,7 +62,7 @@ def detect_batch(
     times = epoch_seconds(start) + interval * np.arange(points)
     out = {k: np.zeros((series, points)) for k in ("score", "expected", "lower", "upper")}
     out["surprise"], out["level"] = np.zeros((series, points)), np.zeros((series, points), int)
-    events: list[tuple[int, IncidentEvent]] = []
+    events: list[tuple[int, DetectedEvent]] = []
     fits = _Refits(series, interval, times[0] if points else 0.0, config)
     state = DetectorState.new(series, config, interval)
     for i in range(points):
@@ -93,7 +93,7 @@ def detect_series(
     regular = np.full(grid[-1] + 1, np.nan)
     regular[grid] = np.asarray(values, dtype=float)
     run = detect_batch(regular[None, :], start=times[0], interval=interval, config=config)
-    by_point: dict[int, list[IncidentEvent]] = {}
+    by_point: dict[int, list[DetectedEvent]] = {}
     for i, event in run.events:
         by_point.setdefault(i, []).append(event)
     return [

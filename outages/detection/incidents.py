@@ -24,7 +24,7 @@ OPEN, LEVEL, CLOSE = "open", "level", "close"
 
 
 @dataclass(frozen=True)
-class IncidentEvent:
+class DetectedEvent:
     """One transition of one series' incident: opened, rose a level, or closed."""
 
     series: int
@@ -96,7 +96,7 @@ class Evidence:
 
 def advance(
     state: Incidents, evidence: Evidence, interval: float, config: DetectorConfig
-) -> tuple[Incidents, np.ndarray, list[IncidentEvent]]:
+) -> tuple[Incidents, np.ndarray, list[DetectedEvent]]:
     """One step of every series' state machine: (new state, alert level per series, events).
 
     The alert level is the level an incident opened at or rose to at this point, else 0; a
@@ -136,7 +136,7 @@ def advance(
 
 def open_ahead(
     state: Incidents, evidence: Evidence, interval: float, config: DetectorConfig
-) -> tuple[Incidents, list[IncidentEvent]]:
+) -> tuple[Incidents, list[DetectedEvent]]:
     """The opening rule alone, on a point still in progress (its value and expected value
     cover only the part of its interval elapsed): (state to keep, open events).
 
@@ -207,12 +207,12 @@ def _close(s: Incidents, closing: np.ndarray) -> Incidents:
 
 def _events(
     s: Incidents, opening: np.ndarray, rising: np.ndarray, closing: np.ndarray, at: float
-) -> list[IncidentEvent]:
+) -> list[DetectedEvent]:
     events = []
     for kind, mask in ((OPEN, opening), (LEVEL, rising), (CLOSE, closing)):
         for i in np.flatnonzero(mask):
             events.append(
-                IncidentEvent(
+                DetectedEvent(
                     series=int(i),
                     kind=kind,
                     at=_time(at),

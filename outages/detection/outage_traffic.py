@@ -214,7 +214,7 @@ def _missing(rng: np.random.Generator, services: int, minutes: int) -> np.ndarra
 
 
 @dataclass(frozen=True)
-class Alert:
+class AlertSpan:
     """One alert of a detector: service, first and last minute (inclusive)."""
 
     service: int
@@ -251,10 +251,10 @@ class Verdict:
         return float(np.percentile(self.delays, q)) if self.delays else float("nan")
 
 
-def judge(data: Traffic, alerts: list[Alert]) -> Verdict:
+def judge(data: Traffic, alerts: list[AlertSpan]) -> Verdict:
     """Event metrics of alerts on the judged part of the traffic (see the module docstring).
     Alerts starting before the judged part are ignored."""
-    by_service: dict[int, list[Alert]] = {}
+    by_service: dict[int, list[AlertSpan]] = {}
     for alert in alerts:
         if alert.end >= data.judged_from - CATCH_BEFORE:
             by_service.setdefault(alert.service, []).append(alert)

@@ -18,7 +18,7 @@ import numpy as np
 
 from outages.detection.baseline import Baseline
 from outages.detection.config import DEFAULT_CONFIG, DetectorConfig
-from outages.detection.incidents import Evidence, IncidentEvent, Incidents, advance, open_ahead
+from outages.detection.incidents import DetectedEvent, Evidence, Incidents, advance, open_ahead
 from outages.detection.scoring import anomaly_score, band, window_evidence
 
 
@@ -72,7 +72,7 @@ class StepResult:
     upper: np.ndarray
     surprise: np.ndarray  # gated evidence, a standard-normal z
     level: np.ndarray  # incident level after this point (0 = no incident)
-    events: list[IncidentEvent]
+    events: list[DetectedEvent]
     state: DetectorState
 
 
@@ -120,7 +120,7 @@ def step_ahead(
     now: float | datetime,
     fraction: float,
     config: DetectorConfig = DEFAULT_CONFIG,
-) -> tuple[DetectorState, list[IncidentEvent]]:
+) -> tuple[DetectorState, list[DetectedEvent]]:
     """Open incidents early on the point at `now` while it is still in progress.
 
     values: (n,) counts so far, once `fraction` (0 to 1) of the interval has elapsed; they are

@@ -48,8 +48,8 @@ from outages.detection import (
     DEFAULT_CONFIG,
     OPEN,
     Baseline,
+    DetectedEvent,
     DetectorState,
-    IncidentEvent,
     fit_baseline,
     prior_baseline,
     refresh_level,
@@ -310,7 +310,7 @@ class _Chunk:
         self.last = _Last(recent=recent, expected=expected, works=works, lead=lead)
         return state
 
-    def _kept_events(self, events: list[IncidentEvent]) -> list[IncidentEvent]:
+    def _kept_events(self, events: list[DetectedEvent]) -> list[DetectedEvent]:
         """The events to record: none of a muted series (until its close)."""
         kept = []
         for event in events:
@@ -324,7 +324,7 @@ class _Chunk:
             kept.append(event)
         return kept
 
-    def _mute(self, event: IncidentEvent) -> bool:
+    def _mute(self, event: DetectedEvent) -> bool:
         service_id = self.keys[event.series].service_id
         first = self.first_report.get(service_id)
         if event.at < self.since or first is None or event.at < first + WARM_UP:
@@ -357,7 +357,7 @@ class _Chunk:
         return figures
 
     def _record(
-        self, events: list[IncidentEvent], figures: dict[SeriesKey, SeriesFigures], *, now: float
+        self, events: list[DetectedEvent], figures: dict[SeriesKey, SeriesFigures], *, now: float
     ) -> None:
         if not events and not figures:
             return

@@ -29,8 +29,8 @@ from outages.detection import (
     DEFAULT_CONFIG,
     OPEN,
     Baseline,
+    DetectedEvent,
     DetectorState,
-    IncidentEvent,
     step,
     step_ahead,
 )
@@ -209,7 +209,7 @@ def _score(
     end = first + minutes * MINUTE
     found = _load(shard=shard, start=start, end=end)
     keys, values, times, incidents = found.keys, found.values, found.times, found.incidents
-    events: list[tuple[SeriesKey, IncidentEvent]] = []
+    events: list[tuple[SeriesKey, DetectedEvent]] = []
     for j in range(WINDOW, WINDOW + minutes):
         state = DetectorState(
             observed=values[:, j - WINDOW : j],
@@ -235,13 +235,13 @@ def _score(
     )
 
 
-def _backdated(event: IncidentEvent, found: _Loaded, j: int) -> IncidentEvent:
+def _backdated(event: DetectedEvent, found: _Loaded, j: int) -> DetectedEvent:
     return backdated(event, values=found.values, upper=found.upper, times=found.times, j=j)
 
 
 def backdated(
-    event: IncidentEvent, *, values: np.ndarray, upper: np.ndarray, times: np.ndarray, j: int
-) -> IncidentEvent:
+    event: DetectedEvent, *, values: np.ndarray, upper: np.ndarray, times: np.ndarray, j: int
+) -> DetectedEvent:
     """An opening incident started where its rise began: the first of the minutes, up to the
     one that opened it (column j), that all stayed above the typical band ("problems since
     00:11"). values/upper: (series, minutes) at epoch `times`."""

@@ -29,7 +29,7 @@ from django.db.models import Q
 
 from outages import figures
 from outages import incident_rules as rules
-from outages.detection import CLOSE, LEVEL, OPEN, IncidentEvent
+from outages.detection import CLOSE, LEVEL, OPEN, DetectedEvent
 from outages.detection.timebuckets import MINUTE
 from outages.incident_rules import DiversityLookup, SeriesFigures
 from outages.models import Cascade, Dimension, Incident, MinuteBucket
@@ -45,7 +45,7 @@ CASCADE_MIN = 3
 
 def incidents_record(
     *,
-    events: Sequence[tuple[SeriesKey, IncidentEvent]],
+    events: Sequence[tuple[SeriesKey, DetectedEvent]],
     figures: Mapping[SeriesKey, SeriesFigures],
     shares: Mapping[SeriesKey, float],
     now: datetime,
@@ -74,7 +74,7 @@ def incidents_record(
     return list(touched.values())
 
 
-def _apply(key: SeriesKey, event: IncidentEvent) -> Incident | None:
+def _apply(key: SeriesKey, event: DetectedEvent) -> Incident | None:
     incident: Incident | None
     if event.kind == OPEN:
         if key.dimension and _whole_is_open(key.service_id):
@@ -219,7 +219,7 @@ def _works(incident: Incident, figures: SeriesFigures, now: datetime) -> None:
         incident.recovering_at = None
 
 
-def _absorb_segments(service_id: int, event: IncidentEvent) -> Incident | None:
+def _absorb_segments(service_id: int, event: DetectedEvent) -> Incident | None:
     """When the whole service opens while some of its segments have incidents open, the
     earliest of those becomes the service-wide incident (its story began there) and any
     others close: a service has one incident at a time, whose shares say where it is."""

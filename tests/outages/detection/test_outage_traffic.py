@@ -35,8 +35,8 @@ def test_outages_are_labelled_with_shapes_sizes_and_clarity():
 def test_an_alert_from_10_minutes_before_to_an_hour_after_the_onset_catches_it():
     data = small()
     outage = next(o for o in data.outages if o.judged)
-    early = ot.Alert(outage.service, outage.onset - 10, outage.onset + 5)
-    late = ot.Alert(outage.service, outage.onset + 61, outage.onset + 70)
+    early = ot.AlertSpan(outage.service, outage.onset - 10, outage.onset + 5)
+    late = ot.AlertSpan(outage.service, outage.onset + 61, outage.onset + 70)
 
     assert ot.judge(data, [early]).caught == 1
     verdict = ot.judge(data, [late])
@@ -52,7 +52,7 @@ def test_an_alert_overlapping_no_outage_is_a_false_alarm_per_service_week():
         for m in range(data.judged_from, data.counts.shape[1])
         if (0, m) not in busy and all((0, k) not in busy for k in range(m, m + 5))
     )
-    verdict = ot.judge(data, [ot.Alert(0, quiet, quiet + 4)])
+    verdict = ot.judge(data, [ot.AlertSpan(0, quiet, quiet + 4)])
 
     assert verdict.false_alarms == 1 and verdict.caught == 0
     assert verdict.false_per_week == 1 / data.service_weeks()
