@@ -47,9 +47,12 @@ TOKEN_SCHEME = {
     "`Authorization: Bearer <token>`.",
 }
 TOKEN_HEADER = OpenApiParameter(
-    "Authorization", str, OpenApiParameter.HEADER, required=True,
+    "Authorization",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
     description="`Bearer <management token>`, as returned when the subscription was created.",
-)  # fmt: skip
+)
 
 
 class _Subscription(serializers.ModelSerializer[Subscription]):
@@ -57,10 +60,26 @@ class _Subscription(serializers.ModelSerializer[Subscription]):
 
     class Meta:
         model = Subscription
-        fields = ["id", "service", "channel", "email", "url", "format", "platform", "problem",
-                  "country", "min_level", "daily_digest", "only_unacknowledged", "language",
-                  "state", "confirmed_at", "consecutive_failures", "paused_at",
-                  "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "service",
+            "channel",
+            "email",
+            "url",
+            "format",
+            "platform",
+            "problem",
+            "country",
+            "min_level",
+            "daily_digest",
+            "only_unacknowledged",
+            "language",
+            "state",
+            "confirmed_at",
+            "consecutive_failures",
+            "paused_at",
+            "created_at",
+        ]
 
 
 class _Delivery(serializers.Serializer[Any]):
@@ -96,8 +115,8 @@ class _TokenApi(APIView):
         if not header.startswith("Bearer "):
             raise exceptions.NotAuthenticated("Send the management token: Authorization: Bearer.")
         found = services.subscription_by_token(pk, header.removeprefix("Bearer ").strip())
-        if found is None:
-            raise exceptions.NotFound("No subscription with this id and token.")
+        if found is None:  # the same answer for an unknown id: ids are not revealed
+            raise exceptions.AuthenticationFailed("This token opens no subscription of this id.")
         return found
 
 
@@ -143,13 +162,21 @@ def webhook_url_pattern() -> str:
     return rf"^{scheme}://({byte}(\.{byte}){{3}}|{name})(:{port})?([/?#]\S*)?$"
 
 
+PROBLEM_HELP = (
+    "Empty: any. Else one of the problem types of the service's category (GET "
+    "/api/v1/categories); another is refused with a 400 naming `problem`."
+)
+
+
 def webhook_url(**kwargs: Any) -> serializers.RegexField:
     return serializers.RegexField(
         webhook_url_pattern(),
         max_length=500,
         help_text="https:// in production. Its host must resolve to public addresses only: "
         "any other (private, loopback, link-local, unresolvable) is refused with a 400 naming "
-        "`url`.",
+        "`url`. A chat format's URL must have its target's shape (Telegram: "
+        "https://api.telegram.org/bot<token>/sendMessage?chat_id=<chat>; ntfy: "
+        "https://ntfy.sh/<topic>), else the same 400.",
         **kwargs,
     )
 
@@ -158,7 +185,12 @@ class _Narrowing(serializers.Serializer[Any]):
     """What every subscription may narrow or choose (for the create request's schema)."""
 
     platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
-    problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
+    problem = serializers.ChoiceField(
+        Problem.choices,
+        required=False,
+        allow_blank=True,
+        help_text=PROBLEM_HELP,
+    )
     country = Country(required=False, help_text="Empty: any.")
     min_level = Level(default=1)
     daily_digest = StrictBoolean(default=False)
@@ -207,7 +239,12 @@ class SubscriptionCreateApi(APIView):
         url = serializers.CharField(required=False, allow_blank=True, max_length=500)
         format = serializers.ChoiceField(Subscription.Format.choices, default="standard")
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
-        problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
+        problem = serializers.ChoiceField(
+            Problem.choices,
+            required=False,
+            allow_blank=True,
+            help_text=PROBLEM_HELP,
+        )
         country = Country(required=False)
         min_level = Level(default=1)
         daily_digest = StrictBoolean(default=False)
@@ -247,11 +284,17 @@ class SubscriptionCreateApi(APIView):
         except services.SubscriptionInvalid as error:
             raise _invalid(error) from None
         except ConfirmationsExhausted as refused:
-            return problem_response(status=429, reason="too_many_confirmations",
-                                    detail=refused_detail(refused),
-                                    retry_after=refused.retry_after)  # fmt: skip
-        data = {"subscription": created.subscription, "token": created.token,
-                "secret": created.subscription.secret}  # fmt: skip
+            return problem_response(
+                status=429,
+                reason="too_many_confirmations",
+                detail=refused_detail(refused),
+                retry_after=refused.retry_after,
+            )
+        data = {
+            "subscription": created.subscription,
+            "token": created.token,
+            "secret": created.subscription.secret,
+        }
         return Response(self.OutputSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
@@ -262,7 +305,12 @@ class SubscriptionDetailApi(_TokenApi):
         url = webhook_url(required=False)
         format = serializers.ChoiceField(Subscription.Format.choices, required=False)
         platform = serializers.ChoiceField(Platform.choices, required=False, allow_blank=True)
-        problem = serializers.ChoiceField(Problem.choices, required=False, allow_blank=True)
+        problem = serializers.ChoiceField(
+            Problem.choices,
+            required=False,
+            allow_blank=True,
+            help_text=PROBLEM_HELP,
+        )
         country = Country(required=False)
         min_level = Level(required=False)
         daily_digest = StrictBoolean(required=False)
@@ -324,12 +372,16 @@ class SubscriptionSecretRotateApi(_TokenApi):
         previous_valid_until = serializers.DateTimeField()
 
     @extend_schema(
-        operation_id="subscriptions_secret_rotate", summary="Rotate a webhook's signing secret",
-        auth=TOKEN_AUTH, parameters=[TOKEN_HEADER], request=None, responses=OutputSerializer,
+        operation_id="subscriptions_secret_rotate",
+        summary="Rotate a webhook's signing secret",
+        auth=TOKEN_AUTH,
+        parameters=[TOKEN_HEADER],
+        request=None,
+        responses=OutputSerializer,
         description="A new signing secret. Until previous_valid_until every delivery carries "
         "two signatures, one per secret, so receivers can switch without losing a message. "
         "Needs its management token.",
-    )  # fmt: skip
+    )
     def post(self, request: Request, pk: int) -> Response:
         subscription = self.subscription(request, pk)
         try:

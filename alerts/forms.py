@@ -13,21 +13,35 @@ from outages.vocabulary import Platform, Problem, problems_of
 
 
 class NotifyForm(forms.Form):
-    channel = forms.ChoiceField(label=_("By"), choices=Subscription.Channel.choices,
-                                initial="email", widget=forms.RadioSelect)  # fmt: skip
+    channel = forms.ChoiceField(
+        label=_("By"),
+        choices=Subscription.Channel.choices,
+        initial="email",
+        widget=forms.RadioSelect,
+    )
     email = forms.EmailField(label=_("E-mail address"), required=False)
-    url = forms.URLField(label=_("Webhook URL"), required=False, max_length=500,
-                         assume_scheme="https")  # fmt: skip
-    format = forms.ChoiceField(label=_("Webhook format"), choices=Subscription.Format.choices,
-                               initial="standard")  # fmt: skip
-    min_level = forms.TypedChoiceField(label=_("Notify me of"), coerce=int, initial=1,
-                                       choices=Subscription.Level.choices)  # fmt: skip
-    platform = forms.ChoiceField(label=_("Only on platform"), required=False,
-                                 choices=[("", _("Any"))] + list(Platform.choices))  # fmt: skip
-    problem = forms.ChoiceField(label=_("Only for problem"), required=False,
-                                choices=[("", _("Any"))] + list(Problem.choices))  # fmt: skip
-    country = forms.ChoiceField(label=_("Only in country"), required=False,
-                                choices=lambda: [("", _("Any")), *countries])  # fmt: skip
+    url = forms.URLField(
+        label=_("Webhook URL"), required=False, max_length=500, assume_scheme="https"
+    )
+    format = forms.ChoiceField(
+        label=_("Webhook format"), choices=Subscription.Format.choices, initial="standard"
+    )
+    min_level = forms.TypedChoiceField(
+        label=_("Notify me of"), coerce=int, initial=1, choices=Subscription.Level.choices
+    )
+    platform = forms.ChoiceField(
+        label=_("Only on platform"),
+        required=False,
+        choices=[("", _("Any"))] + list(Platform.choices),
+    )
+    problem = forms.ChoiceField(
+        label=_("Only for problem"),
+        required=False,
+        choices=[("", _("Any"))] + list(Problem.choices),
+    )
+    country = forms.ChoiceField(
+        label=_("Only in country"), required=False, choices=lambda: [("", _("Any")), *countries]
+    )
 
     daily_digest = forms.BooleanField(
         label=_("E-mail: one daily digest instead of a message per change"), required=False

@@ -193,20 +193,33 @@ def _prepare(channel: str, port: int, secret: str = "") -> None:
     service, _ = Service.objects.get_or_create(slug="bench-alerts", defaults={"name": "Bench"})
     now = timezone.now().replace(second=0, microsecond=0)
     Subscription.objects.bulk_create(
-        [Subscription(
-            service=service, channel=channel, state="active", confirmed_at=now,
-            url=f"http://127.0.0.1:{port}/hook/{i}" if channel == "webhook" else "",
-            email=f"reader{i}@example.com" if channel == "email" else "",
-            secret=secret if channel == "webhook" else "", token_hash=token_hash(f"bench-{i}"),
-        ) for i in range(SUBSCRIPTIONS)],
+        [
+            Subscription(
+                service=service,
+                channel=channel,
+                state="active",
+                confirmed_at=now,
+                url=f"http://127.0.0.1:{port}/hook/{i}" if channel == "webhook" else "",
+                email=f"reader{i}@example.com" if channel == "email" else "",
+                secret=secret if channel == "webhook" else "",
+                token_hash=token_hash(f"bench-{i}"),
+            )
+            for i in range(SUBSCRIPTIONS)
+        ],
         batch_size=2000,
-    )  # fmt: skip
+    )
     incident = Incident.objects.create(
-        service=service, level=2, started_at=now, detected_at=now, peak_at=now,
-        visibility="public", scope="international",
-    )  # fmt: skip
-    IncidentEvent.objects.create(key=f"incident:{incident.pk}:open", incident=incident,
-                                 kind="open", level=2, at=now)  # fmt: skip
+        service=service,
+        level=2,
+        started_at=now,
+        detected_at=now,
+        peak_at=now,
+        visibility="public",
+        scope="international",
+    )
+    IncidentEvent.objects.create(
+        key=f"incident:{incident.pk}:open", incident=incident, kind="open", level=2, at=now
+    )
 
 
 def _reset_deliveries() -> None:
@@ -225,8 +238,18 @@ def _timed(env: dict[str, str], logs: Path, workers: int, *, timeout: float) -> 
     from config.celery import app
 
     redis.Redis.from_url(BROKER).flushdb()
-    argv = [str(servers.BIN / "celery"), "-A", "config", "worker", "--loglevel", "WARNING",
-            "--concurrency", str(workers), "--without-gossip", "--without-mingle"]  # fmt: skip
+    argv = [
+        str(servers.BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "WARNING",
+        "--concurrency",
+        str(workers),
+        "--without-gossip",
+        "--without-mingle",
+    ]
     with servers.process(f"alerts-worker-{workers}", argv, env=env, logs=logs):
         time.sleep(4)  # the worker's processes are up and connected
         started = time.monotonic()
@@ -290,27 +313,41 @@ def rows(r: Result) -> list[report.Row]:
         one = runs[0]
         ok = one.sent >= r.subscriptions and one.seconds <= bar
         target = "local receiver" if channel == "webhook" else "local SMTP sink"
-        out.append(Row(
-            f"8 One event to {r.subscriptions:,} {channel} subscriptions ({target}), 1 worker",
-            f"{one.seconds:.1f} s ({one.sent:,} sent)", f"<= {bar:.0f} s",
-            f"{one.seconds / bar:.2f}", report.bar(ok),
-        ))  # fmt: skip
+        out.append(
+            Row(
+                f"8 One event to {r.subscriptions:,} {channel} subscriptions ({target}), 1 worker",
+                f"{one.seconds:.1f} s ({one.sent:,} sent)",
+                f"<= {bar:.0f} s",
+                f"{one.seconds / bar:.2f}",
+                report.bar(ok),
+            )
+        )
         out.append(
             Row("  time per delivery, 1 worker", f"{1000 * one.seconds / max(one.sent, 1):.2f} ms")
         )
         for run in runs[1:]:
-            out.append(Row(
-                f"  {run.workers} worker processes", f"{run.seconds:.1f} s ({run.sent:,} sent)",
-                "", f"{one.seconds / run.seconds:.2f}x faster" if run.seconds else "",
-            ))  # fmt: skip
+            out.append(
+                Row(
+                    f"  {run.workers} worker processes",
+                    f"{run.seconds:.1f} s ({run.sent:,} sent)",
+                    "",
+                    f"{one.seconds / run.seconds:.2f}x faster" if run.seconds else "",
+                )
+            )
         if channel == "webhook":
             verified = sum(run.verified for run in runs)
             bad = sum(run.failed_verification for run in runs)
             received = sum(run.received for run in runs)
             ok = bad == 0 and received >= sum(x.sent for x in runs)
-            out.append(Row("  receiver: requests / sampled and verified / failed",
-                           f"{received:,} / {verified} / {bad}", "failed = 0", "",
-                           report.bar(ok)))  # fmt: skip
+            out.append(
+                Row(
+                    "  receiver: requests / sampled and verified / failed",
+                    f"{received:,} / {verified} / {bad}",
+                    "failed = 0",
+                    "",
+                    report.bar(ok),
+                )
+            )
     return out
 
 

@@ -38,9 +38,11 @@ app = Celery("brokers", broker=os.environ.get("BENCH_BROKER_URL", "memory://"))
 if os.environ.get("BENCH_DIR") and app.conf.broker_url.startswith("filesystem"):
     _queue = str(Path(os.environ["BENCH_DIR"]) / "queue")
     app.conf.broker_transport_options = {
-        "data_folder_in": _queue, "data_folder_out": _queue, "store_processed": False,
+        "data_folder_in": _queue,
+        "data_folder_out": _queue,
+        "store_processed": False,
         "control_folder": str(Path(os.environ["BENCH_DIR"]) / "control"),
-    }  # fmt: skip
+    }
 app.conf.task_ignore_result = True
 
 
@@ -106,9 +108,11 @@ def produce(url: str, directory: str, first: int, count: int) -> None:
     if url.startswith("filesystem"):
         queue = str(Path(directory) / "queue")
         producer.conf.broker_transport_options = {
-            "data_folder_in": queue, "data_folder_out": queue, "store_processed": False,
+            "data_folder_in": queue,
+            "data_folder_out": queue,
+            "store_processed": False,
             "control_folder": str(Path(directory) / "control"),
-        }  # fmt: skip
+        }
     for index in range(first, first + count):
         producer.send_task("bench.mark", (index, time.time()))
 
@@ -132,21 +136,53 @@ def measure(candidate: Candidate) -> dict[str, object]:
     server = None
     if candidate.server:
         server = subprocess.Popen(
-            [candidate.server, "--port", "0", "--unixsocket", str(directory / "redis.sock"),
-             "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-             "--dir", str(directory)],
+            [
+                candidate.server,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(directory / "redis.sock"),
+                "--unixsocketperm",
+                "700",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+            ],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         while not (directory / "redis.sock").exists():
             time.sleep(0.02)
-    env = {**os.environ, "BENCH_BROKER_URL": url, "BENCH_DIR": str(directory),
-           "BENCH_OUT": str(out), "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env = {
+        **os.environ,
+        "BENCH_BROKER_URL": url,
+        "BENCH_DIR": str(directory),
+        "BENCH_OUT": str(out),
+        "PYTHONPATH": str(ROOT),
+    }
     log = (directory / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [str(BIN / "celery"), "-A", "bench.brokers", "worker", "--concurrency", "1",
-         "--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        [
+            str(BIN / "celery"),
+            "-A",
+            "bench.brokers",
+            "worker",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         os.environ.update(BENCH_BROKER_URL=url, BENCH_DIR=str(directory))
         produce(url, str(directory), -1, 1)  # warm: the worker is up once this has run
@@ -158,10 +194,11 @@ def measure(candidate: Candidate) -> dict[str, object]:
 
         start = time.monotonic()
         producers = [
-            multiprocessing.Process(target=produce, args=(url, str(directory), n * TASKS // 2,
-                                                          TASKS // 2))
+            multiprocessing.Process(
+                target=produce, args=(url, str(directory), n * TASKS // 2, TASKS // 2)
+            )
             for n in range(2)
-        ]  # fmt: skip
+        ]
         for process in producers:
             process.start()
         for process in producers:

@@ -28,10 +28,31 @@ from reports.services import report_drain
 STREAM = "bench:bucketing"
 GROUP = "bucketing"
 _PLATFORMS = {"web": 40, "ios": 25, "android": 25, "desktop": 5, "api": 3, "other": 2}
-_PROBLEMS = {"login": 30, "loading": 25, "connection": 15, "posting": 10, "messaging": 8,
-             "notifications": 5, "payments": 4, "other": 3}  # fmt: skip
-_COUNTRIES = {"US": 30, "GB": 10, "DE": 8, "FR": 8, "BR": 7, "IN": 7, "": 6, "JP": 5, "CA": 5,
-              "ES": 4, "IT": 4, "MX": 3, "AU": 3}  # fmt: skip
+_PROBLEMS = {
+    "login": 30,
+    "loading": 25,
+    "connection": 15,
+    "posting": 10,
+    "messaging": 8,
+    "notifications": 5,
+    "payments": 4,
+    "other": 3,
+}
+_COUNTRIES = {
+    "US": 30,
+    "GB": 10,
+    "DE": 8,
+    "FR": 8,
+    "BR": 7,
+    "IN": 7,
+    "": 6,
+    "JP": 5,
+    "CA": 5,
+    "ES": 4,
+    "IT": 4,
+    "MX": 3,
+    "AU": 3,
+}
 
 
 @dataclass(frozen=True)
@@ -45,8 +66,15 @@ class Result:
     batch_size: int
 
 
-def measure(*, redis: Redis, dsn: str, service_ids: list[int], now: datetime,
-            n: int = 100_000, batch_size: int = 1000) -> Result:  # fmt: skip
+def measure(
+    *,
+    redis: Redis,
+    dsn: str,
+    service_ids: list[int],
+    now: datetime,
+    n: int = 100_000,
+    batch_size: int = 1000,
+) -> Result:
     rows = outage_rows(n, service_ids=service_ids, now=now)
     redis.delete(STREAM)
     _prefill(redis, rows)
@@ -55,10 +83,14 @@ def measure(*, redis: Redis, dsn: str, service_ids: list[int], now: datetime,
     copy_pk = _copy(dsn, rows, shape="pk")
     copy_indexed = _copy(dsn, rows, shape="indexed")
     return Result(
-        rows=n, drain_per_second=n / seconds, drain_seconds=seconds,
-        copy_per_second=n / copy, copy_pk_per_second=n / copy_pk,
-        copy_indexed_per_second=n / copy_indexed, batch_size=batch_size,
-    )  # fmt: skip
+        rows=n,
+        drain_per_second=n / seconds,
+        drain_seconds=seconds,
+        copy_per_second=n / copy,
+        copy_pk_per_second=n / copy_pk,
+        copy_indexed_per_second=n / copy_indexed,
+        batch_size=batch_size,
+    )
 
 
 def outage_rows(n: int, *, service_ids: list[int], now: datetime) -> list[ReportRow]:
@@ -73,14 +105,24 @@ def outage_rows(n: int, *, service_ids: list[int], now: datetime) -> list[Report
     rows = []
     for i in range(n):
         works = rnd.random() < 0.1
-        rows.append(ReportRow(
-            id=uuid.UUID(int=rnd.getrandbits(128), version=4), service_id=services[i],
-            kind="works" if works else "problem", platform=platforms[i],
-            problem="" if works else problems[i], country=countries[i], subdivision="",
-            source="api", origin="", received_at=now - timedelta(seconds=rnd.uniform(0, 120)),
-            fingerprint=f"{rnd.getrandbits(128):032x}", network=f"{rnd.getrandbits(128):032x}",
-            agent=f"{rnd.getrandbits(6):032x}", counted=rnd.random() < 0.9,
-        ))  # fmt: skip
+        rows.append(
+            ReportRow(
+                id=uuid.UUID(int=rnd.getrandbits(128), version=4),
+                service_id=services[i],
+                kind="works" if works else "problem",
+                platform=platforms[i],
+                problem="" if works else problems[i],
+                country=countries[i],
+                subdivision="",
+                source="api",
+                origin="",
+                received_at=now - timedelta(seconds=rnd.uniform(0, 120)),
+                fingerprint=f"{rnd.getrandbits(128):032x}",
+                network=f"{rnd.getrandbits(128):032x}",
+                agent=f"{rnd.getrandbits(6):032x}",
+                counted=rnd.random() < 0.9,
+            )
+        )
     return rows
 
 
@@ -98,9 +140,14 @@ def _drain(redis: Redis, *, n: int, batch_size: int) -> float:
     the stream is empty)."""
     started = time.perf_counter()
     moved = report_drain(
-        redis=redis, stream=STREAM, group=GROUP, consumer="bench", batch_size=batch_size,
-        budget_seconds=0, claim_idle_ms=30_000,
-    )  # fmt: skip
+        redis=redis,
+        stream=STREAM,
+        group=GROUP,
+        consumer="bench",
+        batch_size=batch_size,
+        budget_seconds=0,
+        claim_idle_ms=30_000,
+    )
     seconds = time.perf_counter() - started
     if moved != n:
         raise RuntimeError(f"report_drain moved {moved} of {n} entries")

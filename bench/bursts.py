@@ -95,8 +95,10 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], list[Brig
             app_extra[s, start : start + length] += extra
         else:
             expected[s, start : start + length] += extra
-    data = [_organic(rng, expected * 0.65, apps=False),  # on the web site
-            _organic(rng, expected * 0.35 + app_extra, apps=True)]  # fmt: skip
+    data = [
+        _organic(rng, expected * 0.65, apps=False),  # on the web site
+        _organic(rng, expected * 0.35 + app_extra, apps=True),
+    ]
     brigades = []
     by_size = np.argsort(-rates)
     for b, position in enumerate(np.linspace(0, SERVICES - 1, BRIGADES).astype(int)):
@@ -251,33 +253,50 @@ def child(dsn: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         arrays = report_arrays(since=since, until=until)
         t1 = time.perf_counter()
-        found = find_bursts(service=arrays.service, minute=arrays.minute, keys=arrays.codes,
-                            platform=arrays.platform)  # fmt: skip
+        found = find_bursts(
+            service=arrays.service,
+            minute=arrays.minute,
+            keys=arrays.codes,
+            platform=arrays.platform,
+        )
         t2 = time.perf_counter()
         keys = burst_keys(arrays, found)
         t3 = time.perf_counter()
         runs.append((t3 - t0, t1 - t0, t2 - t1, t3 - t2))
-        cpu.append((servers.cpu_seconds([os.getpid()]) - cpu0[0],
-                    servers.cpu_seconds([backend]) - cpu0[1]))  # fmt: skip
+        cpu.append(
+            (servers.cpu_seconds([os.getpid()]) - cpu0[0], servers.cpu_seconds([backend]) - cpu0[1])
+        )
     others = foreign.cores()
     median = sorted(range(3), key=lambda i: runs[i][0])[1]
     total, read, find, lookup = runs[median]
     index = {service_id: i for i, service_id in enumerate(ids)}
     origin = int(since.timestamp() // 60)
     entries = [
-        {"service": index[b.service], "kind": b.kind, "key": key,
-         "start": b.start - origin, "end": b.end - origin, "size": b.size, "share": b.share}
+        {
+            "service": index[b.service],
+            "kind": b.kind,
+            "key": key,
+            "start": b.start - origin,
+            "end": b.end - origin,
+            "size": b.size,
+            "share": b.share,
+        }
         for b, key in zip(found, keys, strict=True)
-    ]  # fmt: skip
+    ]
     matched = set()
     false = []
     for entry in entries:
         hit = next(
-            (i for i, g in enumerate(brigades)
-             if (g.service, g.kind, g.key) == (entry["service"], entry["kind"], entry["key"])
-             and entry["start"] < g.end and g.start < entry["end"] and i not in matched),
+            (
+                i
+                for i, g in enumerate(brigades)
+                if (g.service, g.kind, g.key) == (entry["service"], entry["kind"], entry["key"])
+                and entry["start"] < g.end
+                and g.start < entry["end"]
+                and i not in matched
+            ),
             None,
-        )  # fmt: skip
+        )
         if hit is None:
             false.append(entry)
         else:
@@ -314,13 +333,20 @@ def measure() -> Result:
         # (make bench sets production's, which would demand a Redis this bar does not use).
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
-            "DJANGO_SETTINGS_MODULE": "config.settings", "DEPLOYMENT": "embedded",
-            "DEBUG": "false", "DATABASE_URL": dsn, "VAR_DIR": var, "LOG_LEVEL": "WARNING",
-        }  # fmt: skip
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEPLOYMENT": "embedded",
+            "DEBUG": "false",
+            "DATABASE_URL": dsn,
+            "VAR_DIR": var,
+            "LOG_LEVEL": "WARNING",
+        }
         out = subprocess.run(
-            [sys.executable, __file__, "--child", dsn], env=env, check=True,
-            capture_output=True, text=True,
-        )  # fmt: skip
+            [sys.executable, __file__, "--child", dsn],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     return Result(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -330,23 +356,41 @@ def rows(result: Result) -> list[report.Row]:
     ok_time = r["seconds"] <= BAR_SECONDS
     sizes = sorted(b["size"] for b in r["brigades"])
     return [
-        Row(f"7 Burst finder: brigades found, {r['reports']:,} reports, {r['services']} services",
-            f"{r['found']} of {BRIGADES}", f"= {BRIGADES}", f"{r['found'] / BRIGADES:.2f}",
-            report.bar(ok_found)),
-        Row("7 Burst finder: false entries", f"{len(r['false'])} of {r['entries']} listed",
-            f"<= {BAR_FALSE}", "", report.bar(ok_false)),
-        Row("7 Burst finder: read from PostgreSQL + find (median of 3)",
-            f"{r['seconds']:.2f} s", f"<= {BAR_SECONDS:.0f} s",
-            f"{r['seconds'] / BAR_SECONDS:.2f}", report.bar(ok_time)),
-        Row("  of which: the day's counted reports, packed (one query)",
-            f"{r['read_seconds']:.2f} s", f"{r['read_rows']:,} rows"),
+        Row(
+            f"7 Burst finder: brigades found, {r['reports']:,} reports, {r['services']} services",
+            f"{r['found']} of {BRIGADES}",
+            f"= {BRIGADES}",
+            f"{r['found'] / BRIGADES:.2f}",
+            report.bar(ok_found),
+        ),
+        Row(
+            "7 Burst finder: false entries",
+            f"{len(r['false'])} of {r['entries']} listed",
+            f"<= {BAR_FALSE}",
+            "",
+            report.bar(ok_false),
+        ),
+        Row(
+            "7 Burst finder: read from PostgreSQL + find (median of 3)",
+            f"{r['seconds']:.2f} s",
+            f"<= {BAR_SECONDS:.0f} s",
+            f"{r['seconds'] / BAR_SECONDS:.2f}",
+            report.bar(ok_time),
+        ),
+        Row(
+            "  of which: the day's counted reports, packed (one query)",
+            f"{r['read_seconds']:.2f} s",
+            f"{r['read_rows']:,} rows",
+        ),
         Row("  of which: find_bursts in memory", f"{r['find_seconds']:.2f} s"),
         Row("  of which: the listed bursts' keys (one query)", f"{r['keys_seconds']:.2f} s"),
-        Row("  CPU: this process / its PostgreSQL backend",
+        Row(
+            "  CPU: this process / its PostgreSQL backend",
             f"{r['cpu_python']:.2f} s / {r['cpu_postgres']:.2f} s",
-            f"other processes used {r['other_cores']:.1f} of the 2 cores meanwhile"),
+            f"other processes used {r['other_cores']:.1f} of the 2 cores meanwhile",
+        ),
         Row("  brigade sizes", ", ".join(map(str, sizes))),
-    ]  # fmt: skip
+    ]
 
 
 def main() -> int:

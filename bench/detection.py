@@ -97,10 +97,35 @@ TIERS = (
     Tier("tiny", SERVICES - 520, (0.5, 12), 0.7, 0.5),
 )
 ONGOING = 50  # services with an outage under way at NOW
-_CATEGORIES = {"social": 10, "messaging": 8, "streaming": 10, "gaming": 12, "cloud": 12,
-               "finance": 15, "telecom": 15, "productivity": 8, "other": 10}  # fmt: skip
-_HOMES = {"US": 30, "GB": 8, "IN": 7, "DE": 6, "JP": 6, "BR": 6, "FR": 5, "CA": 4, "MX": 3,
-          "ES": 3, "IT": 3, "AU": 2, "NL": 2, "PL": 2, "TR": 2, "KR": 2}  # fmt: skip
+_CATEGORIES = {
+    "social": 10,
+    "messaging": 8,
+    "streaming": 10,
+    "gaming": 12,
+    "cloud": 12,
+    "finance": 15,
+    "telecom": 15,
+    "productivity": 8,
+    "other": 10,
+}
+_HOMES = {
+    "US": 30,
+    "GB": 8,
+    "IN": 7,
+    "DE": 6,
+    "JP": 6,
+    "BR": 6,
+    "FR": 5,
+    "CA": 4,
+    "MX": 3,
+    "ES": 3,
+    "IT": 3,
+    "AU": 2,
+    "NL": 2,
+    "PL": 2,
+    "TR": 2,
+    "KR": 2,
+}
 _KINDS = (Kind.PROBLEM.value, Kind.WORKS.value)
 _PLATFORMS = tuple(Platform.values)
 _PROBLEMS = ("", *Problem.values)  # "" for "works for me"
@@ -151,8 +176,9 @@ def catalogue() -> Catalogue:
             audience[s] = audiences.setdefault(key, len(audiences))
     listed = list(audiences)
     # A week of each audience's rate, 1.0 at its busiest minute: peak from reports a day.
-    week_mean = np.array([_curves(a, NOW - timedelta(days=7), 7 * MINUTES_PER_DAY)[0].mean()
-                          for a in listed])  # fmt: skip
+    week_mean = np.array(
+        [_curves(a, NOW - timedelta(days=7), 7 * MINUTES_PER_DAY)[0].mean() for a in listed]
+    )
     peak = per_day / (MINUTES_PER_DAY * week_mean[audience])
     country_index = [np.array([_COUNTRIES.index(c) for c in a.countries.names]) for a in listed]
     return Catalogue(
@@ -178,8 +204,9 @@ def _outages(
         members = np.flatnonzero(tier == t)
         for s, n in zip(members, rng.poisson(spec.outages, members.size), strict=True):
             found += [(int(s), -float(rng.uniform(60, history))) for _ in range(n)]
-    found += [(int(s), -float(rng.uniform(5, 40)))
-              for s in rng.choice(SERVICES, ONGOING, replace=False)]  # fmt: skip
+    found += [
+        (int(s), -float(rng.uniform(5, 40))) for s in rng.choice(SERVICES, ONGOING, replace=False)
+    ]
     outages = []
     for s, onset in found:
         height = max(peak[s] * rng.uniform(5, 40), rng.uniform(1, 8))
@@ -232,18 +259,20 @@ def history_day(cat: Catalogue, service_ids: np.ndarray, day: int) -> Day:
         country[mine] = cat.country_index[a][picked]
     country[rng.random(n) < UNKNOWN_COUNTRY] = 0
     combo = ((works * len(_PLATFORMS) + platform) * len(_PROBLEMS) + problem) * len(_COUNTRIES)
-    key, count = np.unique((service * MINUTES_PER_DAY + minute) * _COMBOS + combo + country,
-                           return_counts=True)  # fmt: skip
+    key, count = np.unique(
+        (service * MINUTES_PER_DAY + minute) * _COMBOS + combo + country, return_counts=True
+    )
     cell, combo = np.divmod(key, _COMBOS)
     service, minute = np.divmod(cell, MINUTES_PER_DAY)
-    labels = [f"{start + timedelta(minutes=m):%Y-%m-%d %H:%M}:00+00"
-              for m in range(MINUTES_PER_DAY)]  # fmt: skip
+    labels = [
+        f"{start + timedelta(minutes=m):%Y-%m-%d %H:%M}:00+00" for m in range(MINUTES_PER_DAY)
+    ]
     ids = service_ids.tolist()
     lines = [
         f"{ids[s]}\t{labels[m]}\t{_COMBO_LABELS[c]}\t{k}\n"
         for s, m, c, k in zip(
             service.tolist(), minute.tolist(), combo.tolist(), count.tolist(), strict=True
-        )  # fmt: skip
+        )
     ]
     return Day("".join(lines).encode(), len(lines), n)
 
@@ -270,8 +299,11 @@ _PROBLEM_CUMULATIVE = _mix_table(synthetic.PROBLEMS, synthetic.DEFAULT_PROBLEMS,
 _COMBOS = len(_KINDS) * len(_PLATFORMS) * len(_PROBLEMS) * len(_COUNTRIES)
 _COMBO_LABELS = [
     f"{kind}\t{platform}\t{problem}\t{country}"
-    for kind in _KINDS for platform in _PLATFORMS for problem in _PROBLEMS for country in _COUNTRIES
-]  # fmt: skip
+    for kind in _KINDS
+    for platform in _PLATFORMS
+    for problem in _PROBLEMS
+    for country in _COUNTRIES
+]
 
 
 # --- The databases ----------------------------------------------------------------------------
@@ -293,8 +325,13 @@ def dsn(database: str) -> str:
 
 
 def expected_marker(days: int) -> dict[str, Any]:
-    return {"generator": GENERATOR, "seed": SEED, "services": SERVICES, "days": days,
-            "now": NOW.isoformat()}  # fmt: skip
+    return {
+        "generator": GENERATOR,
+        "seed": SEED,
+        "services": SERVICES,
+        "days": days,
+        "now": NOW.isoformat(),
+    }
 
 
 def history_ensure(database: str, *, days: int, fresh: bool) -> History:
@@ -307,8 +344,15 @@ def history_ensure(database: str, *, days: int, fresh: bool) -> History:
         if not changed:
             _child(database, "migrate")  # newer migrations, if any
             _marker_set(database, "data", {**marker, "migrations": migrations()})
-            return History(database, days, marker["rows"], marker["reports"], 0.0,
-                           _size_mb(database), generated=False)  # fmt: skip
+            return History(
+                database,
+                days,
+                marker["rows"],
+                marker["reports"],
+                0.0,
+                _size_mb(database),
+                generated=False,
+            )
         step(f"{database}: applied migrations changed since generated ({', '.join(changed)})")
     step(f"generating {days} days of history for {SERVICES:,} services into {database}")
     started = time.perf_counter()
@@ -350,8 +394,16 @@ def _services_insert(conn: psycopg.Connection, cat: Catalogue) -> np.ndarray:
     with conn.cursor().copy(sql) as copy:
         for i in range(SERVICES):
             tier = TIERS[cat.tier[i]].name
-            copy.write_row((f"bench-{i:05d}", f"Bench {tier} {i:05d}",
-                            CATEGORIES[cat.category[i]], "", True, created))  # fmt: skip
+            copy.write_row(
+                (
+                    f"bench-{i:05d}",
+                    f"Bench {tier} {i:05d}",
+                    CATEGORIES[cat.category[i]],
+                    "",
+                    True,
+                    created,
+                )
+            )
     ids = conn.execute("SELECT id FROM outages_service ORDER BY slug").fetchall()
     return np.array([row[0] for row in ids], dtype=np.int64)
 
@@ -394,8 +446,10 @@ def _marker(database: str, name: str) -> dict[str, Any] | None:
 
 def _marker_set(database: str, name: str, value: dict[str, Any]) -> None:
     with psycopg.connect(dsn(database), autocommit=True) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_detection_marker"
-                     " (name text PRIMARY KEY, value jsonb NOT NULL)")  # fmt: skip
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_detection_marker"
+            " (name text PRIMARY KEY, value jsonb NOT NULL)"
+        )
         conn.execute(
             "INSERT INTO bench_detection_marker VALUES (%s, %s)"
             " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
@@ -425,8 +479,16 @@ def fit_code() -> str:
     return _digest(paths)
 
 
-_FIT_MODULES = ("baseline", "config", "counts", "noise", "profile", "seasonal", "tails",
-                "timebuckets")  # fmt: skip
+_FIT_MODULES = (
+    "baseline",
+    "config",
+    "counts",
+    "noise",
+    "profile",
+    "seasonal",
+    "tails",
+    "timebuckets",
+)
 
 
 def _digest(paths: list[Path]) -> str:
@@ -461,10 +523,14 @@ def _child(database: str, what: str, *args: str) -> Run:
         # The product's settings on this database, whatever the calling bench's environment.
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
-            "DJANGO_SETTINGS_MODULE": "config.settings", "DEPLOYMENT": "embedded",
-            "DEBUG": "false", "DATABASE_URL": dsn(database), "VAR_DIR": var,
-            "LOG_LEVEL": "WARNING", "CELERY_TASK_ALWAYS_EAGER": "false",
-        }  # fmt: skip
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEPLOYMENT": "embedded",
+            "DEBUG": "false",
+            "DATABASE_URL": dsn(database),
+            "VAR_DIR": var,
+            "LOG_LEVEL": "WARNING",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+        }
         argv = [sys.executable, __file__, "--child", what, *args]
         foreign = servers.ForeignCpu()
         foreign.start()
@@ -495,8 +561,18 @@ def child_main(what: str, args: list[str]) -> None:
 
     if what == "migrate":
         call_command("migrate", verbosity=0)
-        print(json.dumps({"seconds": 0, "cpu_seconds": 0, "queries": 0, "rss_before_mb": 0,
-                          "max_rss_mb": _peak_rss_mb(), "values": {}}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "seconds": 0,
+                    "cpu_seconds": 0,
+                    "queries": 0,
+                    "rss_before_mb": 0,
+                    "max_rss_mb": _peak_rss_mb(),
+                    "values": {},
+                }
+            )
+        )
         return
     from outages.services.baselines import baselines_fit
     from outages.services.detection import detection_early_pass, detection_pass
@@ -531,9 +607,19 @@ def child_main(what: str, args: list[str]) -> None:
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         if rolled_back:
             transaction.set_rollback(True)
-    print(json.dumps({"seconds": wall, "cpu_seconds": cpu, "queries": counter.queries,
-                      "rss_before_mb": rss_before, "max_rss_mb": _peak_rss_mb(),
-                      "values": values}, default=str))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "seconds": wall,
+                "cpu_seconds": cpu,
+                "queries": counter.queries,
+                "rss_before_mb": rss_before,
+                "max_rss_mb": _peak_rss_mb(),
+                "values": values,
+            },
+            default=str,
+        )
+    )
 
 
 def _storm() -> None:
@@ -675,8 +761,18 @@ def measure(
         short_fit = fit_ensure(DATABASE_SHORT, days=SHORT_DAYS, fresh=again)
         warm(DATABASE_SHORT)
         short_pass = timed_passes(DATABASE_SHORT, shard_count=1, repeat=repeat)
-    return Result(history, short_history, fit, short_fit, passes, storm, short_pass, warmed,
-                  early, early_storm)  # fmt: skip
+    return Result(
+        history,
+        short_history,
+        fit,
+        short_fit,
+        passes,
+        storm,
+        short_pass,
+        warmed,
+        early,
+        early_storm,
+    )
 
 
 def fit_ensure(database: str, *, days: int, fresh: bool) -> Fit:
@@ -718,8 +814,7 @@ def timed_passes(database: str, *, shard_count: int, repeat: int, what: str = "p
         ).fetchone()
     services = row[0] if row and shard_count > 1 else SERVICES
     storm = f", {SERVICES // STORM_EVERY:,} of them spiking" if "storm" in what else ""
-    step(f"{what} over {services:,} services{storm} (shard 0/{shard_count}),"
-         f" {repeat} runs")  # fmt: skip
+    step(f"{what} over {services:,} services{storm} (shard 0/{shard_count}), {repeat} runs")
     runs = []
     for _ in range(repeat):
         runs.append(_child(database, what, str(shard_count)))
@@ -738,51 +833,95 @@ def rows(r: Result) -> list[report.Row]:
     growth = f"{full.services / smallest.services:.0f}x services: "
     growth += f"{full.seconds / smallest.seconds:.1f}x the time"
     out = [
-        Row(f"4 Detection pass, {full.services:,} services, {DAYS} d of buckets",
-            f"{full.seconds:.2f} s ({full.spread()})", f"<= {BAR_SECONDS:.0f} s",
-            f"{full.seconds / BAR_SECONDS:.2f}", report.bar(full.seconds <= BAR_SECONDS)),
-        Row("4 Detection pass, peak RSS of its process", f"{full.max_rss_mb:.0f} MB",
-            f"<= {BAR_RSS_MB:.0f} MB", f"{full.max_rss_mb / BAR_RSS_MB:.2f}",
-            report.bar(full.max_rss_mb <= BAR_RSS_MB)),
-        Row("  time per service / per series", f"{1000 * full.seconds / full.services:.2f} ms"
+        Row(
+            f"4 Detection pass, {full.services:,} services, {DAYS} d of buckets",
+            f"{full.seconds:.2f} s ({full.spread()})",
+            f"<= {BAR_SECONDS:.0f} s",
+            f"{full.seconds / BAR_SECONDS:.2f}",
+            report.bar(full.seconds <= BAR_SECONDS),
+        ),
+        Row(
+            "4 Detection pass, peak RSS of its process",
+            f"{full.max_rss_mb:.0f} MB",
+            f"<= {BAR_RSS_MB:.0f} MB",
+            f"{full.max_rss_mb / BAR_RSS_MB:.2f}",
+            report.bar(full.max_rss_mb <= BAR_RSS_MB),
+        ),
+        Row(
+            "  time per service / per series",
+            f"{1000 * full.seconds / full.services:.2f} ms"
             f" / {1000 * full.seconds / run.values.get('series', 1):.3f} ms",
-            f"{1000 * BAR_SECONDS / SERVICES:.1f} ms per service at the bar"),
+            f"{1000 * BAR_SECONDS / SERVICES:.1f} ms per service at the bar",
+        ),
         Row("  pass result", _values(run.values)),
-        Row("  CPU of the pass process", f"{run.cpu_seconds:.2f} s of {run.seconds:.2f} s",
-            f"rest: waiting for PostgreSQL or a core; {run.queries} statements"),
-        Row("  RSS before the call (Django, imports)", f"{run.rss_before_mb:.0f} MB",
-            f"the pass adds {full.max_rss_mb - run.rss_before_mb:.0f} MB"),
+        Row(
+            "  CPU of the pass process",
+            f"{run.cpu_seconds:.2f} s of {run.seconds:.2f} s",
+            f"rest: waiting for PostgreSQL or a core; {run.queries} statements",
+        ),
+        Row(
+            "  RSS before the call (Django, imports)",
+            f"{run.rss_before_mb:.0f} MB",
+            f"the pass adds {full.max_rss_mb - run.rss_before_mb:.0f} MB",
+        ),
         Row("  process wall, start-up included", f"{run.process_seconds:.2f} s"),
-        Row("  first pass after a state reset (committed)", f"{warm.seconds:.2f} s",
-            _values(warm.values)),
-        *(Row(f"  pass, {p.services:,} services (shard 0/{p.shard_count})",
-              f"{p.seconds:.2f} s, {1000 * p.seconds / p.services:.2f} ms/service",
-              f"{p.max_rss_mb:.0f} MB; vs {full.services:,}", f"{p.seconds / full.seconds:.2f}")
-          for p in r.passes if p.shard_count != 1),
-        Row("  growth with services (least squares)",
-            f"{fixed:.2f} s + {1000 * slope:.3f} ms x services", growth),
-        Row("  services at the 20 s bar (extrapolated)", f"{(BAR_SECONDS - fixed) / slope:,.0f}",
-            "if the growth stays linear"),
-    ]  # fmt: skip
+        Row(
+            "  first pass after a state reset (committed)",
+            f"{warm.seconds:.2f} s",
+            _values(warm.values),
+        ),
+        *(
+            Row(
+                f"  pass, {p.services:,} services (shard 0/{p.shard_count})",
+                f"{p.seconds:.2f} s, {1000 * p.seconds / p.services:.2f} ms/service",
+                f"{p.max_rss_mb:.0f} MB; vs {full.services:,}",
+                f"{p.seconds / full.seconds:.2f}",
+            )
+            for p in r.passes
+            if p.shard_count != 1
+        ),
+        Row(
+            "  growth with services (least squares)",
+            f"{fixed:.2f} s + {1000 * slope:.3f} ms x services",
+            growth,
+        ),
+        Row(
+            "  services at the 20 s bar (extrapolated)",
+            f"{(BAR_SECONDS - fixed) / slope:,.0f}",
+            "if the growth stays linear",
+        ),
+    ]
     storm = r.storm.median_run()
-    out.append(Row(f"  pass while {SERVICES // STORM_EVERY:,} services spike at once",
-                   f"{r.storm.seconds:.2f} s ({r.storm.spread()})",
-                   f"{_values(storm.values)}; {storm.queries:,} statements",
-                   f"{r.storm.seconds / BAR_SECONDS:.2f}"))  # fmt: skip
+    out.append(
+        Row(
+            f"  pass while {SERVICES // STORM_EVERY:,} services spike at once",
+            f"{r.storm.seconds:.2f} s ({r.storm.spread()})",
+            f"{_values(storm.values)}; {storm.queries:,} statements",
+            f"{r.storm.seconds / BAR_SECONDS:.2f}",
+        )
+    )
     for early, when in ((r.early, "quiet minute"), (r.early_storm, "storm")):
         if early is not None:
             got = early.median_run()
-            out.append(Row(f"  early pass (every 15 s), {when}",
-                           f"{early.seconds:.2f} s ({early.spread()})",
-                           f"{_values(got.values)}; {got.queries:,} statements",
-                           f"{early.seconds / full.seconds:.2f} of a pass"))  # fmt: skip
+            out.append(
+                Row(
+                    f"  early pass (every 15 s), {when}",
+                    f"{early.seconds:.2f} s ({early.spread()})",
+                    f"{_values(got.values)}; {got.queries:,} statements",
+                    f"{early.seconds / full.seconds:.2f} of a pass",
+                )
+            )
     if r.short_pass is not None:
         short, series = r.short_pass, r.short_pass.median_run().values.get("series", 1)
         each = f"{series:,} series, {1000 * short.seconds / series:.3f} ms each"
-        out.append(Row(f"  pass, {SERVICES:,} services, {SHORT_DAYS} d of buckets",
-                       f"{short.seconds:.2f} s ({short.spread()})",
-                       f"{each}; {short.max_rss_mb:.0f} MB",
-                       f"{short.seconds / full.seconds:.2f}"))  # fmt: skip
+        out.append(
+            Row(
+                f"  pass, {SERVICES:,} services, {SHORT_DAYS} d of buckets",
+                f"{short.seconds:.2f} s ({short.spread()})",
+                f"{each}; {short.max_rss_mb:.0f} MB",
+                f"{short.seconds / full.seconds:.2f}",
+            )
+        )
     out += _fit_rows(r)
     out += _history_rows(r)
     noise = ", ".join(f"{max(run.other_cores, 0):.1f}" for p in r.passes for run in p.runs)
@@ -798,16 +937,22 @@ def _fit_rows(r: Result) -> list[report.Row]:
     Row, fit = report.Row, r.fit
     cached = " (kept from an earlier run)" if fit.cached else ""
     out = [
-        Row(f"4 baselines_fit, {SERVICES:,} services, {DAYS} d{cached}",
+        Row(
+            f"4 baselines_fit, {SERVICES:,} services, {DAYS} d{cached}",
             f"{fit.run.seconds:.1f} s, {1000 * fit.run.seconds / SERVICES:.2f} ms/service",
-            f"{fit.run.values.get('series', 0):,} series, {fit.run.max_rss_mb:.0f} MB"),
-    ]  # fmt: skip
+            f"{fit.run.values.get('series', 0):,} series, {fit.run.max_rss_mb:.0f} MB",
+        ),
+    ]
     if r.short_fit is not None:
         short = r.short_fit.run
-        out.append(Row(f"  baselines_fit, {SHORT_DAYS} d",
-                       f"{short.seconds:.1f} s, {1000 * short.seconds / SERVICES:.2f} ms/service",
-                       f"{short.values.get('series', 0):,} series, {short.max_rss_mb:.0f} MB",
-                       f"{short.seconds / fit.run.seconds:.2f}"))  # fmt: skip
+        out.append(
+            Row(
+                f"  baselines_fit, {SHORT_DAYS} d",
+                f"{short.seconds:.1f} s, {1000 * short.seconds / SERVICES:.2f} ms/service",
+                f"{short.values.get('series', 0):,} series, {short.max_rss_mb:.0f} MB",
+                f"{short.seconds / fit.run.seconds:.2f}",
+            )
+        )
     return out
 
 
@@ -817,9 +962,13 @@ def _history_rows(r: Result) -> list[report.Row]:
         if h is None:
             continue
         made = f"generated in {h.seconds:.0f} s" if h.generated else "kept from an earlier run"
-        out.append(report.Row(f"  history, {h.days} d ({h.database})",
-                              f"{h.rows:,} rows, {h.reports:,} reports",
-                              f"{h.size_mb:,.0f} MB; {made}"))  # fmt: skip
+        out.append(
+            report.Row(
+                f"  history, {h.days} d ({h.database})",
+                f"{h.rows:,} rows, {h.reports:,} reports",
+                f"{h.size_mb:,.0f} MB; {made}",
+            )
+        )
     return out
 
 
@@ -839,16 +988,19 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="regenerate the history and refit")
     parser.add_argument("--refit", action="store_true", help="refit the kept baselines")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each pass (3)")
-    parser.add_argument("--no-history-length", action="store_true",
-                        help="skip the 7-day database")  # fmt: skip
+    parser.add_argument("--no-history-length", action="store_true", help="skip the 7-day database")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child_main(args.child[0], args.child[1:])
         return 0
     started = time.monotonic()
-    result = measure(fresh=args.fresh, refit=args.refit, repeat=args.repeat,
-                     history_length=not args.no_history_length)  # fmt: skip
+    result = measure(
+        fresh=args.fresh,
+        refit=args.refit,
+        repeat=args.repeat,
+        history_length=not args.no_history_length,
+    )
     table = rows(result)
     print(report.table(table))
     path = report.save({"detection": result, "wall_seconds": time.monotonic() - started}, table)

@@ -75,10 +75,14 @@ def prepare() -> None:
     ServiceStatus.objects.update_or_create(
         service=service,
         defaults={
-            "minute": timezone.now(), "level": 1, "recent": 120, "expected": 31.5,
-            "deviation": 4.2, "sparkline": [(i * 37) % 53 for i in range(96)],
+            "minute": timezone.now(),
+            "level": 1,
+            "recent": 120,
+            "expected": 31.5,
+            "deviation": 4.2,
+            "sparkline": [(i * 37) % 53 for i in range(96)],
         },
-    )  # fmt: skip
+    )
 
 
 def measure(base_url: str, *, web_pid: int, seconds: float) -> Result:
@@ -96,8 +100,16 @@ def measure(base_url: str, *, web_pid: int, seconds: float) -> Result:
     servers = {"web": web_pid}
 
     def load(name: str, path: str, headers: list[str] | None = None) -> Load:
-        return wrk(name, base_url, path, slugs=headers or [], seconds=seconds, servers=servers,
-                   warmup=WARMUP, script=GET_SCRIPT)  # fmt: skip
+        return wrk(
+            name,
+            base_url,
+            path,
+            slugs=headers or [],
+            seconds=seconds,
+            servers=servers,
+            warmup=WARMUP,
+            script=GET_SCRIPT,
+        )
 
     runs: dict[str, list[Load]] = {name: [] for name in paths}
     for _ in range(ROUNDS):
@@ -107,11 +119,14 @@ def measure(base_url: str, *, web_pid: int, seconds: float) -> Result:
     etag = _get(base_url + paths["status"])[1]["ETag"]
     status_304 = load("status 304", paths["status"], [f"If-None-Match: {etag}"])
     return Result(
-        sizes=sizes, static=merged("static", runs["static"]),
-        status=merged("status", runs["status"]), badge=merged("badge", runs["badge"]),
-        embed=merged("embed", runs["embed"]), status_304=status_304,
+        sizes=sizes,
+        static=merged("static", runs["static"]),
+        status=merged("status", runs["status"]),
+        badge=merged("badge", runs["badge"]),
+        embed=merged("embed", runs["embed"]),
+        status_304=status_304,
         static_rounds=[load.ok_per_second for load in runs["static"]],
-    )  # fmt: skip
+    )
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -128,15 +143,20 @@ def _sizes(base_url: str, paths: dict[str, str]) -> Sizes:
     linked = re.findall(r'<(?:script[^>]+src|link[^>]+href)="([^"]+)"', text)
     assets = {}
     for url in linked:
-        _, headers, body = _get(urljoin(base_url + paths["embed"], url),
-                                **{"Accept-Encoding": "br, gzip"})  # fmt: skip
+        _, headers, body = _get(
+            urljoin(base_url + paths["embed"], url), **{"Accept-Encoding": "br, gzip"}
+        )
         assets[url] = len(body)
         assert headers.get("Content-Encoding") in {"br", "gzip"}, (url, headers)
     return Sizes(
-        widget_raw=len(widget), widget_gzip=_gz(widget), badge_raw=len(badge),
-        badge_gzip=_gz(badge), embed_html_raw=len(html), embed_html_gzip=_gz(html),
+        widget_raw=len(widget),
+        widget_gzip=_gz(widget),
+        badge_raw=len(badge),
+        badge_gzip=_gz(badge),
+        embed_html_raw=len(html),
+        embed_html_gzip=_gz(html),
         embed_assets=assets,
-    )  # fmt: skip
+    )
 
 
 def _gz(body: bytes) -> int:
@@ -155,33 +175,60 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
     loads = (r.static, r.status, r.badge, r.embed, r.status_304)
 
     def size_row(label: str, size: int, raw: int, limit: float) -> Row:
-        return Row(label, f"{size / kb:.2f} KB", f"<= {limit} KB (raw {raw / kb:.2f} KB)",
-                   f"{size / kb / limit:.2f}", bar(size / kb <= limit))  # fmt: skip
+        return Row(
+            label,
+            f"{size / kb:.2f} KB",
+            f"<= {limit} KB (raw {raw / kb:.2f} KB)",
+            f"{size / kb / limit:.2f}",
+            bar(size / kb <= limit),
+        )
 
     def rps_row(label: str, load: Load) -> Row:
         ratio = load.ok_per_second / r.static_rps
-        return Row(label, f"{load.ok_per_second:,.0f}/s, p99 {load.p99_ms:.1f} ms",
-                   f">= {BAR_RATIO} x static", f"{ratio:.2f}", bar(ratio >= BAR_RATIO))  # fmt: skip
+        return Row(
+            label,
+            f"{load.ok_per_second:,.0f}/s, p99 {load.p99_ms:.1f} ms",
+            f">= {BAR_RATIO} x static",
+            f"{ratio:.2f}",
+            bar(ratio >= BAR_RATIO),
+        )
 
     return [
         size_row("6 /widget.js, gzip", s.widget_gzip, s.widget_raw, BARS_KB["widget"]),
-        size_row("6 /embed/<slug>/ + assets, compressed", s.embed_total,
-                 s.embed_html_raw + sum(s.embed_assets.values()), BARS_KB["embed"]),
+        size_row(
+            "6 /embed/<slug>/ + assets, compressed",
+            s.embed_total,
+            s.embed_html_raw + sum(s.embed_assets.values()),
+            BARS_KB["embed"],
+        ),
         Row("  embed HTML gzip / assets as served", f"{s.embed_html_gzip:,} B", assets),
         size_row("6 badge SVG, gzip", s.badge_gzip, s.badge_raw, BARS_KB["badge"]),
-        Row("6 Static file (WhiteNoise), warm", f"{r.static_rps:,.0f}/s, p99 "
-            f"{r.static.p99_ms:.1f} ms", f"each round: {static}"),
+        Row(
+            "6 Static file (WhiteNoise), warm",
+            f"{r.static_rps:,.0f}/s, p99 {r.static.p99_ms:.1f} ms",
+            f"each round: {static}",
+        ),
         rps_row("6 Status JSON, warm", r.status),
         rps_row("6 Badge SVG, warm", r.badge),
         rps_row("6 Embed page, warm", r.embed),
-        Row("  status JSON, If-None-Match (304)",
-            f"{r.status_304.ok_per_second:,.0f}/s, p99 {r.status_304.p99_ms:.1f} ms", "vs static",
-            f"{r.status_304.ok_per_second / r.static_rps:.2f}"),
-        Row("  web CPU/request: static / status / badge / embed",
-            " / ".join(f"{load.cpu_us_per_request['web']:.0f}"
-                       for load in loads[:4]) + " us"),
-        Row("  failed requests (non-2xx/3xx, socket)", ", ".join(str(x.failed) for x in loads),
-            "static, status, badge, embed, 304"),
-        Row("  others' CPU in each (cores of 2)",
-            ", ".join(f"{max(x.other_cores, 0):.1f}" for x in loads), "0 = quiet machine"),
-    ]  # fmt: skip
+        Row(
+            "  status JSON, If-None-Match (304)",
+            f"{r.status_304.ok_per_second:,.0f}/s, p99 {r.status_304.p99_ms:.1f} ms",
+            "vs static",
+            f"{r.status_304.ok_per_second / r.static_rps:.2f}",
+        ),
+        Row(
+            "  web CPU/request: static / status / badge / embed",
+            " / ".join(f"{load.cpu_us_per_request['web']:.0f}" for load in loads[:4]) + " us",
+        ),
+        Row(
+            "  failed requests (non-2xx/3xx, socket)",
+            ", ".join(str(x.failed) for x in loads),
+            "static, status, badge, embed, 304",
+        ),
+        Row(
+            "  others' CPU in each (cores of 2)",
+            ", ".join(f"{max(x.other_cores, 0):.1f}" for x in loads),
+            "0 = quiet machine",
+        ),
+    ]

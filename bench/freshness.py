@@ -61,8 +61,11 @@ class _Probe:
         conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
         body = json.dumps({"id": str(report_id), "platform": "web", "problem": "login"})
         address = ".".join(str(random.randint(1, 223)) for _ in range(4))  # noqa: S311
-        headers = {"Content-Type": "application/json", "X-Forwarded-For": address,
-                   "User-Agent": f"bench-probe {report_id}"}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            "X-Forwarded-For": address,
+            "User-Agent": f"bench-probe {report_id}",
+        }
         try:
             conn.request("POST", INTAKE_PATH.format(slug=self.slug), body, headers)
             response = conn.getresponse()
@@ -122,9 +125,15 @@ def wait_until_draining(server: Server, *, slug: str, dsn: str, timeout: float =
 
 
 def measure(
-    server: Server, *, slugs: list[str], probe_slug: str, dsn: str, redis: Redis, stream: str,
+    server: Server,
+    *,
+    slugs: list[str],
+    probe_slug: str,
+    dsn: str,
+    redis: Redis,
+    stream: str,
     seconds: float,
-) -> Result:  # fmt: skip
+) -> Result:
     probe = _Probe(server.url, probe_slug, dsn)
     stop = threading.Event()
     backlog = [0]
@@ -143,8 +152,14 @@ def measure(
     for thread in threads:
         thread.start()
     try:
-        load = wrk("intake+drain", server.url, INTAKE_PATH, slugs=slugs, seconds=seconds,
-                   servers=server.pids)  # fmt: skip
+        load = wrk(
+            "intake+drain",
+            server.url,
+            INTAKE_PATH,
+            slugs=slugs,
+            seconds=seconds,
+            servers=server.pids,
+        )
         probe.posting.clear()
         threads[0].join()
         probe.wait_landed(LAND_TIMEOUT)
@@ -153,5 +168,10 @@ def measure(
         stop.set()
         for thread in threads:
             thread.join()
-    return Result(load=load, lags=probe.lags, lost=len(probe.pending),
-                  probe_errors=probe.errors, max_backlog=backlog[0])  # fmt: skip
+    return Result(
+        load=load,
+        lags=probe.lags,
+        lost=len(probe.pending),
+        probe_errors=probe.errors,
+        max_backlog=backlog[0],
+    )

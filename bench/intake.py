@@ -56,17 +56,30 @@ def warm_up(url: str, paths: list[str], *, slugs: list[str]) -> None:
 
 
 def pair(
-    server: Server, *, slugs: list[str], seconds: float, redis: Redis, stream: str,
+    server: Server,
+    *,
+    slugs: list[str],
+    seconds: float,
+    redis: Redis,
+    stream: str,
     rounds: int = ROUNDS,
-) -> Pair:  # fmt: skip
+) -> Pair:
     """Bare and intake for `seconds` each, in alternating rounds."""
     warm_up(server.url, [BARE_PATH, INTAKE_PATH], slugs=slugs)
     runs: dict[str, list[Load]] = {BARE_PATH: [], INTAKE_PATH: []}
     entries_before = redis.xlen(stream)
     for i in range(rounds):
         for path in (BARE_PATH, INTAKE_PATH) if i % 2 == 0 else (INTAKE_PATH, BARE_PATH):
-            runs[path].append(wrk(path, server.url, path, slugs=slugs,
-                                  seconds=seconds / rounds, servers=server.pids))  # fmt: skip
+            runs[path].append(
+                wrk(
+                    path,
+                    server.url,
+                    path,
+                    slugs=slugs,
+                    seconds=seconds / rounds,
+                    servers=server.pids,
+                )
+            )
     ratios = [
         i.ok_per_second / b.ok_per_second
         for b, i in zip(runs[BARE_PATH], runs[INTAKE_PATH], strict=True)
@@ -82,12 +95,24 @@ def pair(
 def extras(server: Server, *, slugs: list[str], seconds: float, redis: Redis) -> Extras:
     warm_up(server.url, [DRF_PATH, BARE_LEAN_PATH], slugs=slugs)
     drf = wrk("drf", server.url, DRF_PATH, slugs=slugs, seconds=seconds, servers=server.pids)
-    bare_lean = wrk("bare, lean stack", server.url, BARE_LEAN_PATH, slugs=slugs,
-                    seconds=seconds, servers=server.pids)  # fmt: skip
+    bare_lean = wrk(
+        "bare, lean stack",
+        server.url,
+        BARE_LEAN_PATH,
+        slugs=slugs,
+        seconds=seconds,
+        servers=server.pids,
+    )
     redis.config_set("appendfsync", "everysec")
     try:
-        everysec = wrk("fsync everysec", server.url, INTAKE_PATH, slugs=slugs,
-                       seconds=seconds, servers=server.pids)  # fmt: skip
+        everysec = wrk(
+            "fsync everysec",
+            server.url,
+            INTAKE_PATH,
+            slugs=slugs,
+            seconds=seconds,
+            servers=server.pids,
+        )
     finally:
         redis.config_set("appendfsync", "always")
     return Extras(drf=drf, fsync_everysec=everysec, bare_lean=bare_lean)

@@ -41,10 +41,17 @@ class Load:
 
 
 def wrk(
-    name: str, base_url: str, path: str, *, slugs: list[str], seconds: float,
-    servers: dict[str, int], warmup: float = 0.0, script: Path = SCRIPT,
+    name: str,
+    base_url: str,
+    path: str,
+    *,
+    slugs: list[str],
+    seconds: float,
+    servers: dict[str, int],
+    warmup: float = 0.0,
+    script: Path = SCRIPT,
     connections: int = CONNECTIONS,
-) -> Load:  # fmt: skip
+) -> Load:
     """Load for `seconds` (after `warmup` seconds of the same); CPU is counted per server,
     each a root pid with its children (gunicorn's workers, say). `script`: report POSTs
     (`slugs` are its arguments), or GET_SCRIPT (`slugs` are extra request headers)."""
@@ -77,13 +84,25 @@ def wrk(
 
 
 def _run(
-    base_url: str, path: str, slugs: list[str], seconds: float, script: Path = SCRIPT,
+    base_url: str,
+    path: str,
+    slugs: list[str],
+    seconds: float,
+    script: Path = SCRIPT,
     connections: int = CONNECTIONS,
-) -> dict[str, int]:  # fmt: skip
+) -> dict[str, int]:
     argv = [
-        "wrk", f"-t{min(THREADS, connections)}", f"-c{connections}", f"-d{round(seconds)}s",
-        "-s", str(script), base_url, "--", path, *slugs,
-    ]  # fmt: skip
+        "wrk",
+        f"-t{min(THREADS, connections)}",
+        f"-c{connections}",
+        f"-d{round(seconds)}s",
+        "-s",
+        str(script),
+        base_url,
+        "--",
+        path,
+        *slugs,
+    ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=seconds + 30)
     for line in out.stdout.splitlines():
         if line.startswith("BENCH "):

@@ -30,21 +30,50 @@ class Mix:
 
 def measure(base_url: str, *, workers: str, slugs: list[str], page: str, seconds: float) -> Mix:
     warm_up(base_url, [INTAKE_PATH], slugs=slugs)
-    wrk("warmup", base_url, page, slugs=[], seconds=2, servers={}, script=GET_SCRIPT,
-        connections=PAGE_CONNECTIONS)  # fmt: skip
-    pages_alone = wrk("service pages alone", base_url, page, slugs=[], seconds=seconds,
-                      servers={}, script=GET_SCRIPT, connections=PAGE_CONNECTIONS)  # fmt: skip
+    wrk(
+        "warmup",
+        base_url,
+        page,
+        slugs=[],
+        seconds=2,
+        servers={},
+        script=GET_SCRIPT,
+        connections=PAGE_CONNECTIONS,
+    )
+    pages_alone = wrk(
+        "service pages alone",
+        base_url,
+        page,
+        slugs=[],
+        seconds=seconds,
+        servers={},
+        script=GET_SCRIPT,
+        connections=PAGE_CONNECTIONS,
+    )
     alone = wrk("intake alone", base_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
     with ThreadPoolExecutor(max_workers=1) as pool:
         pages = pool.submit(
-            wrk, "service pages", base_url, page, slugs=[], seconds=seconds, servers={},
-            script=GET_SCRIPT, connections=PAGE_CONNECTIONS,
-        )  # fmt: skip
-        mixed = wrk("intake with pages", base_url, INTAKE_PATH, slugs=slugs, seconds=seconds,
-                    servers={})  # fmt: skip
+            wrk,
+            "service pages",
+            base_url,
+            page,
+            slugs=[],
+            seconds=seconds,
+            servers={},
+            script=GET_SCRIPT,
+            connections=PAGE_CONNECTIONS,
+        )
+        mixed = wrk(
+            "intake with pages", base_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={}
+        )
         page_load = pages.result()
-    return Mix(workers=workers, intake_alone=alone, intake_with_pages=mixed,
-               pages_alone=pages_alone, pages=page_load)  # fmt: skip
+    return Mix(
+        workers=workers,
+        intake_alone=alone,
+        intake_with_pages=mixed,
+        pages_alone=pages_alone,
+        pages=page_load,
+    )
 
 
 def rows(mixes: list[Mix]) -> list[Row]:
@@ -53,14 +82,18 @@ def rows(mixes: list[Mix]) -> list[Row]:
     for m in mixes:
         alone, mixed, pages = m.intake_alone, m.intake_with_pages, m.pages
         out += [
-            Row(f"  {m.workers}: intake p99 alone / beside pages",
+            Row(
+                f"  {m.workers}: intake p99 alone / beside pages",
                 f"{alone.p99_ms:.0f} / {mixed.p99_ms:.0f} ms",
                 f"reports/s {alone.ok_per_second:,.0f} / {mixed.ok_per_second:,.0f}",
-                f"{mixed.p99_ms / alone.p99_ms:.1f}x"),
-            Row(f"  {m.workers}: service pages/s alone / beside the intake",
+                f"{mixed.p99_ms / alone.p99_ms:.1f}x",
+            ),
+            Row(
+                f"  {m.workers}: service pages/s alone / beside the intake",
                 f"{m.pages_alone.ok_per_second:,.0f} / {pages.ok_per_second:,.0f}",
                 f"p50 {m.pages_alone.p50_ms:.0f} / {pages.p50_ms:.0f} ms, p99 "
                 f"{m.pages_alone.p99_ms:.0f} / {pages.p99_ms:.0f} ms, "
-                f"{m.pages_alone.failed + pages.failed} failed"),
-        ]  # fmt: skip
+                f"{m.pages_alone.failed + pages.failed} failed",
+            ),
+        ]
     return out

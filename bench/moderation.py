@@ -35,8 +35,11 @@ DATABASE = "outages_bench_moderation"
 PENDING = 10_000
 BAR_MS = 200.0
 REQUESTS, WARMUP = 300, 20
-PAGES = {"home": "/moderation/", "counts": "/moderation/counts.json",
-         "queue": "/moderation/comments/"}  # fmt: skip
+PAGES = {
+    "home": "/moderation/",
+    "counts": "/moderation/counts.json",
+    "queue": "/moderation/comments/",
+}
 
 
 def seed() -> Any:
@@ -56,30 +59,45 @@ def seed() -> Any:
 
     def comment(i: int, state: str, flags: int = 0) -> Comment:
         return Comment(
-            service=services[i % 50], name=f"Reader {i}", email=f"r{i}@example.org",
-            text=f"Cannot log in since noon, error {i}", state=state, open_flags=flags,
-            created_at=now - timedelta(seconds=i), fingerprint=f"{i:032x}",
-            text_key=f"{i:032x}", spam_score=i % 100,
-        )  # fmt: skip
+            service=services[i % 50],
+            name=f"Reader {i}",
+            email=f"r{i}@example.org",
+            text=f"Cannot log in since noon, error {i}",
+            state=state,
+            open_flags=flags,
+            created_at=now - timedelta(seconds=i),
+            fingerprint=f"{i:032x}",
+            text_key=f"{i:032x}",
+            spam_score=i % 100,
+        )
 
     Comment.objects.bulk_create([comment(i, "pending") for i in range(PENDING)], batch_size=2000)
     flagged = Comment.objects.bulk_create(
         [comment(PENDING + i, "approved", 1) for i in range(400)], batch_size=2000
     )
     CommentFlag.objects.bulk_create(
-        CommentFlag(comment=c, fingerprint="f", created_at=now,
-                    reason="personal_data" if i < 100 else "spam")
+        CommentFlag(
+            comment=c,
+            fingerprint="f",
+            created_at=now,
+            reason="personal_data" if i < 100 else "spam",
+        )
         for i, c in enumerate(flagged)
-    )  # fmt: skip
+    )
     Comment.objects.bulk_create(
         [comment(20_000 + i, "approved") for i in range(40_000)], batch_size=5000
     )
     Incident.objects.bulk_create(
-        Incident(service=services[i % 50], level=2, started_at=now - timedelta(hours=i),
-                 detected_at=now - timedelta(hours=i), peak_at=now - timedelta(hours=i),
-                 visibility="suspicious" if i % 3 == 0 else "public")
+        Incident(
+            service=services[i % 50],
+            level=2,
+            started_at=now - timedelta(hours=i),
+            detected_at=now - timedelta(hours=i),
+            peak_at=now - timedelta(hours=i),
+            visibility="suspicious" if i % 3 == 0 else "public",
+        )
         for i in range(60)
-    )  # fmt: skip
+    )
     roles_sync()
     moderator = User.objects.create_user("mod", password="x", is_staff=True)
     moderator.groups.add(Group.objects.get(name=MODERATORS))
@@ -119,13 +137,20 @@ def measure() -> dict[str, Any]:
     with servers.bench_database(DATABASE) as dsn, tempfile.TemporaryDirectory() as var:
         env = {
             **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")},
-            "DJANGO_SETTINGS_MODULE": "config.settings", "DEPLOYMENT": "embedded",
-            "DEBUG": "false", "DATABASE_URL": dsn, "VAR_DIR": var, "LOG_LEVEL": "WARNING",
-        }  # fmt: skip
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEPLOYMENT": "embedded",
+            "DEBUG": "false",
+            "DATABASE_URL": dsn,
+            "VAR_DIR": var,
+            "LOG_LEVEL": "WARNING",
+        }
         out = subprocess.run(
-            [sys.executable, __file__, "--child"], env=env, check=True,
-            capture_output=True, text=True,
-        )  # fmt: skip
+            [sys.executable, __file__, "--child"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -134,13 +159,20 @@ def rows(r: dict[str, Any]) -> list[report.Row]:
     Row, home = report.Row, r["home"]
     ok = home["p95"] <= BAR_MS
     return [
-        Row(f"10 Moderation home p95, {PENDING:,} pending comments", f"{home['p95']:.0f} ms",
-            f"<= {BAR_MS:.0f} ms", f"{home['p95'] / BAR_MS:.2f}", report.bar(ok)),
+        Row(
+            f"10 Moderation home p95, {PENDING:,} pending comments",
+            f"{home['p95']:.0f} ms",
+            f"<= {BAR_MS:.0f} ms",
+            f"{home['p95'] / BAR_MS:.2f}",
+            report.bar(ok),
+        ),
         Row("  home p50", f"{home['p50']:.0f} ms"),
         Row("  counts.json p50 / p95", f"{r['counts']['p50']:.0f} / {r['counts']['p95']:.0f} ms"),
-        Row("  comment queue (100 rows) p50 / p95",
-            f"{r['queue']['p50']:.0f} / {r['queue']['p95']:.0f} ms"),
-    ]  # fmt: skip
+        Row(
+            "  comment queue (100 rows) p50 / p95",
+            f"{r['queue']['p50']:.0f} / {r['queue']['p95']:.0f} ms",
+        ),
+    ]
 
 
 def main() -> int:

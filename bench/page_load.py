@@ -75,20 +75,32 @@ def prepare() -> str:
     service = Service.objects.get(slug=BUSY)
     now = timezone.now().replace(second=0, microsecond=0)
     incident = Incident.objects.create(
-        service=service, level=2, started_at=now - timedelta(minutes=40),
-        detected_at=now - timedelta(minutes=38), peak_at=now - timedelta(minutes=10),
-        peak_count=900, total=12_000, expected_total=300.0,
-        platforms={"web": 0.7, "ios": 0.3}, problems={"login": 1.0},
+        service=service,
+        level=2,
+        started_at=now - timedelta(minutes=40),
+        detected_at=now - timedelta(minutes=38),
+        peak_at=now - timedelta(minutes=10),
+        peak_count=900,
+        total=12_000,
+        expected_total=300.0,
+        platforms={"web": 0.7, "ios": 0.3},
+        problems={"login": 1.0},
         countries=[{"country": "US", "count": 9000, "expected": 200.0, "ratio": 45.0}],
-        scope="international", visibility="public",
-    )  # fmt: skip
+        scope="international",
+        visibility="public",
+    )
     return f"/incidents/{incident.pk}/"
 
 
 def measure(
-    base_url: str, *, web_pid: int, intake_url: str, incident_path: str, slugs: list[str],
+    base_url: str,
+    *,
+    web_pid: int,
+    intake_url: str,
+    incident_path: str,
+    slugs: list[str],
     seconds: float,
-) -> Result:  # fmt: skip
+) -> Result:
     """`intake_url`: the same image and command started apart, as a balancer routing
     `POST /api/v1/services/*/reports` to processes of their own would reach it."""
     from django.templatetags.static import static
@@ -104,8 +116,17 @@ def measure(
     servers = {"web": web_pid}
 
     def load(name: str, path: str) -> Load:
-        return wrk(name, base_url, path, slugs=BROWSER, seconds=seconds, servers=servers,
-                   warmup=WARMUP, script=GET_SCRIPT, connections=CONNECTIONS)  # fmt: skip
+        return wrk(
+            name,
+            base_url,
+            path,
+            slugs=BROWSER,
+            seconds=seconds,
+            servers=servers,
+            warmup=WARMUP,
+            script=GET_SCRIPT,
+            connections=CONNECTIONS,
+        )
 
     runs: dict[str, list[Load]] = {name: [] for name in paths}
     for _ in range(ROUNDS):
@@ -122,28 +143,40 @@ def measure(
     stale_renders, stale_failed = _stampede(base_url, paths["service"])
     cold_renders, cold_failed = _stampede(base_url, f"/s/{BUSY}/?range=7d")  # never rendered
     return Result(
-        static=merged("static", runs["static"]), service=merged("service", runs["service"]),
-        home=merged("home", runs["home"]), incident=merged("incident", runs["incident"]),
+        static=merged("static", runs["static"]),
+        service=merged("service", runs["service"]),
+        home=merged("home", runs["home"]),
+        incident=merged("incident", runs["incident"]),
         static_rounds=[r.ok_per_second for r in runs["static"]],
-        shared=shared, routed=routed,
-        stale_renders=stale_renders, stale_failed=stale_failed,
-        cold_renders=cold_renders, cold_failed=cold_failed,
-    )  # fmt: skip
+        shared=shared,
+        routed=routed,
+        stale_renders=stale_renders,
+        stale_failed=stale_failed,
+        cold_renders=cold_renders,
+        cold_failed=cold_failed,
+    )
 
 
 def _intake_beside_pages(
     pages_url: str, intake_url: str, page: str, slugs: list[str], seconds: float
 ) -> Beside:
     warm_up(intake_url, [INTAKE_PATH], slugs=slugs)
-    alone = wrk("intake alone", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds,
-                servers={})  # fmt: skip
+    alone = wrk("intake alone", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
     with ThreadPoolExecutor(max_workers=1) as pool:
         pages = pool.submit(
-            wrk, "service pages, 64 connections", pages_url, page, slugs=BROWSER,
-            seconds=seconds, servers={}, script=GET_SCRIPT, connections=CONNECTIONS,
-        )  # fmt: skip
-        beside = wrk("intake beside pages", intake_url, INTAKE_PATH, slugs=slugs,
-                     seconds=seconds, servers={})  # fmt: skip
+            wrk,
+            "service pages, 64 connections",
+            pages_url,
+            page,
+            slugs=BROWSER,
+            seconds=seconds,
+            servers={},
+            script=GET_SCRIPT,
+            connections=CONNECTIONS,
+        )
+        beside = wrk(
+            "intake beside pages", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={}
+        )
         return Beside(intake_alone=alone, intake_beside=beside, pages_beside=pages.result())
 
 
@@ -187,38 +220,61 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
         share = load.ok_per_second / static
         ok = share >= BAR_SHARE and (p99_bar is None or load.p99_ms <= p99_bar)
         wanted = f">= {BAR_SHARE} x static" + (f", p99 <= {p99_bar:.0f} ms" if p99_bar else "")
-        return Row(label, f"{load.ok_per_second:,.0f}/s, p99 {load.p99_ms:.0f} ms", wanted,
-                   f"{share:.2f}", bar(ok))  # fmt: skip
+        return Row(
+            label,
+            f"{load.ok_per_second:,.0f}/s, p99 {load.p99_ms:.0f} ms",
+            wanted,
+            f"{share:.2f}",
+            bar(ok),
+        )
 
     def beside_rows(label: str, b: Beside, with_bar: bool) -> list[Row]:
         ratio = b.intake_beside.p99_ms / b.intake_alone.p99_ms
         return [
-            Row(f"{'18' if with_bar else '  '} Intake p99 alone / beside 64 page fetchers, "
-                f"{label}", f"{b.intake_alone.p99_ms:.0f} / {b.intake_beside.p99_ms:.0f} ms",
+            Row(
+                f"{'18' if with_bar else '  '} Intake p99 alone / beside 64 page fetchers, {label}",
+                f"{b.intake_alone.p99_ms:.0f} / {b.intake_beside.p99_ms:.0f} ms",
                 f"<= {BAR_INTAKE_RATIO:.0f}x; reports/s {b.intake_alone.ok_per_second:,.0f} / "
                 f"{b.intake_beside.ok_per_second:,.0f}",
-                f"{ratio:.1f}x", bar(ratio <= BAR_INTAKE_RATIO) if with_bar else ""),
-            Row(f"     service pages beside the intake, {label}",
+                f"{ratio:.1f}x",
+                bar(ratio <= BAR_INTAKE_RATIO) if with_bar else "",
+            ),
+            Row(
+                f"     service pages beside the intake, {label}",
                 f"{b.pages_beside.ok_per_second:,.0f}/s, p99 {b.pages_beside.p99_ms:.0f} ms",
-                f"{b.pages_beside.failed} failed"),
-        ]  # fmt: skip
+                f"{b.pages_beside.failed} failed",
+            ),
+        ]
 
     loads = (r.static, r.service, r.home, r.incident)
     return [
-        Row(f"18 Static file, {CONNECTIONS} connections",
-            f"{static:,.0f}/s, p99 {r.static.p99_ms:.0f} ms", f"each round: {each}"),
+        Row(
+            f"18 Static file, {CONNECTIONS} connections",
+            f"{static:,.0f}/s, p99 {r.static.p99_ms:.0f} ms",
+            f"each round: {each}",
+        ),
         page_row("18 Busiest service page, anonymous", r.service, BAR_SERVICE_P99_MS),
         page_row("18 Home page, anonymous", r.home),
         page_row("18 Incident page, anonymous", r.incident),
-        Row("  web CPU/request: static / service / home / incident",
+        Row(
+            "  web CPU/request: static / service / home / incident",
             " / ".join(f"{x.cpu_us_per_request['web']:.0f}" for x in loads) + " us",
-            "failed: " + ", ".join(str(x.failed) for x in loads)),
+            "failed: " + ", ".join(str(x.failed) for x in loads),
+        ),
         *beside_rows("routed apart", r.routed, with_bar=True),
         *beside_rows("same processes", r.shared, with_bar=False),
-        Row(f"18 Stampede: {STAMPEDE} at once, page out of date", f"{r.stale_renders} render(s)",
-            f"<= {BAR_RENDERS}; {r.stale_failed} failed", "",
-            bar(r.stale_renders <= BAR_RENDERS and not r.stale_failed)),
-        Row(f"18 Stampede: {STAMPEDE} at once, page never rendered",
-            f"{r.cold_renders} render(s)", f"<= {BAR_RENDERS}; {r.cold_failed} failed", "",
-            bar(r.cold_renders <= BAR_RENDERS and not r.cold_failed)),
-    ]  # fmt: skip
+        Row(
+            f"18 Stampede: {STAMPEDE} at once, page out of date",
+            f"{r.stale_renders} render(s)",
+            f"<= {BAR_RENDERS}; {r.stale_failed} failed",
+            "",
+            bar(r.stale_renders <= BAR_RENDERS and not r.stale_failed),
+        ),
+        Row(
+            f"18 Stampede: {STAMPEDE} at once, page never rendered",
+            f"{r.cold_renders} render(s)",
+            f"<= {BAR_RENDERS}; {r.cold_failed} failed",
+            "",
+            bar(r.cold_renders <= BAR_RENDERS and not r.cold_failed),
+        ),
+    ]

@@ -141,10 +141,14 @@ def _busy_service(now):  # type: ignore[no-untyped-def]
     start = end - timedelta(days=30)
     minutes = 30 * 1440
     rng = np.random.default_rng(5)
-    rates = synthetic.audience_rates(start, minutes, peak_per_minute=20.0,
-                                     audience=profile.audience)  # fmt: skip
-    countries, platforms, problems = (profile.countries.names, profile.platforms.names,
-                                      profile.problems.names)  # fmt: skip
+    rates = synthetic.audience_rates(
+        start, minutes, peak_per_minute=20.0, audience=profile.audience
+    )
+    countries, platforms, problems = (
+        profile.countries.names,
+        profile.platforms.names,
+        profile.problems.names,
+    )
     per_cell = rng.poisson(rates)  # (countries, minutes)
     lines = []
     for c, m in zip(*np.nonzero(per_cell), strict=True):
@@ -197,22 +201,42 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
 
     assets = ", ".join(f"{Path(p).name.split('.')[0]} {kb:.0f}" for p, kb in r.assets.items())
     return [
-        Row("5 Service page, 30 d of a busy service, p95", f"{r.service_p95_ms:.0f} ms",
-            "<= 150 ms warm", f"{r.service_p95_ms / 150:.2f}", bar(r.service_p95_ms <= 150)),
-        Row("  service page median / queries",
+        Row(
+            "5 Service page, 30 d of a busy service, p95",
+            f"{r.service_p95_ms:.0f} ms",
+            "<= 150 ms warm",
+            f"{r.service_p95_ms / 150:.2f}",
+            bar(r.service_p95_ms <= 150),
+        ),
+        Row(
+            "  service page median / queries",
             f"{r.service_median_ms:.0f} ms / {r.service_queries}",
-            f"{r.busy_buckets:,} buckets in 30 d"),
-        Row(f"5 Home page, {HOME_SERVICES} services, p95", f"{r.home_p95_ms:.0f} ms",
-            "<= 200 ms warm", f"{r.home_p95_ms / 200:.2f}", bar(r.home_p95_ms <= 200)),
+            f"{r.busy_buckets:,} buckets in 30 d",
+        ),
+        Row(
+            f"5 Home page, {HOME_SERVICES} services, p95",
+            f"{r.home_p95_ms:.0f} ms",
+            "<= 200 ms warm",
+            f"{r.home_p95_ms / 200:.2f}",
+            bar(r.home_p95_ms <= 200),
+        ),
         Row("  home median / queries", f"{r.home_median_ms:.0f} ms / {r.home_queries}"),
-        Row("5 Service page, first visit transfer", f"{r.first_visit_kb:,.0f} KB",
-            "<= 1,536 KB (HTML gzip + assets as served)", f"{r.first_visit_kb / 1536:.2f}",
-            bar(r.first_visit_kb <= 1536)),
-        Row("5 Service page, repeat visit transfer", f"{r.repeat_visit_kb:,.0f} KB",
-            "<= 100 KB (HTML only; assets cached)", f"{r.repeat_visit_kb / 100:.2f}",
-            bar(r.repeat_visit_kb <= 100)),
+        Row(
+            "5 Service page, first visit transfer",
+            f"{r.first_visit_kb:,.0f} KB",
+            "<= 1,536 KB (HTML gzip + assets as served)",
+            f"{r.first_visit_kb / 1536:.2f}",
+            bar(r.first_visit_kb <= 1536),
+        ),
+        Row(
+            "5 Service page, repeat visit transfer",
+            f"{r.repeat_visit_kb:,.0f} KB",
+            "<= 100 KB (HTML only; assets cached)",
+            f"{r.repeat_visit_kb / 100:.2f}",
+            bar(r.repeat_visit_kb <= 100),
+        ),
         Row("  HTML raw / gzip; assets (KB)", f"{r.html_kb:.0f} / {r.html_gzip_kb:.0f}", assets),
-    ]  # fmt: skip
+    ]
 
 
 def _profile(client, url: str) -> None:  # type: ignore[no-untyped-def]

@@ -32,18 +32,27 @@ def bar(ok: bool) -> str:
 
 
 def rows(r: dict[str, Any]) -> list[Row]:
-    loads = [r["intake"].bare, r["intake"].intake, r["intake_extras"].drf,
-             r["intake_extras"].fsync_everysec, r["intake_extras"].bare_lean,
-             r["no_middleware"].bare, r["no_middleware"].intake, r["gthread"].bare,
-             r["gthread"].intake,
-             r["freshness"].load]  # fmt: skip
+    loads = [
+        r["intake"].bare,
+        r["intake"].intake,
+        r["intake_extras"].drf,
+        r["intake_extras"].fsync_everysec,
+        r["intake_extras"].bare_lean,
+        r["no_middleware"].bare,
+        r["no_middleware"].intake,
+        r["gthread"].bare,
+        r["gthread"].intake,
+        r["freshness"].load,
+    ]
     noise = ", ".join(f"{max(load.other_cores, 0):.1f}" for load in loads)  # +-0.1
     invariant = bar(r["buckets_match_reports"])
     return [
-        *_intake_rows(r), *_bucketing_rows(r), *_freshness_rows(r),
+        *_intake_rows(r),
+        *_bucketing_rows(r),
+        *_freshness_rows(r),
         Row("Buckets == counted raw reports (whole bench DB)", "checked", "equal", "", invariant),
         Row("Others' CPU in each wrk run (cores of 2)", noise, "0 = quiet machine"),
-    ]  # fmt: skip
+    ]
 
 
 def intake_rows(r: dict[str, Any]) -> list[Row]:
@@ -56,24 +65,51 @@ def intake_rows(r: dict[str, Any]) -> list[Row]:
     intake_cpu = web[1] + intake.cpu_us_per_request["redis"]
     redis = r["redis"]
     return [
-        Row("  Redis: AOF always, its disk", f"{redis['aof_filesystem']}, fdatasync p50 "
+        Row(
+            "  Redis: AOF always, its disk",
+            f"{redis['aof_filesystem']}, fdatasync p50 "
             f"{redis['fsync_p50_us']:.0f} us, p99 {redis['fsync_p99_us']:.0f} us",
-            f"reached over {redis['transport']}"),
-        Row(f"1 Bare JSON view (gunicorn {r['web']}, wrk c16)", _rps(bare),
-            f"~{REF_BARE_RPS:,}/s, p99 ~4.7 ms", f"{bare.ok_per_second / REF_BARE_RPS:.2f}"),
-        Row("1 Intake POST, reports accepted/s", _rps(intake), ">= 0.5 x bare", f"{ratio:.2f}",
-            bar(ratio >= 0.5)),
-        Row("1 Intake p99 latency", f"{intake.p99_ms:.1f} ms", "<= 2.5 x bare p99",
-            f"{p99_ratio:.2f}", bar(p99_ratio <= 2.5)),
+            f"reached over {redis['transport']}",
+        ),
+        Row(
+            f"1 Bare JSON view (gunicorn {r['web']}, wrk c16)",
+            _rps(bare),
+            f"~{REF_BARE_RPS:,}/s, p99 ~4.7 ms",
+            f"{bare.ok_per_second / REF_BARE_RPS:.2f}",
+        ),
+        Row(
+            "1 Intake POST, reports accepted/s",
+            _rps(intake),
+            ">= 0.5 x bare",
+            f"{ratio:.2f}",
+            bar(ratio >= 0.5),
+        ),
+        Row(
+            "1 Intake p99 latency",
+            f"{intake.p99_ms:.1f} ms",
+            "<= 2.5 x bare p99",
+            f"{p99_ratio:.2f}",
+            bar(p99_ratio <= 2.5),
+        ),
         Row("  intake/bare in each round", rounds),
-        Row("  intake non-2xx / stream entries added", f"{intake.failed} / {pair.stream_entries:,}",
-            f"wrk 2xx {intake.requests - intake.failed:,}"),
-        Row("  web CPU/request: bare / intake", f"{web[0]:.0f} / {web[1]:.0f} us",
-            f"~{REF_BARE_CPU_US} us bare"),
+        Row(
+            "  intake non-2xx / stream entries added",
+            f"{intake.failed} / {pair.stream_entries:,}",
+            f"wrk 2xx {intake.requests - intake.failed:,}",
+        ),
+        Row(
+            "  web CPU/request: bare / intake",
+            f"{web[0]:.0f} / {web[1]:.0f} us",
+            f"~{REF_BARE_CPU_US} us bare",
+        ),
         Row("  Redis CPU per report (AOF always)", f"{intake.cpu_us_per_request['redis']:.0f} us"),
-        Row("  CPU cost, bare / intake (web + Redis)", f"{web[0]:.0f} / {intake_cpu:.0f} us",
-            "less skewed by others", f"{web[0] / intake_cpu:.2f}"),
-    ]  # fmt: skip
+        Row(
+            "  CPU cost, bare / intake (web + Redis)",
+            f"{web[0]:.0f} / {intake_cpu:.0f} us",
+            "less skewed by others",
+            f"{web[0] / intake_cpu:.2f}",
+        ),
+    ]
 
 
 def _intake_rows(r: dict[str, Any]) -> list[Row]:
@@ -81,21 +117,44 @@ def _intake_rows(r: dict[str, Any]) -> list[Row]:
     mw_cost = bare.cpu_us_per_request["web"] - nomw.bare.cpu_us_per_request["web"]
     return [
         *intake_rows(r),
-        Row("  intake, Redis fsync every second", _rps(extras.fsync_everysec), "vs bare",
-            f"{extras.fsync_everysec.ok_per_second / bare.ok_per_second:.2f}"),
-        Row("  gthread 2x16 workers: bare / intake",
-            f"{_rps(r['gthread'].bare)} / {_rps(r['gthread'].intake)}", "intake vs its bare",
-            f"{r['gthread'].intake.ok_per_second / r['gthread'].bare.ok_per_second:.2f}"),
-        Row("  bare view through the intake's lean stack", _rps(extras.bare_lean), "intake vs it",
-            f"{r['intake'].intake.ok_per_second / extras.bare_lean.ok_per_second:.2f}"),
-        Row("  intake behind DRF APIView + serializer", _rps(extras.drf), "vs bare",
-            f"{extras.drf.ok_per_second / bare.ok_per_second:.2f}"),
-        Row("  no middleware: bare", _rps(nomw.bare), "vs bare",
-            f"{nomw.bare.ok_per_second / bare.ok_per_second:.2f}"),
-        Row("  no middleware: intake", _rps(nomw.intake), "vs its bare",
-            f"{nomw.intake.ok_per_second / nomw.bare.ok_per_second:.2f}"),
+        Row(
+            "  intake, Redis fsync every second",
+            _rps(extras.fsync_everysec),
+            "vs bare",
+            f"{extras.fsync_everysec.ok_per_second / bare.ok_per_second:.2f}",
+        ),
+        Row(
+            "  gthread 2x16 workers: bare / intake",
+            f"{_rps(r['gthread'].bare)} / {_rps(r['gthread'].intake)}",
+            "intake vs its bare",
+            f"{r['gthread'].intake.ok_per_second / r['gthread'].bare.ok_per_second:.2f}",
+        ),
+        Row(
+            "  bare view through the intake's lean stack",
+            _rps(extras.bare_lean),
+            "intake vs it",
+            f"{r['intake'].intake.ok_per_second / extras.bare_lean.ok_per_second:.2f}",
+        ),
+        Row(
+            "  intake behind DRF APIView + serializer",
+            _rps(extras.drf),
+            "vs bare",
+            f"{extras.drf.ok_per_second / bare.ok_per_second:.2f}",
+        ),
+        Row(
+            "  no middleware: bare",
+            _rps(nomw.bare),
+            "vs bare",
+            f"{nomw.bare.ok_per_second / bare.ok_per_second:.2f}",
+        ),
+        Row(
+            "  no middleware: intake",
+            _rps(nomw.intake),
+            "vs its bare",
+            f"{nomw.intake.ok_per_second / nomw.bare.ok_per_second:.2f}",
+        ),
         Row("  middleware stack, web CPU/request", f"{mw_cost:.0f} us", f"~{REF_MIDDLEWARE_US} us"),
-    ]  # fmt: skip
+    ]
 
 
 def _bucketing_rows(r: dict[str, Any]) -> list[Row]:
@@ -103,18 +162,40 @@ def _bucketing_rows(r: dict[str, Any]) -> list[Row]:
     ratio = b.drain_per_second / b.copy_indexed_per_second
     vs_intake = b.drain_per_second / intake.ok_per_second
     return [
-        Row(f"2 report_drain, 1 process, {b.rows:,} reports", f"{b.drain_per_second:,.0f}/s",
-            ">= 0.1 x COPY, reports' shape", f"{ratio:.2f}", bar(ratio >= 0.1)),
-        Row("2 report_drain vs intake rate", f"{b.drain_per_second:,.0f}/s",
-            ">= 10 x intake", f"{vs_intake:.1f}", bar(vs_intake >= 10)),
-        Row("  reference: COPY, table shaped like reports", f"{b.copy_indexed_per_second:,.0f}/s",
-            "its PK + 3 indexes", "", ""),
-        Row("  COPY, same columns + PK only", f"{b.copy_pk_per_second:,.0f}/s",
-            "drain vs this", f"{b.drain_per_second / b.copy_pk_per_second:.2f}"),
-        Row("  COPY, same columns, no key or index", f"{b.copy_per_second:,.0f}/s",
+        Row(
+            f"2 report_drain, 1 process, {b.rows:,} reports",
+            f"{b.drain_per_second:,.0f}/s",
+            ">= 0.1 x COPY, reports' shape",
+            f"{ratio:.2f}",
+            bar(ratio >= 0.1),
+        ),
+        Row(
+            "2 report_drain vs intake rate",
+            f"{b.drain_per_second:,.0f}/s",
+            ">= 10 x intake",
+            f"{vs_intake:.1f}",
+            bar(vs_intake >= 10),
+        ),
+        Row(
+            "  reference: COPY, table shaped like reports",
+            f"{b.copy_indexed_per_second:,.0f}/s",
+            "its PK + 3 indexes",
+            "",
+            "",
+        ),
+        Row(
+            "  COPY, same columns + PK only",
+            f"{b.copy_pk_per_second:,.0f}/s",
+            "drain vs this",
+            f"{b.drain_per_second / b.copy_pk_per_second:.2f}",
+        ),
+        Row(
+            "  COPY, same columns, no key or index",
+            f"{b.copy_per_second:,.0f}/s",
             f"drain vs this (~{REF_COPY_RPS // 1000}k/s)",
-            f"{b.drain_per_second / b.copy_per_second:.2f}"),
-    ]  # fmt: skip
+            f"{b.drain_per_second / b.copy_per_second:.2f}",
+        ),
+    ]
 
 
 def _freshness_rows(r: dict[str, Any]) -> list[Row]:
@@ -123,13 +204,22 @@ def _freshness_rows(r: dict[str, Any]) -> list[Row]:
     samples = f"{len(f.lags)} probes, {f.lost} lost, {f.probe_errors} non-202"
     return [
         Row("3 Freshness p50, 2xx -> in bucket", f"{f.percentile(50):.3f} s", samples),
-        Row("3 Freshness p99, 2xx -> in bucket", f"{f.percentile(99):.3f} s", "<= 2 s", "",
-            bar(f.percentile(99) <= 2.0)),
+        Row(
+            "3 Freshness p99, 2xx -> in bucket",
+            f"{f.percentile(99):.3f} s",
+            "<= 2 s",
+            "",
+            bar(f.percentile(99) <= 2.0),
+        ),
         Row("  freshness max", f"{f.percentile(100):.3f} s"),
-        Row("  intake accepted/s while Celery drains", _rps(f.load), "vs bare",
-            f"{f.load.ok_per_second / bare.ok_per_second:.2f}"),
+        Row(
+            "  intake accepted/s while Celery drains",
+            _rps(f.load),
+            "vs bare",
+            f"{f.load.ok_per_second / bare.ok_per_second:.2f}",
+        ),
         Row("  most entries waiting in the stream", f"{f.max_backlog:,}"),
-    ]  # fmt: skip
+    ]
 
 
 def _rps(load: Any) -> str:

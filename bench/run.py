@@ -184,30 +184,47 @@ def run(stack: contextlib.ExitStack) -> dict[str, object]:
         with servers.celery(env, logs):
             freshness.wait_until_draining(server, slug=PROBE_SERVICE, dsn=dsn)
             results["freshness"] = freshness.measure(
-                server, slugs=SERVICES, probe_slug=PROBE_SERVICE, dsn=dsn, redis=redis,
-                stream=STREAM, seconds=WRK_SECONDS,
-            )  # fmt: skip
+                server,
+                slugs=SERVICES,
+                probe_slug=PROBE_SERVICE,
+                dsn=dsn,
+                redis=redis,
+                stream=STREAM,
+                seconds=WRK_SECONDS,
+            )
     step("intake with no middleware at all; on gunicorn's gthread worker (2x16)")
     no_middleware = env | {"BENCH_MIDDLEWARE": "none"}
     with servers.gunicorn(no_middleware, logs, name="gunicorn-no-middleware") as (web, url):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["no_middleware"] = intake.pair(
-            server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
+            server,
+            slugs=SERVICES,
+            seconds=WRK_SECONDS / 2,
+            redis=redis,
+            stream=STREAM,
             rounds=2,
-        )  # fmt: skip
+        )
     with servers.gunicorn(env, logs, name="gunicorn-gthread", worker_class="gthread") as (
-        web, url,
-    ):  # fmt: skip
+        web,
+        url,
+    ):
         server = intake.Server(url, web.pid, redis_proc.pid)
         results["gthread"] = intake.pair(
-            server, slugs=SERVICES, seconds=WRK_SECONDS / 2, redis=redis, stream=STREAM,
+            server,
+            slugs=SERVICES,
+            seconds=WRK_SECONDS / 2,
+            redis=redis,
+            stream=STREAM,
             rounds=2,
-        )  # fmt: skip
+        )
     step("bucketing: report_drain vs COPY")
     results["bucketing"] = bucketing.measure(
-        redis=redis, dsn=dsn, service_ids=service_ids, now=timezone.now(),
+        redis=redis,
+        dsn=dsn,
+        service_ids=service_ids,
+        now=timezone.now(),
         batch_size=settings.DRAIN_BATCH_SIZE,
-    )  # fmt: skip
+    )
     results["buckets_match_reports"] = buckets_match_reports()
     step("pages: service page of a busy service, home with 500 services, transfer sizes")
     results["pages"] = pages.measure(static_root=workdir / "static")
@@ -229,11 +246,13 @@ def measure_mixed(env: dict[str, str], logs: Path) -> list[mixed.Mix]:
     step("mixed: reports beside service page views on the same workers, gevent and gthread")
     found = []
     for worker_class, workers in (("gevent", "gevent x2"), ("gthread", "gthread 2x16")):
-        with servers.gunicorn(env, logs, name=f"gunicorn-mixed-{worker_class}",
-                              worker_class=worker_class) as (_web, url):  # fmt: skip
+        with servers.gunicorn(
+            env, logs, name=f"gunicorn-mixed-{worker_class}", worker_class=worker_class
+        ) as (_web, url):
             page = f"/s/{pages.BUSY}/"
-            found.append(mixed.measure(url, workers=workers, slugs=SERVICES, page=page,
-                                       seconds=WRK_SECONDS))  # fmt: skip
+            found.append(
+                mixed.measure(url, workers=workers, slugs=SERVICES, page=page, seconds=WRK_SECONDS)
+            )
     return found
 
 
@@ -244,9 +263,14 @@ def measure_page_load(env: dict[str, str], logs: Path) -> page_load.Result:
         servers.gunicorn(env, logs, name="gunicorn-page-load") as (web, url),
         servers.gunicorn(env, logs, name="gunicorn-intake-apart") as (_intake, intake_url),
     ):
-        return page_load.measure(url, web_pid=web.pid, intake_url=intake_url,
-                                 incident_path=incident_path, slugs=SERVICES,
-                                 seconds=WRK_SECONDS)  # fmt: skip
+        return page_load.measure(
+            url,
+            web_pid=web.pid,
+            intake_url=intake_url,
+            incident_path=incident_path,
+            slugs=SERVICES,
+            seconds=WRK_SECONDS,
+        )
 
 
 def measure_edge(env: dict[str, str], logs: Path) -> edge.Result:

@@ -2,6 +2,8 @@
 Redis, gunicorn, a Celery worker and beat. Every process is stopped on exit, by its own id.
 
 Nothing here measures anything; the figures are in intake.py, bucketing.py and freshness.py.
+
+Over 300 lines: every throwaway service the bench starts, in one place.
 """
 
 from __future__ import annotations
@@ -72,9 +74,14 @@ def process(name: str, argv: list[str], *, env: dict[str, str], logs: Path) -> I
     log = logs / f"{name}.log"
     with log.open("ab") as out:
         popen = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent,
-        )  # fmt: skip
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
     proc = Process(name, popen, log)
     try:
         yield proc
@@ -103,10 +110,26 @@ def durable_redis(workdir: Path, logs: Path, *, unix: bool = True) -> Iterator[t
         raise RuntimeError(f"{data} is on {filesystem_of(data)}: fsync would prove nothing")
     socket_path = data / "redis.sock"
     argv = [
-        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
-        "--unixsocket", str(socket_path), "--unixsocketperm", "700",
-        "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
-    ]  # fmt: skip
+        "redis-server",
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        str(data),
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+    ]
     with process("redis", argv, env=dict(os.environ), logs=logs) as proc:
         wait_for_port(proc, port)
         yield proc, f"unix://{socket_path}?db=0" if unix else f"redis://127.0.0.1:{port}/0"
@@ -182,10 +205,17 @@ def gunicorn(
     worker_class other than config/gunicorn.py's gevent prices an alternative."""
     port = free_port()
     argv = [
-        str(BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS),
-        "--max-requests", MAX_REQUESTS,
-    ]  # fmt: skip
+        str(BIN / "gunicorn"),
+        "-c",
+        "config/gunicorn.py",
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WEB_WORKERS),
+        "--max-requests",
+        MAX_REQUESTS,
+    ]
     if worker_class != "gevent":
         threads = WEB_THREADS if worker_class == "gthread" else 1
         argv += ["--worker-class", worker_class, "--threads", str(threads)]
@@ -198,9 +228,17 @@ def gunicorn(
 def celery(env: dict[str, str], logs: Path, *, concurrency: int = 2) -> Iterator[Process]:
     """A Celery worker and beat with docker-compose.yml's command lines."""
     worker_argv = [
-        str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-        "--concurrency", str(concurrency), "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--without-gossip",
+        "--without-mingle",
+    ]
     beat_argv = [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO"]
     with (
         process("celery-worker", worker_argv, env=env, logs=logs) as worker,
@@ -253,9 +291,8 @@ def _machine_busy_seconds() -> float:
 def _own_and_postgres_cpu() -> dict[int, float]:
     """CPU seconds of each of our processes and each PostgreSQL process."""
     postgres = [
-        int(p.name) for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _comm(p) == "postgres"
-    ]  # fmt: skip
+        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) == "postgres"
+    ]
     return {pid: cpu_seconds([pid]) for pid in [*descendants(os.getpid()), *postgres]}
 
 

@@ -52,9 +52,16 @@ def stack_env(var_dir: Path, port: int) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEPLOYMENT",
-                       "PROMETHEUS_MULTIPROC_DIR", "SIMULATE_LIVE_TRAFFIC"}
-    }  # fmt: skip
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DEPLOYMENT",
+            "PROMETHEUS_MULTIPROC_DIR",
+            "SIMULATE_LIVE_TRAFFIC",
+        }
+    }
     return {**env, "VAR_DIR": str(var_dir), "PORT": str(port)}
 
 
@@ -137,17 +144,26 @@ def run(var_dir: Path) -> bool:
     (var_dir / "metrics").mkdir()
     python = str(BIN / "python")
     print(f"==> soak in {var_dir}, port {port}, {MINUTES:g} minutes", flush=True)
-    subprocess.run([python, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env,
-                   check=True)  # fmt: skip
-    subprocess.run([python, "manage.py", "seed", "--days", SEED_DAYS], cwd=ROOT, env=env,
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [python, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+    )
+    subprocess.run(
+        [python, "manage.py", "seed", "--days", SEED_DAYS],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     database = var_dir / "outages.sqlite3"
     before = in_database(database)
     supervisord_log = var_dir / "log" / "supervisord.log"
     stack = subprocess.Popen(
         [str(BIN / "supervisord"), "--configuration", str(ROOT / "config" / "embedded.conf")],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     probes = failures = 0
     try:
         wait_for_home(port, 120)
@@ -158,8 +174,9 @@ def run(var_dir: Path) -> bool:
             failures += not home_answers(port)
             if probes % 20 == 0:
                 elapsed = (time.monotonic() - started) / 60
-                print(f"    {elapsed:.0f} min: home page {probes - failures}/{probes} ok",
-                      flush=True)  # fmt: skip
+                print(
+                    f"    {elapsed:.0f} min: home page {probes - failures}/{probes} ok", flush=True
+                )
     finally:
         stack.send_signal(signal.SIGINT)  # what Ctrl-C sends
         stopped_cleanly = stack.wait(timeout=60) == 0
@@ -168,8 +185,9 @@ def run(var_dir: Path) -> bool:
     accepted = accepted_by_intake(var_dir / "metrics")
     events = supervisor_events(supervisord_log)
     exits = unexpected_exits(supervisord_log)
-    restarts = {program: n - 1 for (event, program), n in events.items()
-                if event == "spawned" and n > 1}  # fmt: skip
+    restarts = {
+        program: n - 1 for (event, program), n in events.items() if event == "spawned" and n > 1
+    }
     errors = error_lines(var_dir / "log")
 
     print(f"==> {MINUTES:g} minutes")
@@ -186,12 +204,20 @@ def run(var_dir: Path) -> bool:
         f"reports accepted by the intake: {accepted_all}, of which counted"
         f" {accepted['counted']} ({accepted['already_counted']} repeats, kept uncounted)"
     )
-    print(f"in the database: {raw} raw reports, of which counted {counted};"
-          f" minute buckets {buckets}")  # fmt: skip
+    print(
+        f"in the database: {raw} raw reports, of which counted {counted}; minute buckets {buckets}"
+    )
     print(f"stack stopped cleanly on SIGINT: {stopped_cleanly}")
-    ok = (not exits and not restarts and not errors and not failures and stopped_cleanly
-          and accepted_all == raw and accepted["counted"] == counted == buckets
-          and counted > 0)  # fmt: skip
+    ok = (
+        not exits
+        and not restarts
+        and not errors
+        and not failures
+        and stopped_cleanly
+        and accepted_all == raw
+        and accepted["counted"] == counted == buckets
+        and counted > 0
+    )
     print("==> PASS" if ok else "==> FAIL")
     return ok
 

@@ -38,9 +38,12 @@ class DrfReportCreate(APIView):
         ReportCreateDoc.InputSerializer(data=request.data).is_valid(raise_exception=True)
         try:
             accepted = report_intake(
-                data=request.data, service_slug=slug, source=Source.API,
-                client=client_of(request._request), now=timezone.now(),
-            )  # fmt: skip
+                data=request.data,
+                service_slug=slug,
+                source=Source.API,
+                client=client_of(request._request),
+                now=timezone.now(),
+            )
         except Rejected as rejection:
             return problem_response(
                 status=rejection.status, reason=rejection.reason, detail=rejection.detail

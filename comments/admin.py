@@ -16,9 +16,18 @@ from comments import services
 from comments.models import Comment
 
 READ_ONLY = (
-    "service", "name", "email", "text", "state", "created_at", "spam_score", "spam_reasons",
-    "open_flags", "moderated_at", "moderated_by",
-)  # fmt: skip
+    "service",
+    "name",
+    "email",
+    "text",
+    "state",
+    "created_at",
+    "spam_score",
+    "spam_reasons",
+    "open_flags",
+    "moderated_at",
+    "moderated_by",
+)
 
 
 @admin.register(Comment)

@@ -45,9 +45,7 @@ class CommentForm(forms.Form):
         self.now = now
         self.fields["text"].validators.append(MaxLengthValidator(settings.COMMENTS_MAX_LENGTH))
         self.fields["text"].widget.attrs["maxlength"] = settings.COMMENTS_MAX_LENGTH
-        self.fields["website"].widget.attrs.update(
-            {"tabindex": "-1", "autocomplete": "off"}
-        )  # fmt: skip
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         # Re-shown with errors, the form keeps its start time (the reader is not "too fast"
         # for fixing a typo); otherwise it gets a fresh one.
         self.started_token = form_started_token(slug=slug, now=now)

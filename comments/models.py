@@ -34,9 +34,12 @@ class Comment(models.Model):
     open_flags = models.PositiveIntegerField(default=0)  # flags raised since the last review
     moderated_at = models.DateTimeField(null=True, blank=True)
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

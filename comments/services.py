@@ -70,14 +70,22 @@ def comment_submit(
             code="repeated",
         )
     score = spam.spam_score(
-        text=text, name=name, fill_seconds=fill_seconds,
+        text=text,
+        name=name,
+        fill_seconds=fill_seconds,
         min_fill_seconds=settings.COMMENTS_MIN_FILL_SECONDS,
-    )  # fmt: skip
+    )
     return Comment.objects.create(
-        service=service, name=name, email=email, text=text, created_at=now,
-        fingerprint=fingerprint, text_key=key, spam_score=score.value,
+        service=service,
+        name=name,
+        email=email,
+        text=text,
+        created_at=now,
+        fingerprint=fingerprint,
+        text_key=key,
+        spam_score=score.value,
         spam_reasons=list(score.reasons),
-    )  # fmt: skip
+    )
 
 
 def text_key(text: str) -> str:
@@ -126,8 +134,13 @@ def comment_flag(
             fields.append("state")
         comment.save(update_fields=fields)
         if comment.state == Comment.State.FLAGGED:
-            audit_record(actor=None, action="comment.hide_flagged", target=comment,
-                         before=before, after=_audit_state(comment))  # fmt: skip
+            audit_record(
+                actor=None,
+                action="comment.hide_flagged",
+                target=comment,
+                before=before,
+                after=_audit_state(comment),
+            )
             _service_pages_changed([service.slug])
     return FlagOutcome.COUNTED
 
@@ -152,15 +165,18 @@ def comments_moderate(*, actor: Any, ids: Iterable[int], action: str, now: datet
                 after: dict[str, Any] = {"deleted": True}
             else:
                 after = {**before, "state": new_state, "open_flags": 0}
-            audit_record(actor=actor, action=f"comment.{action}", target=comment,
-                         before=before, after=after)  # fmt: skip
+            audit_record(
+                actor=actor, action=f"comment.{action}", target=comment, before=before, after=after
+            )
         if new_state is None:
             Comment.objects.filter(pk__in=pks).delete()
         else:
             Comment.objects.filter(pk__in=pks).update(
-                state=new_state, open_flags=0, moderated_at=now,
+                state=new_state,
+                open_flags=0,
+                moderated_at=now,
                 moderated_by=actor if getattr(actor, "pk", None) else None,
-            )  # fmt: skip
+            )
             CommentFlag.objects.filter(comment__in=pks, reviewed=False).update(reviewed=True)
     return len(comments)
 
@@ -176,8 +192,13 @@ def comments_erase_by_email(*, actor: Any, email: str) -> int:
             Comment.objects.select_for_update().filter(email__iexact=email).order_by("pk")
         )
         for comment in comments:
-            audit_record(actor=actor, action="comment.erase", target=comment,
-                         before=_audit_state(comment), after={"erased": True})  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="comment.erase",
+                target=comment,
+                before=_audit_state(comment),
+                after={"erased": True},
+            )
         _service_pages_changed(
             Service.objects.filter(id__in={c.service_id for c in comments}).values_list(
                 "slug", flat=True

@@ -49,9 +49,14 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.comment_submit(
-                service=service, name=data["name"], email=data["email"], text=data["text"],
-                fingerprint=_fingerprint(request, now), fill_seconds=data["started"], now=now,
-            )  # fmt: skip
+                service=service,
+                name=data["name"],
+                email=data["email"],
+                text=data["text"],
+                fingerprint=_fingerprint(request, now),
+                fill_seconds=data["started"],
+                now=now,
+            )
         except services.CommentRejected as rejection:
             form.add_error(rejection.field, rejection.message)
             status = 429 if rejection.code == "rate_limited" else 400
@@ -59,9 +64,11 @@ def comment_post(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Thank you: your comment will appear after review."))
             return redirect(f"{reverse('service_detail', args=[slug])}#comments")
     return render(
-        request, "comments/comment_page.html", {"service": service, "comment_form": form},
+        request,
+        "comments/comment_page.html",
+        {"service": service, "comment_form": form},
         status=status,
-    )  # fmt: skip
+    )
 
 
 @public_form
@@ -70,16 +77,21 @@ def comment_flag(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     service = get_object_or_404(Service, slug=slug, is_active=True)
     comment = get_object_or_404(
         Comment.objects.only(*selectors.PUBLIC_FIELDS),
-        pk=pk, service=service, state=Comment.State.APPROVED,
-    )  # fmt: skip
+        pk=pk,
+        service=service,
+        state=Comment.State.APPROVED,
+    )
     form = FlagForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         try:
             outcome = services.comment_flag(
-                comment_id=comment.pk, service=service, fingerprint=_fingerprint(request, now),
-                reason=form.cleaned_data["reason"], now=now,
-            )  # fmt: skip
+                comment_id=comment.pk,
+                service=service,
+                fingerprint=_fingerprint(request, now),
+                reason=form.cleaned_data["reason"],
+                now=now,
+            )
         except Comment.DoesNotExist:  # hidden meanwhile: already waiting for a moderator
             outcome = services.FlagOutcome.COUNTED
         if outcome is services.FlagOutcome.RATE_LIMITED:

@@ -70,8 +70,9 @@ class RedisCache(DjangoRedisCache):
             metrics.cache_unavailable.inc()
             logger.warning(
                 "Cache unavailable (%s): reading from the database for %.0f s",
-                error.__class__.__name__, RETRY_SECONDS,
-            )  # fmt: skip
+                error.__class__.__name__,
+                RETRY_SECONDS,
+            )
             return fallback
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:

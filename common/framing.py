@@ -17,8 +17,15 @@ from django.http import HttpRequest, HttpResponseBase
 
 # Per-view policy attributes of django-csp's decorators: a response with none of them (and no
 # nonce asked for) gets the site's policy as is, built once per framing rule.
-_OWN_POLICY = ("_csp_config", "_csp_update", "_csp_replace", "_csp_exempt",
-               "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")  # fmt: skip
+_OWN_POLICY = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
 
 
 def frame_ancestors(response: HttpResponseBase) -> str:

@@ -22,8 +22,13 @@ from common.api_errors import problem_response
 RETRY_AFTER = 30  # seconds: a restart of the database or Redis, or a failover
 # What "a dependency is down" looks like from inside a request: the database (connect, pool
 # timeout, lost connection), Redis used directly or as the cache, and the Celery broker.
-UNAVAILABLE = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError,
-               BrokerUnavailable)  # fmt: skip
+UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    BrokerUnavailable,
+)
 _JSON_PATHS = ("/api/", "/embed/", "/badge/")
 
 
@@ -33,9 +38,11 @@ def server_error_or_unavailable(request: HttpRequest) -> HttpResponse:
         return server_error(request)
     if request.path.startswith(_JSON_PATHS) or "json" in request.headers.get("Accept", ""):
         return problem_response(
-            status=503, reason="unavailable", retry_after=RETRY_AFTER,
+            status=503,
+            reason="unavailable",
+            retry_after=RETRY_AFTER,
             detail="The service cannot answer right now; retry later.",
-        )  # fmt: skip
+        )
     # Rendered without the request: its context processors would read the session (database).
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER)

@@ -148,8 +148,10 @@ else:
         # web tier); a request holds a connection only while it runs.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": 1, "max_size": DATABASE_POOL_SIZE, "timeout": 5,
-        }  # fmt: skip
+            "min_size": 1,
+            "max_size": DATABASE_POOL_SIZE,
+            "timeout": 5,
+        }
     else:  # one persistent connection per thread (Celery workers, manage.py, tests)
         DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -375,10 +377,12 @@ COMMENTS_QUEUE_PAGE = env.int("COMMENTS_QUEUE_PAGE", default=100)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in (
-        "UserAttributeSimilarityValidator", "MinimumLengthValidator",
-        "CommonPasswordValidator", "NumericPasswordValidator",
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
     )
-]  # fmt: skip
+]
 AUTHENTICATION_BACKENDS = [
     "moderation.security.LoginThrottleBackend",  # axes: refuses a locked-out username+address
     "django.contrib.auth.backends.ModelBackend",

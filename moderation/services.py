@@ -36,8 +36,13 @@ def incident_confirm(*, actor: Any, incident: Incident) -> Incident:
             incident_restore(incident)
         incident.review = Incident.Review.CONFIRMED
         incident.save(update_fields=["review", "updated_at"])
-        audit_record(actor=actor, action="incident.confirm", target=incident,
-                     before=before, after=_review_state(incident))  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="incident.confirm",
+            target=incident,
+            before=before,
+            after=_review_state(incident),
+        )
     return incident
 
 
@@ -51,8 +56,13 @@ def incident_dismiss(*, actor: Any, incident: Incident, at: datetime) -> Inciden
             incident_retract(incident, at=at)
         incident.review = Incident.Review.DISMISSED
         incident.save(update_fields=["review", "updated_at"])
-        audit_record(actor=actor, action="incident.dismiss", target=incident,
-                     before=before, after=_review_state(incident))  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="incident.dismiss",
+            target=incident,
+            before=before,
+            after=_review_state(incident),
+        )
     return incident
 
 
@@ -70,8 +80,13 @@ def incident_note_set(*, actor: Any, incident: Incident, note: str) -> Incident:
         before = _review_state(incident)
         incident.public_note = note
         incident.save(update_fields=["public_note", "updated_at"])
-        audit_record(actor=actor, action="incident.note", target=incident,
-                     before=before, after=_review_state(incident))  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="incident.note",
+            target=incident,
+            before=before,
+            after=_review_state(incident),
+        )
     return incident
 
 
@@ -86,8 +101,13 @@ def incident_publish(*, actor: Any, incident: Incident, at: datetime) -> Inciden
         publish(incident, at=at)
         incident.review = Incident.Review.CONFIRMED
         incident.save(update_fields=["review", "updated_at"])
-        audit_record(actor=actor, action="incident.publish", target=incident,
-                     before=before, after=_review_state(incident))  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="incident.publish",
+            target=incident,
+            before=before,
+            after=_review_state(incident),
+        )
     return incident
 
 
@@ -103,7 +123,7 @@ def incident_verdict_undo(*, actor: Any, incident: Incident, at: datetime) -> In
                 target_type="outages.incident",
                 target_id=str(incident.pk),
                 action__in=(*VERDICTS, "incident.undo"),
-            )  # fmt: skip
+            )
             .order_by("-at", "-id")
             .first()
         )
@@ -114,8 +134,9 @@ def incident_verdict_undo(*, actor: Any, incident: Incident, at: datetime) -> In
         incident.review = last.before["review"]
         incident.save(update_fields=["review", "updated_at"])
         after = {**_review_state(incident), "undid": last.action}
-        audit_record(actor=actor, action="incident.undo", target=incident,
-                     before=before, after=after)  # fmt: skip
+        audit_record(
+            actor=actor, action="incident.undo", target=incident, before=before, after=after
+        )
     return incident
 
 

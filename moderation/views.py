@@ -33,10 +33,12 @@ REVIEW = "moderation.review_incident"
 
 
 class IncidentReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("note", "confirm", "publish",
-                                                         "dismiss", "undo")])  # fmt: skip
-    public_note = forms.CharField(required=False, max_length=NOTE_MAX_CHARS,
-                                  widget=forms.Textarea(attrs={"rows": 4}))  # fmt: skip
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("note", "confirm", "publish", "dismiss", "undo")]
+    )
+    public_note = forms.CharField(
+        required=False, max_length=NOTE_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 @moderator_required(REVIEW)
@@ -69,8 +71,9 @@ def incident_review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _done(action) % {"pk": incident.pk})
             return redirect("moderation:incident_review", pk=incident.pk)
     status = 400 if form.errors else 200
-    return render(request, "moderation/incident_review.html", _review_context(incident, form),
-                  status=status)  # fmt: skip
+    return render(
+        request, "moderation/incident_review.html", _review_context(incident, form), status=status
+    )
 
 
 def _review_act(request: HttpRequest, incident: Incident, action: str, note: str) -> None:

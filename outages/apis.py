@@ -37,9 +37,11 @@ LEVELS = {0: "no_problems", 1: "possible_problems", 2: "problems"}
 CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=60"
 # Free text in a query: any but NUL, which DRF's text fields refuse (the schema says so).
 SEARCH = OpenApiParameter(
-    "search", {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[^\u0000]*$"},
-    OpenApiParameter.QUERY, description="A service's name, slug or alias; typos welcome.",
-)  # fmt: skip
+    "search",
+    {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[^\u0000]*$"},
+    OpenApiParameter.QUERY,
+    description="A service's name, slug or alias; typos welcome.",
+)
 
 
 class QueryFilters(serializers.Serializer[Any]):
@@ -148,8 +150,13 @@ class ServiceListApi(PublicReadApi):
         if query.get("search"):
             limit = paginator.get_page_size(request)  # refuses a bad limit here too
             found = selectors.services_search(query=query["search"], limit=limit)
-            return Response({"next": None, "previous": None,
-                             "results": self.OutputSerializer(found, many=True).data})  # fmt: skip
+            return Response(
+                {
+                    "next": None,
+                    "previous": None,
+                    "results": self.OutputSerializer(found, many=True).data,
+                }
+            )
         services = Service.objects.filter(is_active=True)
         if query.get("category"):
             services = services.filter(category=query["category"])
@@ -218,11 +225,17 @@ class ServiceStatusApi(PublicReadApi):
         if summary.minute is not None:
             until = figures.as_of(timezone.now())
             line = summary.line(until=until)
-            status = {"level": summary.level, "status": LEVELS[summary.level],
-                      "recent": summary.recent, "expected": summary.expected,
-                      "deviation": summary.deviation, "minute": summary.minute,
-                      "reports_24h": figures.day_count(line), "sparkline": line,
-                      "sparkline_start": figures.spark_start(until)}  # fmt: skip
+            status = {
+                "level": summary.level,
+                "status": LEVELS[summary.level],
+                "recent": summary.recent,
+                "expected": summary.expected,
+                "deviation": summary.deviation,
+                "minute": summary.minute,
+                "reports_24h": figures.day_count(line),
+                "sparkline": line,
+                "sparkline_start": figures.spark_start(until),
+            }
         official = official_json(crowd_level=summary.level, official=summary.official)
         data = {"slug": summary.slug, "name": summary.name, "status": status, "official": official}
         return Response(self.OutputSerializer(data).data)
@@ -271,19 +284,27 @@ class ServiceSeriesApi(PublicReadApi):
             raise Http404
         dimension = next((d for d in ("platform", "country") if d in query), None)
         series = selectors.series_with_band(
-            service_id=service.service_id, end=timezone.now(), range_name=range_name,
+            service_id=service.service_id,
+            end=timezone.now(),
+            range_name=range_name,
             segment=(dimension, query[dimension]) if dimension else None,
             problem=query.get("problem"),
             country=query["country"] if dimension == "platform" and "country" in query else None,
-        )  # fmt: skip
+        )
         last = len(series.times) - 1
         points = [
             {"time": t, "reports": c, "expected": e, "lower": lo, "upper": hi, "partial": i == last}
             for i, (t, c, e, lo, hi) in enumerate(
-                zip(series.times, series.counts, series.expected, series.lower, series.upper,
-                    strict=True)
+                zip(
+                    series.times,
+                    series.counts,
+                    series.expected,
+                    series.lower,
+                    series.upper,
+                    strict=True,
+                )
             )
-        ]  # fmt: skip
+        ]
         data = {
             "slug": service.slug,
             "range": range_name,
@@ -362,8 +383,14 @@ def _shares(dimension: str, counts: Counter[str], total: int) -> list[dict[str, 
             known = True
             assert labels is not None  # (platform or problem)
             label = labels(key).label if key in labels.values else key
-        rows.append({"key": key if known else None, "label": str(label or key),
-                     "reports": reports, "share": round(reports / total, 4)})  # fmt: skip
+        rows.append(
+            {
+                "key": key if known else None,
+                "label": str(label or key),
+                "reports": reports,
+                "share": round(reports / total, 4),
+            }
+        )
     return rows
 
 
@@ -376,12 +403,32 @@ class _IncidentSerializer(serializers.ModelSerializer[Incident]):
     class Meta:
         model = Incident
         fields = [
-            "id", "service", "dimension", "value", "status", "level", "started_at",
-            "detected_at", "ended_at", "recovering_at", "peak_at", "peak_count",
-            "peak_quarter_at", "peak_quarter_count", "total", "expected_total", "works_total",
-            "confidence", "platforms", "problems", "countries", "scope", "only", "cascade",
+            "id",
+            "service",
+            "dimension",
+            "value",
+            "status",
+            "level",
+            "started_at",
+            "detected_at",
+            "ended_at",
+            "recovering_at",
+            "peak_at",
+            "peak_count",
+            "peak_quarter_at",
+            "peak_quarter_count",
+            "total",
+            "expected_total",
+            "works_total",
+            "confidence",
+            "platforms",
+            "problems",
+            "countries",
+            "scope",
+            "only",
+            "cascade",
             "acknowledgement",
-        ]  # fmt: skip
+        ]
 
 
 class IncidentListApi(PublicReadApi):

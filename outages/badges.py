@@ -5,6 +5,8 @@ Function views, thin: a badge reads the service's status summary from the cache
 every view here is an edge read (outages/edge.py): answered from the cache, 304 included, with
 no query when warm. Every answer may be cached by anyone for a minute, carries an ETag (a hash
 of its body) and may be fetched from any site without credentials.
+
+Over 300 lines: the badge, its JSON and the series exports share one cached read.
 """
 
 from __future__ import annotations
@@ -45,13 +47,102 @@ THEMES = {  # label box, text, text shadow
 
 # Advance widths of Verdana at 11 px (what shields.io measures with), ASCII 32..126.
 _WIDTHS = (
-    3.87, 4.33, 5.05, 9.0, 7.0, 11.84, 7.99, 2.95, 4.99, 4.99, 7.0, 9.0, 4.0, 4.99, 4.0, 4.99,
-    7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 7.0, 4.99, 4.99, 9.0, 9.0, 9.0, 6.0,
-    11.0, 7.52, 7.54, 7.68, 8.48, 6.96, 6.32, 8.53, 8.27, 4.63, 5.0, 7.62, 6.12, 9.27, 8.23, 8.66,
-    6.63, 8.66, 7.65, 7.52, 6.78, 8.05, 7.52, 10.87, 7.54, 6.77, 7.54, 4.99, 4.99, 4.99, 9.0, 7.0,
-    7.0, 6.61, 6.85, 5.73, 6.85, 6.55, 3.87, 6.85, 6.96, 3.02, 3.79, 6.51, 3.02, 10.7, 6.96, 6.68,
-    6.85, 6.85, 4.69, 5.73, 4.33, 6.96, 6.51, 9.0, 6.51, 6.51, 5.78, 6.98, 4.99, 6.98, 9.0,
-)  # fmt: skip
+    3.87,
+    4.33,
+    5.05,
+    9.0,
+    7.0,
+    11.84,
+    7.99,
+    2.95,
+    4.99,
+    4.99,
+    7.0,
+    9.0,
+    4.0,
+    4.99,
+    4.0,
+    4.99,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    7.0,
+    4.99,
+    4.99,
+    9.0,
+    9.0,
+    9.0,
+    6.0,
+    11.0,
+    7.52,
+    7.54,
+    7.68,
+    8.48,
+    6.96,
+    6.32,
+    8.53,
+    8.27,
+    4.63,
+    5.0,
+    7.62,
+    6.12,
+    9.27,
+    8.23,
+    8.66,
+    6.63,
+    8.66,
+    7.65,
+    7.52,
+    6.78,
+    8.05,
+    7.52,
+    10.87,
+    7.54,
+    6.77,
+    7.54,
+    4.99,
+    4.99,
+    4.99,
+    9.0,
+    7.0,
+    7.0,
+    6.61,
+    6.85,
+    5.73,
+    6.85,
+    6.55,
+    3.87,
+    6.85,
+    6.96,
+    3.02,
+    3.79,
+    6.51,
+    3.02,
+    10.7,
+    6.96,
+    6.68,
+    6.85,
+    6.85,
+    4.69,
+    5.73,
+    4.33,
+    6.96,
+    6.51,
+    9.0,
+    6.51,
+    6.51,
+    5.78,
+    6.98,
+    4.99,
+    6.98,
+    9.0,
+)
 CHAR_WIDTH = {chr(32 + i): width for i, width in enumerate(_WIDTHS)}
 OTHER_WIDTH = 7.0  # accented letters and the like
 WIDE_WIDTH = 11.0  # CJK and other wide characters
@@ -100,9 +191,14 @@ def badge_svg_text(*, label: str, message: str, color: str, theme: str = "light"
         '<rect width="{w}" height="20" fill="url(#s)"/></g>'
         '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" '
         'text-rendering="geometricPrecision" font-size="110">{texts}</g></svg>',
-        w=width, lw=label_w, mw=message_w, title=f"{label}: {message}", label_fill=label_fill,
-        color=color, texts=texts,
-    )  # fmt: skip
+        w=width,
+        lw=label_w,
+        mw=message_w,
+        title=f"{label}: {message}",
+        label_fill=label_fill,
+        color=color,
+        texts=texts,
+    )
 
 
 def _label(request: HttpRequest, service: StatusSummary | None, slug: str) -> str:
@@ -189,10 +285,16 @@ def _series_rows(
     rows: list[dict[str, object]] = [
         dict(zip(SERIES_COLUMNS, (_iso(t), c, e, lo, hi, i == last), strict=True))
         for i, (t, c, e, lo, hi) in enumerate(
-            zip(series.times, series.counts, series.expected, series.lower, series.upper,
-                strict=True)
+            zip(
+                series.times,
+                series.counts,
+                series.expected,
+                series.lower,
+                series.upper,
+                strict=True,
+            )
         )
-    ]  # fmt: skip
+    ]
     return service, range_name, rows
 
 

@@ -134,19 +134,50 @@ def band_chart(
     unit = _unit(shown.resolution)
     reports = _("reports")
     traces: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "name": _("Typical (low)"), "uid": "lower", **grid,
-         "y": shown.lower, "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False},
-        {"type": "scatter", "mode": "lines", "name": _("Typical range"), "uid": "upper", **grid,
-         "y": shown.upper, "fill": "tonexty", "fillcolor": "rgba(59,110,168,0.28)",
-         "line": {"width": 0}, "hoverinfo": "skip"},
-        {"type": "scatter", "mode": "lines", "name": _("Typical"), **grid, "y": shown.expected,
-         "line": {"color": TYPICAL_COLOUR, "width": 2.5, "dash": "dash"}, "uid": "expected",
-         "hovertemplate": _("typical") + " %{y:.0f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": _("Problem reports %(unit)s") % {"unit": unit},
-         "uid": "counts", **grid, "y": shown.counts,
-         "line": {"color": REPORTS_COLOUR, "width": 2.5, "shape": "linear"},
-         "hovertemplate": "%{x|%e %b %H:%M}: %{y} " + reports + "<extra></extra>"},
-    ]  # fmt: skip
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("Typical (low)"),
+            "uid": "lower",
+            **grid,
+            "y": shown.lower,
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("Typical range"),
+            "uid": "upper",
+            **grid,
+            "y": shown.upper,
+            "fill": "tonexty",
+            "fillcolor": "rgba(59,110,168,0.28)",
+            "line": {"width": 0},
+            "hoverinfo": "skip",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("Typical"),
+            **grid,
+            "y": shown.expected,
+            "line": {"color": TYPICAL_COLOUR, "width": 2.5, "dash": "dash"},
+            "uid": "expected",
+            "hovertemplate": _("typical") + " %{y:.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": _("Problem reports %(unit)s") % {"unit": unit},
+            "uid": "counts",
+            **grid,
+            "y": shown.counts,
+            "line": {"color": REPORTS_COLOUR, "width": 2.5, "shape": "linear"},
+            "hovertemplate": "%{x|%e %b %H:%M}: %{y} " + reports + "<extra></extra>",
+        },
+    ]
     shapes: list[dict[str, Any]] = []
     annotations: list[dict[str, Any]] = []
     first, end = (shown.times[0], shown.times[-1] + shown.resolution) if shown.times else (END, END)
@@ -167,7 +198,7 @@ def band_chart(
             "height": 340,
         },
         "meta": {"kind": "band"},
-    }  # fmt: skip
+    }
 
 
 def _time_layout(title: str, y_title: str, top: float) -> dict[str, Any]:
@@ -196,26 +227,54 @@ def _incident_shapes(incident: Shade, *, end: datetime, first: datetime) -> list
     colour = "192,57,43" if incident.level == 2 else "230,126,34"
     start = max(incident.start, first).isoformat()
     return [
-        {"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1, "x0": start,
-         "x1": (incident.end or end).isoformat(), "fillcolor": f"rgba({colour},0.16)",
-         "line": {"width": 0}, "layer": "below"},
-        {"type": "line", "xref": "x", "yref": "paper", "y0": 0, "y1": 1, "x0": start,
-         "x1": start, "line": {"color": f"rgb({colour})", "width": 1.5, "dash": "dot"}},
-    ]  # fmt: skip
+        {
+            "type": "rect",
+            "xref": "x",
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "x0": start,
+            "x1": (incident.end or end).isoformat(),
+            "fillcolor": f"rgba({colour},0.16)",
+            "line": {"width": 0},
+            "layer": "below",
+        },
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "x0": start,
+            "x1": start,
+            "line": {"color": f"rgb({colour})", "width": 1.5, "dash": "dot"},
+        },
+    ]
 
 
 def _note(at: datetime, text: str, level: int) -> dict[str, Any]:
     # At the foot of the start line, written leftwards: the peak's label is at the top.
-    return {"x": at.isoformat(), "xref": "x", "yref": "paper", "y": 0, "yanchor": "bottom",
-            "text": text, "showarrow": False, "xanchor": "right",
-            "font": {"size": 12, "color": REPORTS_COLOUR if level == 2 else "#b36200"}}  # fmt: skip
+    return {
+        "x": at.isoformat(),
+        "xref": "x",
+        "yref": "paper",
+        "y": 0,
+        "yanchor": "bottom",
+        "text": text,
+        "showarrow": False,
+        "xanchor": "right",
+        "font": {"size": 12, "color": REPORTS_COLOUR if level == 2 else "#b36200"},
+    }
 
 
 def _peak_point(shown: BandSeries, incident: Shade) -> tuple[datetime, int] | None:
     """The display bucket holding the incident's peak minute, or its highest bucket."""
     stop = incident.end or (shown.times[-1] + shown.resolution)
-    inside = [(t, c) for t, c in zip(shown.times, shown.counts, strict=True)
-              if t + shown.resolution > incident.start and t < stop]  # fmt: skip
+    inside = [
+        (t, c)
+        for t, c in zip(shown.times, shown.counts, strict=True)
+        if t + shown.resolution > incident.start and t < stop
+    ]
     if not inside:
         return None
     if incident.peak_at is not None:
@@ -226,13 +285,25 @@ def _peak_point(shown: BandSeries, incident: Shade) -> tuple[datetime, int] | No
 
 
 def _peak_marker(at: datetime, count: int) -> dict[str, Any]:
-    return {"type": "scatter", "mode": "markers+text", "name": _("Peak"), "uid": "peak",
-            "x": [at.isoformat()], "y": [count], "text": [_("Peak")],
-            "textposition": "top center", "cliponaxis": False,
-            "marker": {"symbol": "diamond", "size": 11, "color": REPORTS_COLOUR,
-                       "line": {"width": 1.5, "color": "#fff"}},
-            "hovertemplate": _("Peak") + ": %{y} " + _("reports") + "<extra></extra>",
-            "showlegend": False}  # fmt: skip
+    return {
+        "type": "scatter",
+        "mode": "markers+text",
+        "name": _("Peak"),
+        "uid": "peak",
+        "x": [at.isoformat()],
+        "y": [count],
+        "text": [_("Peak")],
+        "textposition": "top center",
+        "cliponaxis": False,
+        "marker": {
+            "symbol": "diamond",
+            "size": 11,
+            "color": REPORTS_COLOUR,
+            "line": {"width": 1.5, "color": "#fff"},
+        },
+        "hovertemplate": _("Peak") + ": %{y} " + _("reports") + "<extra></extra>",
+        "showlegend": False,
+    }
 
 
 def _unit(resolution: timedelta) -> str:
@@ -265,10 +336,13 @@ def live_series(series: BandSeries, *, intervals: int | None = None) -> dict[str
     series = display_series(series)
     if intervals is not None:
         series = BandSeries(
-            times=series.times[-intervals:], counts=series.counts[-intervals:],
-            expected=series.expected[-intervals:], lower=series.lower[-intervals:],
-            upper=series.upper[-intervals:], resolution=series.resolution,
-        )  # fmt: skip
+            times=series.times[-intervals:],
+            counts=series.counts[-intervals:],
+            expected=series.expected[-intervals:],
+            lower=series.lower[-intervals:],
+            upper=series.upper[-intervals:],
+            resolution=series.resolution,
+        )
     return {
         "x0": series.times[0].isoformat() if series.times else None,
         "dx": series.resolution.total_seconds() * 1000,
@@ -294,13 +368,21 @@ def region_chart(lines: Sequence[tuple[str, BandSeries]], *, title: str) -> dict
         shown = display_series(series)
         unit = _unit(shown.resolution)
         top = max([top, *shown.counts])
-        traces.append({
-            "type": "scatter", "mode": "lines", "name": name,
-            "x0": shown.times[0].isoformat() if shown.times else None,
-            "dx": shown.resolution.total_seconds() * 1000, "y": shown.counts,
-            "line": {"color": colour, "width": 2.5},
-            "hovertemplate": name + " %{x|%e %b %H:%M}: %{y} " + _("reports") + "<extra></extra>",
-        })  # fmt: skip
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x0": shown.times[0].isoformat() if shown.times else None,
+                "dx": shown.resolution.total_seconds() * 1000,
+                "y": shown.counts,
+                "line": {"color": colour, "width": 2.5},
+                "hovertemplate": name
+                + " %{x|%e %b %H:%M}: %{y} "
+                + _("reports")
+                + "<extra></extra>",
+            }
+        )
     return {
         "data": traces,
         "layout": {
@@ -308,7 +390,7 @@ def region_chart(lines: Sequence[tuple[str, BandSeries]], *, title: str) -> dict
             "showlegend": True,  # even with one line: the legend names its service
             "height": 320,
         },
-    }  # fmt: skip
+    }
 
 
 def country_map(counts: Mapping[str, int], *, title: str, topojson_url: str) -> dict[str, Any]:

@@ -23,9 +23,15 @@ class DemoService:
 
 DEMO_SERVICES = (
     DemoService("twitter", "Twitter", Category.SOCIAL, "https://twitter.com", ("x", "x.com"), 6.0),
-    DemoService("facebook", "Facebook", Category.SOCIAL, "https://facebook.com", ("fb", "meta"), 5.0),
-    DemoService("instagram", "Instagram", Category.SOCIAL, "https://instagram.com", ("insta", "ig"), 4.0),
-    DemoService("whatsapp", "WhatsApp", Category.MESSAGING, "https://whatsapp.com", ("whats app",), 5.0),
+    DemoService(
+        "facebook", "Facebook", Category.SOCIAL, "https://facebook.com", ("fb", "meta"), 5.0
+    ),
+    DemoService(
+        "instagram", "Instagram", Category.SOCIAL, "https://instagram.com", ("insta", "ig"), 4.0
+    ),
+    DemoService(
+        "whatsapp", "WhatsApp", Category.MESSAGING, "https://whatsapp.com", ("whats app",), 5.0
+    ),
     DemoService("youtube", "YouTube", Category.STREAMING, "https://youtube.com", ("yt",), 4.0),
     DemoService("netflix", "Netflix", Category.STREAMING, "https://netflix.com", (), 2.0),
     DemoService("spotify", "Spotify", Category.STREAMING, "https://spotify.com", (), 2.0),
@@ -33,17 +39,42 @@ DEMO_SERVICES = (
     DemoService("telegram", "Telegram", Category.MESSAGING, "https://telegram.org", (), 1.0),
     DemoService("tiktok", "TikTok", Category.SOCIAL, "https://tiktok.com", ("tik tok",), 2.5),
     DemoService("reddit", "Reddit", Category.SOCIAL, "https://reddit.com", (), 1.5),
-    DemoService("gmail", "Gmail", Category.PRODUCTIVITY, "https://mail.google.com", ("google mail",), 2.0),
-    DemoService("outlook", "Outlook", Category.PRODUCTIVITY, "https://outlook.com", ("hotmail",), 1.5),
-    DemoService("microsoft-teams", "Microsoft Teams", Category.PRODUCTIVITY, "https://teams.microsoft.com", ("teams",), 1.5),
+    DemoService(
+        "gmail", "Gmail", Category.PRODUCTIVITY, "https://mail.google.com", ("google mail",), 2.0
+    ),
+    DemoService(
+        "outlook", "Outlook", Category.PRODUCTIVITY, "https://outlook.com", ("hotmail",), 1.5
+    ),
+    DemoService(
+        "microsoft-teams",
+        "Microsoft Teams",
+        Category.PRODUCTIVITY,
+        "https://teams.microsoft.com",
+        ("teams",),
+        1.5,
+    ),
     DemoService("zoom", "Zoom", Category.PRODUCTIVITY, "https://zoom.us", (), 1.0),
-    DemoService("aws", "Amazon Web Services", Category.CLOUD, "https://aws.amazon.com", ("amazon web services", "amazon aws"), 0.8),
+    DemoService(
+        "aws",
+        "Amazon Web Services",
+        Category.CLOUD,
+        "https://aws.amazon.com",
+        ("amazon web services", "amazon aws"),
+        0.8,
+    ),
     DemoService("cloudflare", "Cloudflare", Category.CLOUD, "https://cloudflare.com", (), 0.5),
     DemoService("github", "GitHub", Category.CLOUD, "https://github.com", (), 0.6),
     DemoService("paypal", "PayPal", Category.FINANCE, "https://paypal.com", (), 0.8),
     DemoService("steam", "Steam", Category.GAMING, "https://store.steampowered.com", (), 1.2),
-    DemoService("playstation-network", "PlayStation Network", Category.GAMING, "https://playstation.com", ("psn",), 1.2),
-)  # fmt: skip
+    DemoService(
+        "playstation-network",
+        "PlayStation Network",
+        Category.GAMING,
+        "https://playstation.com",
+        ("psn",),
+        1.2,
+    ),
+)
 
 
 # Services that go down with another: customers of a cloud provider, apps on a parent
@@ -58,16 +89,57 @@ DEPENDENTS = {
 
 _PEAKS = {entry.slug: entry.peak_per_minute for entry in DEMO_SERVICES}
 _COUNTRIES = {
-    "twitter": Mix.of(US=32, JP=14, GB=9, IN=6, BR=4, FR=4, ES=4, DE=3, CA=3, MX=3, TR=3, ID=3,
-                      SA=3, KR=2, PH=2, AR=2, AU=2),
-    "whatsapp": Mix.of(IN=18, BR=14, US=10, MX=6, GB=6, DE=5, ES=5, IT=5, ID=5, TR=4, AR=4,
-                       NG=3, ZA=3, SA=3, FR=3, CO=2, NL=2),
+    "twitter": Mix.of(
+        US=32,
+        JP=14,
+        GB=9,
+        IN=6,
+        BR=4,
+        FR=4,
+        ES=4,
+        DE=3,
+        CA=3,
+        MX=3,
+        TR=3,
+        ID=3,
+        SA=3,
+        KR=2,
+        PH=2,
+        AR=2,
+        AU=2,
+    ),
+    "whatsapp": Mix.of(
+        IN=18,
+        BR=14,
+        US=10,
+        MX=6,
+        GB=6,
+        DE=5,
+        ES=5,
+        IT=5,
+        ID=5,
+        TR=4,
+        AR=4,
+        NG=3,
+        ZA=3,
+        SA=3,
+        FR=3,
+        CO=2,
+        NL=2,
+    ),
     "telegram": Mix.of(RU=20, IN=12, US=8, ID=8, BR=6, DE=5, TR=5, AE=4, GB=4, ES=3, IT=3, PL=2),
-    "playstation-network": Mix.of(US=35, JP=12, GB=10, FR=6, DE=6, ES=4, IT=4, BR=4, CA=4,
-                                  MX=3, AU=3, SA=2),
-}  # fmt: skip
-_WEEKEND = {"social": 1.1, "streaming": 1.2, "gaming": 1.3, "cloud": 0.5, "finance": 0.85,
-            "productivity": 0.35}  # fmt: skip
+    "playstation-network": Mix.of(
+        US=35, JP=12, GB=10, FR=6, DE=6, ES=4, IT=4, BR=4, CA=4, MX=3, AU=3, SA=2
+    ),
+}
+_WEEKEND = {
+    "social": 1.1,
+    "streaming": 1.2,
+    "gaming": 1.3,
+    "cloud": 0.5,
+    "finance": 0.85,
+    "productivity": 0.35,
+}
 _OFFICE_HOURS = frozenset({"cloud", "productivity"})
 
 

@@ -69,10 +69,15 @@ class StatusSummary:
         )
         if status is not None:
             summary = replace(
-                summary, level=status.level, recent=status.recent, expected=status.expected,
-                deviation=status.deviation, minute=status.minute,
-                sparkline=tuple(status.sparkline), sparkline_end=status.sparkline_end,
-            )  # fmt: skip
+                summary,
+                level=status.level,
+                recent=status.recent,
+                expected=status.expected,
+                deviation=status.deviation,
+                minute=status.minute,
+                sparkline=tuple(status.sparkline),
+                sparkline_end=status.sparkline_end,
+            )
         digest = hashlib.blake2b(repr(summary).encode(), digest_size=8).hexdigest()
         return replace(summary, version=digest)
 
@@ -133,9 +138,11 @@ def _summary_load(slug: str) -> StatusSummary | str:
 def _with_official(services: QuerySet[Service]) -> QuerySet[Service]:
     """Whether each service has an official source, in the same query: most have none, and
     their summary then costs one query, as before there were any."""
-    return services.annotate(has_official=Exists(OfficialSource.objects.filter(
-        service_id=OuterRef("pk"), is_active=True
-    )))  # fmt: skip
+    return services.annotate(
+        has_official=Exists(
+            OfficialSource.objects.filter(service_id=OuterRef("pk"), is_active=True)
+        )
+    )
 
 
 def _store(summaries: dict[str, StatusSummary | str]) -> None:

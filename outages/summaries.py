@@ -44,8 +44,10 @@ def time_html(moment: datetime, *, date: bool = False) -> SafeString:
     text = f"{moment:%Y-%m-%d %H:%M}" if date else f"{moment:%H:%M}"
     return format_html(
         '<time datetime="{}" data-utc="{}">{} UTC</time>',
-        moment.isoformat(), "datetime" if date else "time", text,
-    )  # fmt: skip
+        moment.isoformat(),
+        "datetime" if date else "time",
+        text,
+    )
 
 
 def duration_words(span: timedelta) -> str:

@@ -65,9 +65,10 @@ def _home_rows(*, category: str | None, country: str) -> list[tuple[Service, dic
     if not country:
         return [(service, _status_of(service)) for service in ranked]
     in_country = [
-        row for row in selectors.region_ranking(country=country, now=timezone.now(), limit=10**6)
+        row
+        for row in selectors.region_ranking(country=country, now=timezone.now(), limit=10**6)
         if category is None or row.service.category == category
-    ]  # fmt: skip
+    ]
     first = {row.service.id for row in in_country}
     rows = [(row.service, {**_status_of(row.service), "recent": row.count}) for row in in_country]
     return rows + [(s, {**_status_of(s), "recent": 0}) for s in ranked if s.id not in first]
@@ -258,10 +259,15 @@ def region(request: HttpRequest, cc: str) -> HttpResponse:
     rows = selectors.region_ranking(country=code, now=now)
     name = countries.name(code)
     charted = [
-        (row.service.name, selectors.series_with_band(
-            service_id=row.service.id, end=now, segment=("country", code)))
-        for row in rows[:REGION_CHART_SERVICES] if row.count
-    ]  # fmt: skip
+        (
+            row.service.name,
+            selectors.series_with_band(
+                service_id=row.service.id, end=now, segment=("country", code)
+            ),
+        )
+        for row in rows[:REGION_CHART_SERVICES]
+        if row.count
+    ]
     context = {
         "country": code,
         "country_name": name,

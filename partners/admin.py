@@ -15,8 +15,15 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     """Adding a key shows its raw value once, in the confirmation message; only its hash is
     kept. Keys are revoked (an action), never edited into another secret."""
 
-    list_display = ("name", "prefix", "contact_email", "rate", "created_at", "last_used_at",
-                    "revoked_at")  # fmt: skip
+    list_display = (
+        "name",
+        "prefix",
+        "contact_email",
+        "rate",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("name", "prefix", "contact_email")
     readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at")

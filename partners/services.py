@@ -48,8 +48,13 @@ def apikey_create(
     key.full_clean(exclude=["prefix", "key_hash"])
     with transaction.atomic():
         key.save()
-        audit_record(actor=actor, action="apikey.create", target=key, before={},
-                     after={"name": key.name, "prefix": key.prefix, "rate": key.rate})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="apikey.create",
+            target=key,
+            before={},
+            after={"name": key.name, "prefix": key.prefix, "rate": key.rate},
+        )
     return key, new.raw
 
 
@@ -62,8 +67,13 @@ def apikey_revoke(*, prefix: str, actor: Any = None) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
-            audit_record(actor=actor, action="apikey.revoke", target=key,
-                         before={"revoked": False}, after={"revoked": True})  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="apikey.revoke",
+                target=key,
+                before={"revoked": False},
+                after={"revoked": True},
+            )
     cache.delete(_resolve_key(key.key_hash))
     return key
 

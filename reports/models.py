@@ -36,9 +36,13 @@ class Report(models.Model):
     counted = models.BooleanField(default=True)
     # Set while a moderator's void of a suspicious burst removes it from every series.
     void = models.ForeignKey(
-        "BurstVoid", null=True, blank=True, on_delete=models.RESTRICT, related_name="reports",
+        "BurstVoid",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="reports",
         db_index=False,
-    )  # fmt: skip
+    )
 
     class Meta:
         indexes = [
@@ -92,9 +96,12 @@ class BurstVoid(models.Model):
     )
     voided_at = models.DateTimeField()
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
-    )  # fmt: skip
+    )
     undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

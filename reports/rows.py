@@ -49,19 +49,42 @@ class ReportRow:
 # and backslashes (closed lists, hex hashes, an ISO timestamp; `origin` is cleaned at intake),
 # so no escaping is needed.
 COLUMNS = (
-    "id", "service_id", "kind", "platform", "problem", "country", "subdivision", "source",
-    "origin", "received_at", "fingerprint", "network", "agent",
-)  # fmt: skip
+    "id",
+    "service_id",
+    "kind",
+    "platform",
+    "problem",
+    "country",
+    "subdivision",
+    "source",
+    "origin",
+    "received_at",
+    "fingerprint",
+    "network",
+    "agent",
+)
 # Entries written before `agent` existed have one field less; they read as agent "".
 LEGACY_FIELDS = len(COLUMNS) - 1
 
 
 def encode(row: ReportRow) -> str:
-    return "\t".join((
-        str(row.id), str(row.service_id), row.kind, row.platform, row.problem, row.country,
-        row.subdivision, row.source, row.origin, row.received_at.isoformat(), row.fingerprint,
-        row.network, row.agent,
-    ))  # fmt: skip
+    return "\t".join(
+        (
+            str(row.id),
+            str(row.service_id),
+            row.kind,
+            row.platform,
+            row.problem,
+            row.country,
+            row.subdivision,
+            row.source,
+            row.origin,
+            row.received_at.isoformat(),
+            row.fingerprint,
+            row.network,
+            row.agent,
+        )
+    )
 
 
 def decode(line: str | bytes, *, counted: bool) -> ReportRow:
@@ -75,7 +98,18 @@ def decode(line: str | bytes, *, counted: bool) -> ReportRow:
     if received_at.tzinfo is None:
         raise ValueError("received_at without a time zone")
     return ReportRow(
-        uuid.UUID(values[0]), int(values[1]), values[2], values[3], values[4], values[5],
-        values[6], values[7], values[8], received_at.astimezone(UTC), values[10], values[11],
-        values[12], counted=counted,
-    )  # fmt: skip
+        uuid.UUID(values[0]),
+        int(values[1]),
+        values[2],
+        values[3],
+        values[4],
+        values[5],
+        values[6],
+        values[7],
+        values[8],
+        received_at.astimezone(UTC),
+        values[10],
+        values[11],
+        values[12],
+        counted=counted,
+    )

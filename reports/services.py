@@ -44,11 +44,17 @@ def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
             )
         }
         increments: Counter[BucketKey] = Counter(
-            BucketKey(r.service_id, floor_to_minute(r.received_at), r.kind, r.platform,
-                      r.problem, r.country)
+            BucketKey(
+                r.service_id,
+                floor_to_minute(r.received_at),
+                r.kind,
+                r.platform,
+                r.problem,
+                r.country,
+            )
             for r in unique
             if r.counted and r.id in inserted
-        )  # fmt: skip
+        )
         if increments:
             bucket_increment(increments=increments)
     return len(inserted)
@@ -56,10 +62,21 @@ def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
 
 def _values(row: ReportRow) -> tuple[object, ...]:
     return (
-        row.id, row.service_id, row.kind, row.platform, row.problem, row.country,
-        row.subdivision, row.source, row.origin, row.received_at, row.fingerprint, row.network,
-        row.agent, row.counted,
-    )  # fmt: skip
+        row.id,
+        row.service_id,
+        row.kind,
+        row.platform,
+        row.problem,
+        row.country,
+        row.subdivision,
+        row.source,
+        row.origin,
+        row.received_at,
+        row.fingerprint,
+        row.network,
+        row.agent,
+        row.counted,
+    )
 
 
 def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
@@ -95,9 +112,13 @@ def report_drain(
     cursor = "0-0"
     while True:  # 1. entries of crashed consumers
         cursor, entries, _deleted = redis.xautoclaim(
-            stream, group, consumer, min_idle_time=claim_idle_ms, start_id=cursor,
+            stream,
+            group,
+            consumer,
+            min_idle_time=claim_idle_ms,
+            start_id=cursor,
             count=batch_size,
-        )  # fmt: skip
+        )
         pipe = redis.pipeline(transaction=False)
         moved += _store_and_queue_ack(pipe, stream, group, entries)
         pipe.execute()

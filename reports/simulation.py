@@ -78,19 +78,48 @@ SCENARIOS = {
         minutes=270,
         # A decay a little faster than the rise keeps the busiest quarter-hour centred on
         # the peak minute (with decay=30 it drifted 4 minutes after it).
-        waves=(Wave(onset=37, peak_at=65, peak=1.0, decay=16),
-               Wave(onset=40, peak_at=80, peak=0.1, decay=75)),
+        waves=(
+            Wave(onset=37, peak_at=65, peak=1.0, decay=16),
+            Wave(onset=40, peak_at=80, peak=0.1, decay=75),
+        ),
         peak_quarter=60,
         peak_quarter_reports=10_000,
-        countries=Mix.of(US=40, JP=10, GB=10, CA=4, DE=3.5, FR=3, IN=3, BR=3, ES=2.5, MX=2.5,
-                         AU=2, IT=2, NL=1.5, TR=1.5, PH=1.5, ID=1.5, KR=1.2, SA=1.2, AR=1.2,
-                         PL=1, SE=1, IE=1, ZA=1, NG=0.8, BE=0.8, CH=0.6, NZ=0.6),
+        countries=Mix.of(
+            US=40,
+            JP=10,
+            GB=10,
+            CA=4,
+            DE=3.5,
+            FR=3,
+            IN=3,
+            BR=3,
+            ES=2.5,
+            MX=2.5,
+            AU=2,
+            IT=2,
+            NL=1.5,
+            TR=1.5,
+            PH=1.5,
+            ID=1.5,
+            KR=1.2,
+            SA=1.2,
+            AR=1.2,
+            PL=1,
+            SE=1,
+            IE=1,
+            ZA=1,
+            NG=0.8,
+            BE=0.8,
+            CH=0.6,
+            NZ=0.6,
+        ),
         platforms=Mix.of(web=90, ios=5.5, android=4.5),
-        problems=Mix.of(login=45, loading=30, posting=12, messaging=5, connection=4,
-                        notifications=1, other=3),
+        problems=Mix.of(
+            login=45, loading=30, posting=12, messaging=5, connection=4, notifications=1, other=3
+        ),
         works_share=0.02,
     ),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -161,14 +190,16 @@ def simulation_run(
         plan: list[_Planned] = []
         for slug, profile in profiles.items():
             if slug not in present:
-                plan += _plan(rng, at=at, slug=slug, traffic=profile,
-                              rates=rate * rates[slug][:, i])  # fmt: skip
+                plan += _plan(
+                    rng, at=at, slug=slug, traffic=profile, rates=rate * rates[slug][:, i]
+                )
             if rng.random() < bursts_per_hour / 60:
                 plan += _burst(rng, crowd, at=at, slug=slug, profile=profile)
         if scenario and scenario.service in profiles and i < len(spike):
             shares = scenario.countries.shares
-            plan += _plan(rng, at=at, slug=scenario.service, traffic=scenario,
-                          rates=rate * spike[i] * shares)  # fmt: skip
+            plan += _plan(
+                rng, at=at, slug=scenario.service, traffic=scenario, rates=rate * spike[i] * shares
+            )
         for outage in outages:
             if outage.slug in profiles:
                 plan += _outage_plan(rng, outage, start=at, end=at + MINUTE, rate=rate)
@@ -202,8 +233,14 @@ def simulation_tick(
         per_minute = syn.audience_rates(
             now, 1, peak_per_minute=profile.peak_per_minute, audience=profile.audience
         )[:, 0]
-        plan += _plan(rng, at=start, slug=slug, traffic=profile, seconds=seconds,
-                      rates=per_minute * rate * seconds / 60)  # fmt: skip
+        plan += _plan(
+            rng,
+            at=start,
+            slug=slug,
+            traffic=profile,
+            seconds=seconds,
+            rates=per_minute * rate * seconds / 60,
+        )
     if outages:
         anchor = simulation_anchor(now=now)
         for outage in outages_planned(anchor=anchor, start=start, end=now):
@@ -246,14 +283,21 @@ def _outage_plan(
 
 
 def _plan(
-    rng: np.random.Generator, *, at: datetime, slug: str, traffic: TrafficMix,
-    rates: np.ndarray, seconds: float = 60,
-) -> list[_Planned]:  # fmt: skip
+    rng: np.random.Generator,
+    *,
+    at: datetime,
+    slug: str,
+    traffic: TrafficMix,
+    rates: np.ndarray,
+    seconds: float = 60,
+) -> list[_Planned]:
     """Poisson reports per country (rates: expected problem reports in the period, in
     traffic.countries order) with traffic's mixes, spread over [at, at + seconds)."""
     countries, platforms, problems = (
-        traffic.countries.names, traffic.platforms, traffic.problems,
-    )  # fmt: skip
+        traffic.countries.names,
+        traffic.platforms,
+        traffic.problems,
+    )
     planned = []
     for kind, share in ((Kind.PROBLEM, 1.0), (Kind.WORKS, traffic.works_share)):
         per_country = rng.poisson(rates * share)
@@ -267,11 +311,14 @@ def _plan(
         for j in range(total):
             planned.append(
                 _Planned(
-                    at=at + timedelta(seconds=float(offsets[j])), slug=slug, kind=kind,
-                    platform=platforms.names[platform[j]], country=countries[country[j]],
+                    at=at + timedelta(seconds=float(offsets[j])),
+                    slug=slug,
+                    kind=kind,
+                    platform=platforms.names[platform[j]],
+                    country=countries[country[j]],
                     problem=problems.names[problem[j]] if kind == Kind.PROBLEM else "",
                 )
-            )  # fmt: skip
+            )
     return planned
 
 
@@ -283,10 +330,11 @@ def _burst(
     client = crowd.client(country=country, platform="web", slug=slug, new=True)
     problem = profile.problems.names[0]
     return [
-        _Planned(at + timedelta(seconds=float(s)), slug, Kind.PROBLEM, "web", problem, country,
-                 client)
+        _Planned(
+            at + timedelta(seconds=float(s)), slug, Kind.PROBLEM, "web", problem, country, client
+        )
         for s in np.sort(rng.uniform(0, 60, int(rng.integers(35, 61))))
-    ]  # fmt: skip
+    ]
 
 
 class _Crowd:
@@ -311,9 +359,14 @@ class _Crowd:
 
 
 def _send_ticking(
-    plan: list[_Planned], crowd: _Crowd, summary: Summary, *, minute: datetime,
-    clock: Callable[[datetime], None], every: int,
-) -> None:  # fmt: skip
+    plan: list[_Planned],
+    crowd: _Crowd,
+    summary: Summary,
+    *,
+    minute: datetime,
+    clock: Callable[[datetime], None],
+    every: int,
+) -> None:
     """_send, calling clock(instant) every `every` seconds of the minute, once the reports
     planned before that instant are sent."""
     times, sent = [p.at for p in plan], 0

@@ -41,10 +41,12 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
     except Rejected as rejection:
         if _wants_json(request):
             return problem_response(
-                status=rejection.status, reason=rejection.reason, detail=rejection.detail,
+                status=rejection.status,
+                reason=rejection.reason,
+                detail=rejection.detail,
                 errors=[(e.field, e.reason) for e in rejection.errors],
                 retry_after=rejection.retry_after,
-            )  # fmt: skip
+            )
         context = report_form_context(request, service, values=data)
         context["rejection"] = rejection
         response = render(request, "reports/report_page.html", context, status=rejection.status)
@@ -58,11 +60,13 @@ def report_form(request: HttpRequest, slug: str) -> HttpResponse:
     if _wants_json(request):  # the page's script: answer in place, no reload
         recent = recent_reports(service_id=service.id, now=timezone.now())
         summary = _("%(problems)s and %(works)s in the last 15 minutes.") % {
-            "problems": ngettext("%(n)d problem report", "%(n)d problem reports",
-                                 recent["problems"]) % {"n": recent["problems"]},
-            "works": ngettext("%(n)d “works for me”", "%(n)d “works for me”",
-                              recent["works"]) % {"n": recent["works"]},
-        }  # fmt: skip
+            "problems": ngettext(
+                "%(n)d problem report", "%(n)d problem reports", recent["problems"]
+            )
+            % {"n": recent["problems"]},
+            "works": ngettext("%(n)d “works for me”", "%(n)d “works for me”", recent["works"])
+            % {"n": recent["works"]},
+        }
         return JsonResponse(
             {"counted": accepted.counted, "message": f"{message} {summary}", **recent}
         )

@@ -18,16 +18,26 @@ from common.cache import RedisCache
 from tests.factories import ServiceFactory
 from tests.ports import free_port
 
-PUBLIC_READS = ["/", "/s/twitter/", "/s/twitter/live.json", "/api/v1/services/twitter",
-                "/badge/twitter.svg", "/embed/twitter/", "/s/twitter/series.csv"]  # fmt: skip
+PUBLIC_READS = [
+    "/",
+    "/s/twitter/",
+    "/s/twitter/live.json",
+    "/api/v1/services/twitter",
+    "/badge/twitter.svg",
+    "/embed/twitter/",
+    "/s/twitter/series.csv",
+]
 
 
 def _point_cache_at(settings, port: int, *, timeout: float = 0.5) -> RedisCache:
     cache_module._down_until.clear()
-    settings.CACHES = {"default": {
-        "BACKEND": "common.cache.RedisCache", "LOCATION": f"redis://127.0.0.1:{port}/0",
-        "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
-    }}  # fmt: skip
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "common.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        }
+    }
     return caches["default"]
 
 

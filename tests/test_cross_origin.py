@@ -114,8 +114,12 @@ def test_a_no_script_report_gets_its_id_on_the_server_and_a_repeat_counts_once(t
 
 def test_the_platform_left_to_guess_is_taken_from_the_browser(twitter):
     iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)"
-    post({"problem": "login"}, HTTP_SEC_FETCH_SITE="same-origin", HTTP_USER_AGENT=iphone,
-         HTTP_ACCEPT_LANGUAGE="ja-JP")  # fmt: skip
+    post(
+        {"problem": "login"},
+        HTTP_SEC_FETCH_SITE="same-origin",
+        HTTP_USER_AGENT=iphone,
+        HTTP_ACCEPT_LANGUAGE="ja-JP",
+    )
 
     report = Report.objects.get()
     assert (report.platform, report.country) == ("ios", "JP")

@@ -13,6 +13,8 @@ the schema allows is accepted, what the server refuses the schema refuses too.
 - a webhook URL's shape (scheme, host spelling, port, no credentials) is in the schema, on
   create and on change; whether its host resolves to public addresses is said, and is a 400
   naming `url`; a change is JSON only and takes no field it cannot change.
+
+Over 300 lines: one test per place the served schema and the server once disagreed.
 """
 
 from __future__ import annotations
@@ -84,13 +86,21 @@ def test_a_report_with_an_empty_country_is_counted_with_the_requests_own(
         assert allows(schema, body["properties"]["country"], "")
         assert not allows(schema, body["properties"]["country"], "XX")
 
-    response = post_report(client, "twitter", {"platform": "web", "problem": "login",
-                           "country": ""}, HTTP_ACCEPT_LANGUAGE="fr-FR")  # fmt: skip
+    response = post_report(
+        client,
+        "twitter",
+        {"platform": "web", "problem": "login", "country": ""},
+        HTTP_ACCEPT_LANGUAGE="fr-FR",
+    )
 
     assert response.status_code == 202, response.content
     assert Report.objects.get().country == "FR"
-    assert post_report(client, "twitter", {"platform": "web", "problem": "login",
-                       "country": "XX"}).status_code == 400  # fmt: skip
+    assert (
+        post_report(
+            client, "twitter", {"platform": "web", "problem": "login", "country": "XX"}
+        ).status_code
+        == 400
+    )
 
 
 def test_an_email_subscription_needs_an_address_in_the_schema_as_on_the_server(
@@ -101,8 +111,10 @@ def test_an_email_subscription_needs_an_address_in_the_schema_as_on_the_server(
     assert operation["requestBody"]["required"] is True
     assert set(operation["requestBody"]["content"]) == {"application/json"}
     request = resolve(schema, operation["requestBody"]["content"]["application/json"]["schema"])
-    variants = {resolve(schema, v)["properties"]["channel"]["$ref"]: resolve(schema, v)
-                for v in request["oneOf"]}  # fmt: skip
+    variants = {
+        resolve(schema, v)["properties"]["channel"]["$ref"]: resolve(schema, v)
+        for v in request["oneOf"]
+    }
     email = next(v for ref, v in variants.items() if "Email" in ref)
     webhook = next(v for ref, v in variants.items() if "Webhook" in ref)
     assert {"channel", "email"} <= set(email["required"])
@@ -110,9 +122,12 @@ def test_an_email_subscription_needs_an_address_in_the_schema_as_on_the_server(
     assert {"channel", "url"} <= set(webhook["required"])
 
     url = "/api/v1/services/twitter/subscriptions"
-    for body in ({"channel": "email", "email": ""}, {"channel": "email"},
-                 {"channel": "email", "email": "ana@example.com", "daily_digest": 0},
-                 {"channel": "email", "email": "ana@example.com", "min_level": "1"}):  # fmt: skip
+    for body in (
+        {"channel": "email", "email": ""},
+        {"channel": "email"},
+        {"channel": "email", "email": "ana@example.com", "daily_digest": 0},
+        {"channel": "email", "email": "ana@example.com", "min_level": "1"},
+    ):
         refused = client.post(url, body, content_type="application/json")
         assert refused.status_code == 400, body
         assert refused["Content-Type"] == "application/problem+json"
@@ -126,9 +141,15 @@ def test_a_series_takes_a_platform_and_a_country_together(
     twitter = ServiceFactory(slug="twitter")
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
     for platform, country, count in (("ios", "FR", 2), ("ios", "US", 5), ("web", "FR", 7)):
-        MinuteBucket.objects.create(service=twitter, minute=minute, kind="problem",
-                                    platform=platform, problem="login", country=country,
-                                    count=count)  # fmt: skip
+        MinuteBucket.objects.create(
+            service=twitter,
+            minute=minute,
+            kind="problem",
+            platform=platform,
+            problem="login",
+            country=country,
+            count=count,
+        )
     parameters = schema["paths"]["/api/v1/services/{slug}/series"]["get"]["parameters"]
     assert {"platform", "country"} <= {p["name"] for p in parameters}
 
@@ -142,8 +163,9 @@ def test_a_series_takes_a_platform_and_a_country_together(
 
 def test_search_refuses_nul_and_the_schema_says_so(client: Client, schema: dict[str, Any]) -> None:
     ServiceFactory(slug="twitter", name="Twitter")
-    [search] = [p for p in schema["paths"]["/api/v1/services"]["get"]["parameters"]
-                if p["name"] == "search"]  # fmt: skip
+    [search] = [
+        p for p in schema["paths"]["/api/v1/services"]["get"]["parameters"] if p["name"] == "search"
+    ]
     assert not allows(schema, search["schema"], "tw\x00")
     assert allows(schema, search["schema"], " ") and allows(schema, search["schema"], "twiter")
 
@@ -168,14 +190,30 @@ def test_the_schema_says_a_problem_report_needs_its_problem_and_a_works_one_has_
     assert problem["additionalProperties"] is False and works["additionalProperties"] is False
 
     assert post_report(client, "twitter", {"platform": "web"}).status_code == 400
-    assert post_report(client, "twitter", {"kind": "works", "platform": "web",
-                       "problem": "login"}).status_code == 400  # fmt: skip
-    assert post_report(client, "twitter", {"platform": "web", "problem": "login",
-                       "extra": 1}).status_code == 400  # fmt: skip
-    for body in ({"kind": "works", "platform": "web"},
-                 {"kind": "works", "platform": "web", "problem": ""},
-                 {"platform": "web", "problem": "login", "kind": None, "country": None,
-                  "subdivision": None, "id": None}):  # fmt: skip
+    assert (
+        post_report(
+            client, "twitter", {"kind": "works", "platform": "web", "problem": "login"}
+        ).status_code
+        == 400
+    )
+    assert (
+        post_report(
+            client, "twitter", {"platform": "web", "problem": "login", "extra": 1}
+        ).status_code
+        == 400
+    )
+    for body in (
+        {"kind": "works", "platform": "web"},
+        {"kind": "works", "platform": "web", "problem": ""},
+        {
+            "platform": "web",
+            "problem": "login",
+            "kind": None,
+            "country": None,
+            "subdivision": None,
+            "id": None,
+        },
+    ):
         assert post_report(client, "twitter", body).status_code == 202, body
 
 
@@ -191,12 +229,21 @@ def test_a_subdivision_of_another_country_is_a_400_the_schema_documents(
         assert "`subdivision`" in subdivision["description"]
     assert "subdivision" in operation["responses"]["400"]["description"]
 
-    refused = post_report(client, "twitter", {"platform": "web", "problem": "login",
-                          "country": "US", "subdivision": "FR-IDF"})  # fmt: skip
+    refused = post_report(
+        client,
+        "twitter",
+        {"platform": "web", "problem": "login", "country": "US", "subdivision": "FR-IDF"},
+    )
     assert refused.status_code == 400
     assert [e["field"] for e in refused.json()["errors"]] == ["subdivision"]
-    assert post_report(client, "twitter", {"platform": "web", "problem": "login", "country": "FR",
-                       "subdivision": "fr-idf"}).status_code == 202  # fmt: skip
+    assert (
+        post_report(
+            client,
+            "twitter",
+            {"platform": "web", "problem": "login", "country": "FR", "subdivision": "fr-idf"},
+        ).status_code
+        == 202
+    )
 
 
 @pytest.mark.parametrize("https_only", [False, True])
@@ -209,8 +256,14 @@ def test_a_webhook_urls_shape_is_in_the_schema_on_create_and_on_change(
     pattern = webhook_url_pattern()
     for url in ("https://hooks.example.com/in?x=1", "https://203.0.113.9:8443/"):
         assert re.search(pattern, url), url
-    refused = ["status-version:", "ftp://example.com/", "https://user:pw@example.com/",
-               "https://0x7f.1/", "https://2130706433/", "https://example.com:65536/"]  # fmt: skip
+    refused = [
+        "status-version:",
+        "ftp://example.com/",
+        "https://user:pw@example.com/",
+        "https://0x7f.1/",
+        "https://2130706433/",
+        "https://example.com:65536/",
+    ]
     for url in refused:
         assert not re.search(pattern, url), url
     assert bool(re.search(pattern, "http://hooks.example.com/")) is not https_only
@@ -223,8 +276,9 @@ def test_the_served_schema_gives_webhook_urls_their_shape_and_documents_the_host
 
     create = schema["paths"]["/api/v1/services/{slug}/subscriptions"]["post"]["requestBody"]
     request = resolve(schema, create["content"]["application/json"]["schema"])
-    [webhook] = [resolve(schema, v) for v in request["oneOf"]
-                 if "url" in resolve(schema, v)["properties"]]  # fmt: skip
+    [webhook] = [
+        resolve(schema, v) for v in request["oneOf"] if "url" in resolve(schema, v)["properties"]
+    ]
     change = schema["paths"]["/api/v1/subscriptions/{id}"]["patch"]["requestBody"]
     assert set(change["content"]) == {"application/json"}
     patched = resolve(schema, change["content"]["application/json"]["schema"])
@@ -250,8 +304,9 @@ def test_a_subscription_change_is_json_and_refuses_a_url_of_another_shape(
     url = f"/api/v1/subscriptions/{created.subscription.pk}"
     auth = {"HTTP_AUTHORIZATION": f"Bearer {created.token}"}
 
-    form = client.patch(url, "min_level=2", content_type="application/x-www-form-urlencoded",
-                        **auth)  # fmt: skip
+    form = client.patch(
+        url, "min_level=2", content_type="application/x-www-form-urlencoded", **auth
+    )
     assert form.status_code == 415
     shape = client.patch(url, {"url": "status-version:"}, content_type="application/json", **auth)
     assert shape.status_code == 400 and shape.json()["errors"][0]["field"] == "url"

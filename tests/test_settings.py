@@ -99,8 +99,11 @@ def cases(tmp_path: Path) -> dict[str, dict[str, str]]:
             examples[match.group(1)] = match.group(2)
     metrics = tmp_path / "metrics"  # the example's directory must exist (it says so)
     metrics.mkdir()
-    examples.update(VAR_DIR=str(tmp_path / "var"), STATIC_ROOT=str(tmp_path / "static"),
-                    PROMETHEUS_MULTIPROC_DIR=str(metrics))  # fmt: skip
+    examples.update(
+        VAR_DIR=str(tmp_path / "var"),
+        STATIC_ROOT=str(tmp_path / "static"),
+        PROMETHEUS_MULTIPROC_DIR=str(metrics),
+    )
     found["examples"] = examples
     return found
 
@@ -201,13 +204,21 @@ print(json.dumps(found))
 
 
 def answered_headers(environment: dict[str, str]) -> dict[str, list[list[object]]]:
-    clean = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-             "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONDONTWRITEBYTECODE": "1",
-             **environment}  # fmt: skip
+    clean = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **environment,
+    }
     result = subprocess.run(
-        [sys.executable, "-c", _NO_DOTENV + _HEADERS], cwd=BASE_DIR, env=clean,
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [sys.executable, "-c", _NO_DOTENV + _HEADERS],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -222,10 +233,15 @@ def test_production_sends_strict_transport_security_on_https_answers_only(
 
 
 def test_strict_transport_security_follows_its_environment_variables(tmp_path: Path) -> None:
-    found = answered_headers({
-        **PRODUCTION, "VAR_DIR": str(tmp_path), "SECURE_HSTS_SECONDS": "600",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true", "SECURE_HSTS_PRELOAD": "true",
-    })  # fmt: skip
+    found = answered_headers(
+        {
+            **PRODUCTION,
+            "VAR_DIR": str(tmp_path),
+            "SECURE_HSTS_SECONDS": "600",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+            "SECURE_HSTS_PRELOAD": "true",
+        }
+    )
     assert found["https"][0] == [200, "max-age=600; includeSubDomains; preload"]
     embedded = answered_headers({"VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "outages.example.com"})
     assert embedded["https"][0] == [200, None]  # the embedded default: plain http, no header

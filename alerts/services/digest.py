@@ -24,8 +24,10 @@ def digests_send(*, now: datetime) -> int:
     conditional UPDATE first, so two workers never send the same day's digest twice."""
     due = Subscription.objects.filter(
         Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lt=now - MIN_GAP),
-        channel=Subscription.Channel.EMAIL, state=Subscription.State.ACTIVE, daily_digest=True,
-    ).select_related("service")  # fmt: skip
+        channel=Subscription.Channel.EMAIL,
+        state=Subscription.State.ACTIVE,
+        daily_digest=True,
+    ).select_related("service")
     incidents_by_service: dict[int, list[Incident]] = {}
     sent = 0
     if not due.exists():  # no mail server is asked anything (the embedded default has none)
@@ -60,6 +62,9 @@ def digest_message(subscription: Subscription, incidents: list[Incident]):  # ty
     with translation.override(subscription.language):
         subject = _("%(name)s: your daily digest") % {"name": subscription.service.name}
     return email.templated_message(
-        subscription, subject=subject, template="digest",
-        context={"incidents": incidents}, unsubscribe=True,
-    )  # fmt: skip
+        subscription,
+        subject=subject,
+        template="digest",
+        context={"incidents": incidents},
+        unsubscribe=True,
+    )

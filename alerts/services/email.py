@@ -31,16 +31,22 @@ CONFIRMATION_RETRY_WINDOW = timedelta(hours=24)
 
 
 def templated_message(
-    subscription: Subscription, *, subject: str, template: str, context: dict[str, object],
+    subscription: Subscription,
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, object],
     unsubscribe: bool,
-) -> EmailMultiAlternatives:  # fmt: skip
+) -> EmailMultiAlternatives:
     headers: dict[str, str] = {}
     slug = subscription.service.slug
     context = {
-        "subscription": subscription, "service": subscription.service,
+        "subscription": subscription,
+        "service": subscription.service,
         "feed_atom": absolute(reverse("service_feed_atom", args=[slug])),
-        "feed_rss": absolute(reverse("service_feed_rss", args=[slug])), **context,
-    }  # fmt: skip
+        "feed_rss": absolute(reverse("service_feed_rss", args=[slug])),
+        **context,
+    }
     if unsubscribe:
         link = absolute(reverse("alerts_unsubscribe", args=[unsubscribe_link_token(subscription)]))
         context["unsubscribe_url"] = link
@@ -60,8 +66,13 @@ def confirmation_message(subscription: Subscription) -> EmailMultiAlternatives:
     link = absolute(reverse("alerts_confirm", args=[confirm_link_token(subscription)]))
     with translation.override(subscription.language):
         subject = _("Confirm your alerts for %(name)s") % {"name": subscription.service.name}
-    return templated_message(subscription, subject=subject, template="confirm",
-                    context={"confirm_url": link}, unsubscribe=False)  # fmt: skip
+    return templated_message(
+        subscription,
+        subject=subject,
+        template="confirm",
+        context={"confirm_url": link},
+        unsubscribe=False,
+    )
 
 
 def confirmation_send(subscription: Subscription, *, now: datetime) -> bool:
@@ -71,8 +82,11 @@ def confirmation_send(subscription: Subscription, *, now: datetime) -> bool:
     try:
         confirmation_message(subscription).send()
     except OSError as error:  # smtplib's errors included; the address is never logged
-        log.warning("Confirmation of subscription %s not sent (%s); it will be retried",
-                    subscription.pk, error.__class__.__name__)  # fmt: skip
+        log.warning(
+            "Confirmation of subscription %s not sent (%s); it will be retried",
+            subscription.pk,
+            error.__class__.__name__,
+        )
         return False
     Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=now)
     return True
@@ -114,16 +128,25 @@ def _unsent() -> QuerySet[Subscription]:
 
 
 def alert_message(subscription: Subscription, alert: Alert) -> EmailMultiAlternatives:
-    return templated_message(subscription, subject=alert.title, template="alert",
-                    context={"alert": alert}, unsubscribe=True)  # fmt: skip
+    return templated_message(
+        subscription,
+        subject=alert.title,
+        template="alert",
+        context={"alert": alert},
+        unsubscribe=True,
+    )
 
 
 def paused_notice_message(subscription: Subscription) -> EmailMultiAlternatives:
     with translation.override(subscription.language):
         subject = _("Your alerts for %(name)s are paused") % {"name": subscription.service.name}
-    return templated_message(subscription, subject=subject, template="paused",
-                    context={"failures": subscription.consecutive_failures},
-                    unsubscribe=True)  # fmt: skip
+    return templated_message(
+        subscription,
+        subject=subject,
+        template="paused",
+        context={"failures": subscription.consecutive_failures},
+        unsubscribe=True,
+    )
 
 
 def connection() -> BaseEmailBackend:

@@ -77,8 +77,15 @@ def _fan_out_one(event: IncidentEvent, *, now: datetime) -> int:
                 continue  # never told of it: no need to hear it ended
         elif subscription.pk not in told and subscription.pk in recent:
             status, note = Delivery.Status.SKIPPED, "cooldown"
-        rows.append(Delivery(event=event, subscription=subscription, status=status, note=note,
-                             next_attempt_at=now))  # fmt: skip
+        rows.append(
+            Delivery(
+                event=event,
+                subscription=subscription,
+                status=status,
+                note=note,
+                next_attempt_at=now,
+            )
+        )
     Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     return len(rows)
 

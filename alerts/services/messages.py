@@ -60,15 +60,22 @@ def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Ale
         if incident.only and event.kind != IncidentEvent.Kind.RETRACT:
             text += " " + _("Affected: %(only)s only.") % {"only": incident.only.split(":")[1]}
     return Alert(
-        type=EVENT_TYPES[event.kind], title=title, text=text, service_slug=service.slug,
-        service_name=service.name, level=event.level,
+        type=EVENT_TYPES[event.kind],
+        title=title,
+        text=text,
+        service_slug=service.slug,
+        service_name=service.name,
+        level=event.level,
         incident_url=absolute(reverse("incident_detail", args=[incident.pk])),
         service_url=absolute(reverse("service_detail", args=[service.slug])),
         feed_atom=absolute(reverse("service_feed_atom", args=[service.slug])),
         feed_rss=absolute(reverse("service_feed_rss", args=[service.slug])),
-        event_at=event.at, incident=incident, kind=event.kind, event_key=event.key,
+        event_at=event.at,
+        incident=incident,
+        kind=event.kind,
+        event_key=event.key,
         language=language,
-    )  # fmt: skip
+    )
 
 
 def webhook_body(alert: Alert, *, format: str) -> bytes:
@@ -100,7 +107,7 @@ def webhook_body(alert: Alert, *, format: str) -> bytes:
                     "slug": alert.service_slug,
                     "name": alert.service_name,
                     "url": alert.service_url,
-                },  # fmt: skip
+                },
                 "title": alert.title,
                 "text": alert.text,
                 "feeds": {"atom": alert.feed_atom, "rss": alert.feed_rss},

@@ -52,8 +52,9 @@ def confirmation_quota_take(
     _lock(sorted({f"address:{key}", f"requester:{requester}" if requester else ""} - {""}))
     caps = [("address", Q(address_key=key), settings.ALERTS_CONFIRMATIONS_PER_ADDRESS)]
     if requester:
-        caps.append(("requester", Q(requester=requester),
-                     settings.ALERTS_CONFIRMATIONS_PER_FINGERPRINT))  # fmt: skip
+        caps.append(
+            ("requester", Q(requester=requester), settings.ALERTS_CONFIRMATIONS_PER_FINGERPRINT)
+        )
     for by, which, cap in caps:
         wait = _wait(which, cap=cap, now=now)
         if wait is not None:

@@ -80,7 +80,10 @@ def _validate(values: Mapping[str, Any], channel: str, category: str) -> list[tu
     problems = problems_of(category)  # the service's own types: no other is ever reported
     if values.get("problem") and values["problem"] not in problems:
         errors.append(
-            ("problem", f"Not a problem type of this service; one of {', '.join(problems)}.")
+            (
+                "problem",
+                f"Not one of the problem types of a '{category}' service: {', '.join(problems)}.",
+            )
         )
     if values.get("country") and values["country"] not in countries:
         errors.append(("country", "Not an ISO 3166-1 alpha-2 country code."))

@@ -14,8 +14,11 @@ register = template.Library()
 
 @register.inclusion_tag("alerts/notify_form.html", takes_context=True)
 def notify_form(context: template.Context, service: Service) -> dict[str, object]:
-    return {"service": service, "fields": _fields(get_language(), service.category),
-            "csrf_token": context.get("csrf_token")}  # fmt: skip
+    return {
+        "service": service,
+        "fields": _fields(get_language(), service.category),
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @lru_cache(maxsize=128)

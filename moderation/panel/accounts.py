@@ -39,8 +39,13 @@ def totp_device_confirm(*, user: Any, token: str) -> TOTPDevice | None:
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        audit_record(actor=user, action="account.totp_enrol", target=device,
-                     before={"confirmed": False}, after={"confirmed": True})  # fmt: skip
+        audit_record(
+            actor=user,
+            action="account.totp_enrol",
+            target=device,
+            before={"confirmed": False},
+            after={"confirmed": True},
+        )
     return device
 
 

@@ -65,8 +65,13 @@ def burst_list(request: HttpRequest) -> HttpResponse:
     hours = hours if hours in PERIODS else 24
     now = timezone.now()
     bursts = bursts_in_order(bursts_suspicious(since=now - timedelta(hours=hours), until=now))
-    context = {"bursts": bursts, "hours": hours, "periods": PERIODS, "menu": "bursts",
-               "lag": PUBLIC_LAG}  # fmt: skip
+    context = {
+        "bursts": bursts,
+        "hours": hours,
+        "periods": PERIODS,
+        "menu": "bursts",
+        "lag": PUBLIC_LAG,
+    }
     return render(request, "moderation/bursts.html", context)
 
 
@@ -76,8 +81,9 @@ def burst_detail(request: HttpRequest) -> HttpResponse:
     """One burst: chart, mix, incidents and what a void would change."""
     form = BurstForm(request.GET)
     if not form.is_valid():
-        return render(request, "moderation/burst.html",
-                      {"form": form, "menu": "bursts"}, status=400)  # fmt: skip
+        return render(
+            request, "moderation/burst.html", {"form": form, "menu": "bursts"}, status=400
+        )
     criteria = form.criteria()
     context = {
         "form": form,
@@ -92,7 +98,7 @@ def burst_detail(request: HttpRequest) -> HttpResponse:
             start=criteria.start,
             end=criteria.end,
             undone_at__isnull=True,
-        ).first(),  # fmt: skip
+        ).first(),
         "lag": PUBLIC_LAG,
         "menu": "bursts",
     }
@@ -109,8 +115,11 @@ def burst_void_view(request: HttpRequest) -> HttpResponse:
     try:
         void = burst_void(**form.cleaned_data, actor=request.user)
     except BurstInvalid as invalid:
-        messages.error(request, _("Not voided: %(field)s: %(reason)s")
-                       % {"field": invalid.field, "reason": invalid.reason})  # fmt: skip
+        messages.error(
+            request,
+            _("Not voided: %(field)s: %(reason)s")
+            % {"field": invalid.field, "reason": invalid.reason},
+        )
         return redirect("moderation:bursts")
     new_bursts_refresh(now=timezone.now())
     messages.success(request, _("Voided %(size)d reports.") % {"size": void.size})
@@ -128,6 +137,11 @@ def burst_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_url(void: BurstVoid) -> str:
-    query = {"service": void.service_id, "kind": void.kind, "key": void.key,
-             "start": void.start.isoformat(), "end": void.end.isoformat()}  # fmt: skip
+    query = {
+        "service": void.service_id,
+        "kind": void.kind,
+        "key": void.key,
+        "start": void.start.isoformat(),
+        "end": void.end.isoformat(),
+    }
     return f"{reverse('moderation:burst')}?{urlencode(query)}"

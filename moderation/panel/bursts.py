@@ -114,7 +114,7 @@ def burst_figure(
                 "y": [mine[m] for m in minutes],
                 "marker": {"color": "#c0392b"},
             },
-        ],  # fmt: skip
+        ],
         "layout": {
             "barmode": "stack",
             "margin": {"l": 40, "r": 10, "t": 20, "b": 40},
@@ -132,7 +132,7 @@ def burst_figure(
                     "line": {"width": 0},
                     "fillcolor": "rgba(192, 57, 43, 0.12)",
                 },
-            ],  # fmt: skip
+            ],
             "legend": {"orientation": "h"},
             "height": 300,
         },
@@ -146,18 +146,27 @@ class _Rollback(Exception):
 def void_preview(criteria: Criteria, *, actor: Any, now: datetime) -> VoidPreview:
     """Void, read what it did from its audit entry, and roll everything back."""
     active = BurstVoid.objects.filter(
-        service=criteria.service, kind=criteria.kind, key=criteria.key,
-        start=criteria.start, end=criteria.end, undone_at__isnull=True,
-    )  # fmt: skip
+        service=criteria.service,
+        kind=criteria.kind,
+        key=criteria.key,
+        start=criteria.start,
+        end=criteria.end,
+        undone_at__isnull=True,
+    )
     if active.exists():
         return VoidPreview(0, 0, [], _("This burst is already voided."))
     found: dict[str, Any] = {}
     try:
         with transaction.atomic():
             void = burst_void(
-                service=criteria.service, kind=criteria.kind, key=criteria.key,
-                start=criteria.start, end=criteria.end, actor=actor, now=now,
-            )  # fmt: skip
+                service=criteria.service,
+                kind=criteria.kind,
+                key=criteria.key,
+                start=criteria.start,
+                end=criteria.end,
+                actor=actor,
+                now=now,
+            )
             entry = AuditEntry.objects.filter(
                 action="burst.void", target_type="reports.burstvoid", target_id=str(void.pk)
             ).first()
@@ -170,10 +179,14 @@ def void_preview(criteria: Criteria, *, actor: Any, now: datetime) -> VoidPrevie
     entry = found["entry"]
     retracted = set(entry.after.get("retracted", []))
     incidents = [
-        {"id": int(pk), "before": entry.before["incidents"][pk], "after": after,
-         "retracted": int(pk) in retracted}
+        {
+            "id": int(pk),
+            "before": entry.before["incidents"][pk],
+            "after": after,
+            "retracted": int(pk) in retracted,
+        }
         for pk, after in entry.after["incidents"].items()
-    ]  # fmt: skip
+    ]
     return VoidPreview(found["size"], found["total"], incidents)
 
 

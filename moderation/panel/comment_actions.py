@@ -44,8 +44,13 @@ def comments_moderation_undo(*, actor: Any, entry_ids: Iterable[int]) -> int:
             CommentFlag.objects.filter(pk__in=list(reopened.values_list("pk", flat=True))).update(
                 reviewed=False
             )
-            audit_record(actor=actor, action="comment.undo", target=comment,
-                         before=before, after=_state(comment))  # fmt: skip
+            audit_record(
+                actor=actor,
+                action="comment.undo",
+                target=comment,
+                before=before,
+                after=_state(comment),
+            )
             restored += 1
     return restored
 
@@ -66,9 +71,12 @@ def comment_redact(
             raise ValidationError({"part": _("These words are not in the comment.")})
         before = _state(comment)
         CommentRedaction.objects.create(
-            comment=comment, original=comment.text, actor=_account(actor), at=now,
+            comment=comment,
+            original=comment.text,
+            actor=_account(actor),
+            at=now,
             purge_after=now + timedelta(days=settings.REPORT_RETENTION_DAYS),
-        )  # fmt: skip
+        )
         comment.text = comment.text.replace(part, REDACTED)
         fields = ["text"]
         if approve:
@@ -78,8 +86,9 @@ def comment_redact(
             CommentFlag.objects.filter(comment=comment, reviewed=False).update(reviewed=True)
         comment.save(update_fields=fields)
         after = {**_state(comment), "redacted_chars": len(part)}
-        audit_record(actor=actor, action="comment.redact", target=comment,
-                     before=before, after=after)  # fmt: skip
+        audit_record(
+            actor=actor, action="comment.redact", target=comment, before=before, after=after
+        )
     return comment
 
 

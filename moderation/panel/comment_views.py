@@ -138,9 +138,12 @@ def comment_redact_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             comment_redact(
-                actor=request.user, comment_id=comment.pk, part=request.POST.get("part", ""),
-                now=timezone.now(), approve=request.POST.get("approve") == "yes",
-            )  # fmt: skip
+                actor=request.user,
+                comment_id=comment.pk,
+                part=request.POST.get("part", ""),
+                now=timezone.now(),
+                approve=request.POST.get("approve") == "yes",
+            )
         except ValidationError as invalid:
             error = " ".join(invalid.message_dict.get("part", invalid.messages))
         else:

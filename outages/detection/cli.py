@@ -74,8 +74,10 @@ def durations(config: DetectorConfig) -> str:
         "close after quiet": (config.close_seconds,),
         "cool-down": (config.cooldown_seconds,),
     }
-    lines = ["Durations are seconds; at an interval of i seconds, d seconds are",
-             "max(1, round(d / i)) points (the interval is the rows' median spacing):"]  # fmt: skip
+    lines = [
+        "Durations are seconds; at an interval of i seconds, d seconds are",
+        "max(1, round(d / i)) points (the interval is the rows' median spacing):",
+    ]
     for name, seconds in named.items():
         at = ", ".join(
             f"{i // 60} min: {'/'.join(str(points(s, i)) for s in seconds)}" for i in (60, 300)

@@ -61,8 +61,18 @@ class Incidents:
 
     @classmethod
     def empty(cls, series: int) -> Incidents:
-        zeros = {"level", "pending", "strong", "quiet", "total", "expected_total", "running",
-                 "running_expected", "peak_z", "last_peak_z"}  # fmt: skip
+        zeros = {
+            "level",
+            "pending",
+            "strong",
+            "quiet",
+            "total",
+            "expected_total",
+            "running",
+            "running_expected",
+            "peak_z",
+            "last_peak_z",
+        }
         fresh = {
             f.name: np.zeros(series) if f.name in zeros else np.full(series, np.nan)
             for f in fields(cls)
@@ -104,9 +114,13 @@ def advance(
     """
     open_points, problems_points, close_points, cooldown_points = (
         points(seconds, interval)
-        for seconds in (config.open_seconds, config.problems_seconds, config.close_seconds,
-                        config.cooldown_seconds)
-    )  # fmt: skip
+        for seconds in (
+            config.open_seconds,
+            config.problems_seconds,
+            config.close_seconds,
+            config.cooldown_seconds,
+        )
+    )
     contiguous = evidence.elapsed <= 1
     candidate = evidence.gated >= config.open_z
     pending = np.where(candidate, np.where(contiguous, state.pending, 0) + 1, 0)
@@ -128,8 +142,15 @@ def advance(
     quiet = np.where(level > 0, quiet, 0)
     closing = (level > 0) & (quiet >= close_points)
     peak_z = np.where(level > 0, np.maximum(s.peak_z, evidence.gated), 0.0)
-    s = replace(s, level=level, pending=pending, strong=strong, quiet=quiet, peak_z=peak_z,
-                since_close=since_close)  # fmt: skip
+    s = replace(
+        s,
+        level=level,
+        pending=pending,
+        strong=strong,
+        quiet=quiet,
+        peak_z=peak_z,
+        since_close=since_close,
+    )
     events = _events(s, opening, rising, closing, evidence.at)
     return _close(s, closing), alert, events
 

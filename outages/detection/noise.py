@@ -76,8 +76,13 @@ def outage_mask(
     sx, sm = cx[:, width:] - cx[:, :-width], cm[:, width:] - cm[:, :-width]
     # The series' own noise of such windows, winsorised so that its outages do not widen it.
     blocks = slice(None, None, width)
-    alpha = fit_dispersion(sx[:, blocks], sm[:, blocks], floor=0.0,
-                           ceiling=config.max_dispersion, sigmas=config.winsor_sigmas)  # fmt: skip
+    alpha = fit_dispersion(
+        sx[:, blocks],
+        sm[:, blocks],
+        floor=0.0,
+        ceiling=config.max_dispersion,
+        sigmas=config.winsor_sigmas,
+    )
     z = surprise(sx, sm, 1.0 + alpha[:, None] * sm)
     raised = (sx >= config.mask_ratio * sm) & (sx - sm >= config.min_excess) & (z >= config.mask_z)
     # A raised window starting at point j masks its points j .. j + width - 1.

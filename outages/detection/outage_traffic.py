@@ -95,8 +95,9 @@ def _usual(rng: np.random.Generator, peak: float, minutes: int) -> np.ndarray:
     offset = float(rng.choice([-8.0, -6.0, -5.0, -3.0, 0.0, 1.0, 2.0, 5.5, 8.0, 9.0, 10.0]))
     shape = "office" if rng.random() < 0.3 else "evening"
     weekend = float(rng.uniform(0.4, 0.8) if shape == "office" else rng.uniform(0.8, 1.25))
-    week = expected_rate(np.arange(MINUTES_PER_WEEK), utc_offset_hours=offset, shape=shape,
-                         weekend_factor=weekend)  # fmt: skip
+    week = expected_rate(
+        np.arange(MINUTES_PER_WEEK), utc_offset_hours=offset, shape=shape, weekend_factor=weekend
+    )
     week = week / week.max()
     base = np.tile(week, minutes // MINUTES_PER_WEEK + 1)[:minutes]
     t = np.arange(minutes, dtype=float)
@@ -180,7 +181,7 @@ def _outages(
                 clear,
                 reports,
                 judged=onset >= judged_from,
-            )  # fmt: skip
+            )
         )
     return extra, found
 

@@ -3,6 +3,8 @@ noise, spikes in waves, and the platform / problem / country mixes that split th
 
 One generator for demo data and for detection tests. Pure: standard library and numpy only;
 values and plain strings in, arrays out. Writing rows or sending reports belongs elsewhere.
+
+Over 300 lines: the labelled generators of every traffic shape the tests and benches use.
 """
 
 from __future__ import annotations
@@ -31,12 +33,41 @@ _SHAPES = {
 
 # A representative UTC offset per country (standard time; daylight saving is noise here).
 UTC_OFFSETS = {
-    "US": -6.0, "CA": -5.0, "MX": -6.0, "BR": -3.0, "AR": -3.0, "CO": -5.0, "GB": 0.0,
-    "IE": 0.0, "PT": 0.0, "FR": 1.0, "DE": 1.0, "ES": 1.0, "IT": 1.0, "NL": 1.0, "BE": 1.0,
-    "CH": 1.0, "SE": 1.0, "PL": 1.0, "NG": 1.0, "ZA": 2.0, "EG": 2.0, "TR": 3.0, "SA": 3.0,
-    "RU": 3.0, "AE": 4.0, "IN": 5.5, "ID": 7.0, "TH": 7.0, "PH": 8.0, "SG": 8.0, "JP": 9.0,
-    "KR": 9.0, "AU": 10.0, "NZ": 12.0,
-}  # fmt: skip
+    "US": -6.0,
+    "CA": -5.0,
+    "MX": -6.0,
+    "BR": -3.0,
+    "AR": -3.0,
+    "CO": -5.0,
+    "GB": 0.0,
+    "IE": 0.0,
+    "PT": 0.0,
+    "FR": 1.0,
+    "DE": 1.0,
+    "ES": 1.0,
+    "IT": 1.0,
+    "NL": 1.0,
+    "BE": 1.0,
+    "CH": 1.0,
+    "SE": 1.0,
+    "PL": 1.0,
+    "NG": 1.0,
+    "ZA": 2.0,
+    "EG": 2.0,
+    "TR": 3.0,
+    "SA": 3.0,
+    "RU": 3.0,
+    "AE": 4.0,
+    "IN": 5.5,
+    "ID": 7.0,
+    "TH": 7.0,
+    "PH": 8.0,
+    "SG": 8.0,
+    "JP": 9.0,
+    "KR": 9.0,
+    "AU": 10.0,
+    "NZ": 12.0,
+}
 
 
 @dataclass(frozen=True)
@@ -84,9 +115,33 @@ class Wave:
 
 
 COUNTRIES = Mix.of(
-    US=30, GB=8, IN=7, DE=6, JP=6, BR=6, FR=5, CA=4, MX=3, ES=3, IT=3, AU=2, NL=2, PH=2, ID=2,
-    TR=2, KR=1.5, PL=1.5, AR=1.5, SA=1, ZA=1, SE=1, NG=1, IE=0.5, BE=0.5, CH=0.5,
-)  # fmt: skip
+    US=30,
+    GB=8,
+    IN=7,
+    DE=6,
+    JP=6,
+    BR=6,
+    FR=5,
+    CA=4,
+    MX=3,
+    ES=3,
+    IT=3,
+    AU=2,
+    NL=2,
+    PH=2,
+    ID=2,
+    TR=2,
+    KR=1.5,
+    PL=1.5,
+    AR=1.5,
+    SA=1,
+    ZA=1,
+    SE=1,
+    NG=1,
+    IE=0.5,
+    BE=0.5,
+    CH=0.5,
+)
 AUDIENCE = Audience(COUNTRIES)
 
 # Platform and problem mixes by service category (outages.vocabulary values, as plain strings;
@@ -222,8 +277,10 @@ class Reporters:
     ) -> None:
         self.rng = rng
         self.ipv6_share, self.shared_share, self.repeat_share = (
-            ipv6_share, shared_share, repeat_share,
-        )  # fmt: skip
+            ipv6_share,
+            shared_share,
+            repeat_share,
+        )
         self._recent: deque[tuple[str, str]] = deque(maxlen=memory)
         self._carriers: dict[str, list[str]] = {}
 
@@ -272,9 +329,12 @@ def user_agent(rng: np.random.Generator, *, platform: str, app: str) -> str:
 
 
 _SYSTEMS = (
-    "Windows NT 10.0; Win64; x64", "Macintosh; Intel Mac OS X 10_15_7", "X11; Linux x86_64",
-    "iPhone; CPU iPhone OS 17_1 like Mac OS X", "Linux; Android 14; SM-S918B",
-)  # fmt: skip
+    "Windows NT 10.0; Win64; x64",
+    "Macintosh; Intel Mac OS X 10_15_7",
+    "X11; Linux x86_64",
+    "iPhone; CPU iPhone OS 17_1 like Mac OS X",
+    "Linux; Android 14; SM-S918B",
+)
 _BROWSERS = ("Chrome", "Chrome", "Chrome", "Safari", "Firefox", "Edg")
 _ANDROID_MODELS = ("Pixel 7", "SM-G991B", "SM-A536B", "Redmi Note 12", "moto g54", "CPH2451")
 _DEVICES = ("PlayStation 5 6.50", "SMART-TV; Linux; Tizen 7.0", "Nintendo Switch", "CrKey")

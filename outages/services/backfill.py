@@ -117,8 +117,9 @@ def detection_backfill(
     chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
     total = len(ids) * max(int((until - since) // MINUTE), 0)
     done = _Tally(total=total, progress=progress)
-    result = BackfillResult(services=len(ids), series=0, minutes=0, incidents=0, replaced=0,
-                            until=until)  # fmt: skip
+    result = BackfillResult(
+        services=len(ids), series=0, minutes=0, incidents=0, replaced=0, until=until
+    )
     for chunk in chunks:
         with transaction.atomic():
             cursors = list(DetectionCursor.objects.select_for_update().order_by("shard"))
@@ -167,9 +168,14 @@ class _Chunk:
     """One chunk of services, streamed from the first minute to score to `end`."""
 
     def __init__(
-        self, ids: list[int], *, since: datetime, end: datetime,
-        diversity: DiversityLookup | None, tally: _Tally,
-    ) -> None:  # fmt: skip
+        self,
+        ids: list[int],
+        *,
+        since: datetime,
+        end: datetime,
+        diversity: DiversityLookup | None,
+        tally: _Tally,
+    ) -> None:
         self.ids, self.end, self.diversity, self.tally = ids, end, diversity, tally
         self.since = _widened(ids, since)
         self.first_report = _first_reports(ids)
@@ -213,8 +219,12 @@ class _Chunk:
                 self.tally.add(len(self.ids) * int(fresh // MINUTE))
             window_start = window_end
         self._finish(buffer, state, fits)
-        return _ChunkResult(series=len(self.keys), minutes=scored * len(self.ids),
-                            incidents=len(self.recorded), replaced=replaced)  # fmt: skip
+        return _ChunkResult(
+            series=len(self.keys),
+            minutes=scored * len(self.ids),
+            incidents=len(self.recorded),
+            replaced=replaced,
+        )
 
     def _history(self, start: datetime) -> np.ndarray:
         """The history_seconds of buckets before `start` (the past the first fit reads)."""
@@ -250,8 +260,12 @@ class _Chunk:
                 (Dimension.COUNTRY, 3),
             ):
                 names = found[:, field_at] if field_at is not None else np.full(len(found), "")
-                row = np.array([self.row_of.get(SeriesKey(s, dimension, n), -1)
-                                for s, n in zip(found[:, 0], names, strict=True)])  # fmt: skip
+                row = np.array(
+                    [
+                        self.row_of.get(SeriesKey(s, dimension, n), -1)
+                        for s, n in zip(found[:, 0], names, strict=True)
+                    ]
+                )
                 hit = row >= 0
                 np.add.at(values, (row[hit], column[hit]), count[hit])
         times = start.timestamp() + 60.0 * np.arange(minutes)
@@ -271,9 +285,14 @@ class _Chunk:
         return values, works
 
     def _stream(
-        self, buffer: np.ndarray, minutes: int, works: np.ndarray, start: datetime,
-        state: DetectorState, fits: _Schedule,
-    ) -> DetectorState:  # fmt: skip
+        self,
+        buffer: np.ndarray,
+        minutes: int,
+        works: np.ndarray,
+        start: datetime,
+        state: DetectorState,
+        fits: _Schedule,
+    ) -> DetectorState:
         """Step the window's minutes (the last `minutes` columns of buffer)."""
         offset = buffer.shape[1] - minutes
         t0 = start.timestamp()
@@ -297,15 +316,18 @@ class _Chunk:
                 if closing and j > 0:
                     # Live, the pass before the close left the figures of that minute.
                     rows = [e.series for e in closing]
-                    figures = self._figures(previous.incidents, rows, recent, expected, works,
-                                            j - 1, lead)  # fmt: skip
+                    figures = self._figures(
+                        previous.incidents, rows, recent, expected, works, j - 1, lead
+                    )
                     self._record([], figures, now=at)
                 if events:
-                    opened = [backdated(e, values=recent, upper=upper, times=times, j=j)
-                              for e in events]  # fmt: skip
+                    opened = [
+                        backdated(e, values=recent, upper=upper, times=times, j=j) for e in events
+                    ]
                     open_rows = np.flatnonzero(state.incidents.level > 0).tolist()
-                    figures = self._figures(state.incidents, open_rows, recent, expected, works,
-                                            j, lead)  # fmt: skip
+                    figures = self._figures(
+                        state.incidents, open_rows, recent, expected, works, j, lead
+                    )
                     self._record(opened, figures, now=at + 60.0)
         self.last = _Last(recent=recent, expected=expected, works=works, lead=lead)
         return state
@@ -335,9 +357,15 @@ class _Chunk:
         )
 
     def _figures(
-        self, incidents: Incidents, rows: list[int], recent: np.ndarray, expected: np.ndarray,
-        works: np.ndarray, j: int, lead: int,
-    ) -> dict[SeriesKey, SeriesFigures]:  # fmt: skip
+        self,
+        incidents: Incidents,
+        rows: list[int],
+        recent: np.ndarray,
+        expected: np.ndarray,
+        works: np.ndarray,
+        j: int,
+        lead: int,
+    ) -> dict[SeriesKey, SeriesFigures]:
         """What the live pass would leave for these series' incidents at column j of the
         recent arrays (works: from _RECENT minutes before the window)."""
         running = incidents.running_expected
@@ -362,9 +390,12 @@ class _Chunk:
         if not events and not figures:
             return
         touched = incidents_record(
-            events=[(self.keys[e.series], e) for e in events], figures=figures,
-            shares=self.shares, now=_time(now), diversity=self.diversity,
-        )  # fmt: skip
+            events=[(self.keys[e.series], e) for e in events],
+            figures=figures,
+            shares=self.shares,
+            now=_time(now),
+            diversity=self.diversity,
+        )
         self.recorded.update(incident.pk for incident in touched if incident.pk)
 
     @cached_property
@@ -382,8 +413,9 @@ class _Chunk:
         assert last is not None  # run() streams at least one window before finishing
         j = last.recent.shape[1] - 1
         open_rows = np.flatnonzero(state.incidents.level > 0).tolist()
-        figures = self._figures(state.incidents, open_rows, last.recent, last.expected,
-                                last.works, j, last.lead)  # fmt: skip
+        figures = self._figures(
+            state.incidents, open_rows, last.recent, last.expected, last.works, j, last.lead
+        )
         self._record([], figures, now=self.end.timestamp())
         ours = Incident.objects.filter(pk__in=self.recorded).exclude(_moderated())
         self.recorded = set(ours.values_list("pk", flat=True))
@@ -396,10 +428,12 @@ class _Chunk:
         day = min(buffer.shape[1], 1440)
         times = self.end.timestamp() - 60.0 * np.arange(day, 0, -1)
         statuses_store(
-            keys=self.keys, values=np.nan_to_num(buffer[:, -day:]),
-            expected=fits.current.expected(times), dispersion=fits.current.dispersion,
+            keys=self.keys,
+            values=np.nan_to_num(buffer[:, -day:]),
+            expected=fits.current.expected(times),
+            dispersion=fits.current.dispersion,
             times=times,
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)

@@ -123,12 +123,16 @@ def detection_early_pass(
             events = [(found.keys[e.series], _backdated(e, found, WINDOW)) for e in opened]
             _states_store(part, found.keys, kept.incidents)
             figures = _figures(found, kept.incidents)
-            incidents_record(events=events, figures=figures, shares=found.shares, now=now,
-                             diversity=diversity)  # fmt: skip
+            incidents_record(
+                events=events, figures=figures, shares=found.shares, now=now, diversity=diversity
+            )
     return PassResult(
-        minutes=0, series=len(found.keys), events=len(opened), last_minute=minute,
+        minutes=0,
+        series=len(found.keys),
+        events=len(opened),
+        last_minute=minute,
         undelivered=bool(opened) and _undelivered(),
-    )  # fmt: skip
+    )
 
 
 def _on_the_rise(shard: Shard, minute: datetime) -> tuple[int, ...]:
@@ -170,9 +174,13 @@ def _load(*, shard: Shard, start: datetime, end: datetime) -> _Loaded:
     active = set(active_service_ids(shard=shard))
     counts = series_counts(service_ids=None, shard=shard, start=start, end=end)
     works = series_counts(
-        service_ids=None, shard=shard, start=end - _RECENT * MINUTE, end=end,
-        kind="works", dimensions=(Dimension.ALL,),
-    )  # fmt: skip
+        service_ids=None,
+        shard=shard,
+        start=end - _RECENT * MINUTE,
+        end=end,
+        kind="works",
+        dimensions=(Dimension.ALL,),
+    )
     states = {
         SeriesKey(s, d, v): state
         for s, d, v, state in shard.filter(SeriesState.objects.all()).values_list(
@@ -227,9 +235,12 @@ def _score(
         events=events, figures=figures, shares=found.shares, now=end, diversity=diversity
     )
     statuses_store(
-        keys=keys, values=values, expected=found.expected,
-        dispersion=found.baseline.dispersion, times=times,
-    )  # fmt: skip
+        keys=keys,
+        values=values,
+        expected=found.expected,
+        dispersion=found.baseline.dispersion,
+        times=times,
+    )
     return PassResult(
         minutes=minutes, series=len(keys), events=len(events), last_minute=end - MINUTE
     )

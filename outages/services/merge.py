@@ -43,9 +43,12 @@ def service_merge(*, actor: Any, keep: Service, duplicate: Service) -> dict[str,
         keep, duplicate = locked[keep.pk], locked[duplicate.pk]
         before = {
             "kept": {"slug": keep.slug, "name": keep.name, "aliases": _aliases(keep)},
-            "duplicate": {"slug": duplicate.slug, "name": duplicate.name,
-                          "aliases": _aliases(duplicate)},
-        }  # fmt: skip
+            "duplicate": {
+                "slug": duplicate.slug,
+                "name": duplicate.name,
+                "aliases": _aliases(duplicate),
+            },
+        }
         moved: dict[str, int] = {}
         for relation in _relations():
             # (related_model is this same class, typed as maybe "self" by the stubs)
@@ -56,8 +59,13 @@ def service_merge(*, actor: Any, keep: Service, duplicate: Service) -> dict[str,
                 moved[model._meta.label_lower] = count
         moved["aliases added"] = _aliases_add(keep, duplicate)
         duplicate.delete()
-        audit_record(actor=actor, action="service.merge", target=keep, before=before,
-                     after={"aliases": _aliases(keep), "moved": moved})  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="service.merge",
+            target=keep,
+            before=before,
+            after={"aliases": _aliases(keep), "moved": moved},
+        )
     return moved
 
 

@@ -75,10 +75,15 @@ def statuses_store(
         lines.append(line)
         ends.append(end)
     _write(
-        ids=ids, until=until, stored=stored, recent=figures.recent_of(values[whole]),
-        typical=figures.recent_of(expected[whole]), dispersion=dispersion[whole, _WINDOW_15],
-        lines=lines, ends=ends,
-    )  # fmt: skip
+        ids=ids,
+        until=until,
+        stored=stored,
+        recent=figures.recent_of(values[whole]),
+        typical=figures.recent_of(expected[whole]),
+        dispersion=dispersion[whole, _WINDOW_15],
+        lines=lines,
+        ends=ends,
+    )
 
 
 def _newer(row: tuple | None, end: datetime) -> bool:  # type: ignore[type-arg]
@@ -111,12 +116,16 @@ def statuses_rebuild(*, now: datetime, service_ids: Iterable[int] | None = None)
     counts = figures.recent_counts(until=until, service_ids=ids, kind=Kind.PROBLEM)
     lines = figures.sparklines(service_ids=ids, until=until)
     return _write(
-        ids=ids, until=until, stored=_stored(ids),
+        ids=ids,
+        until=until,
+        stored=_stored(ids),
         recent=np.array([counts.get(s, {}).get(Kind.PROBLEM, 0) for s in ids], dtype=float),
         typical=baseline.expected(figures.recent_times(until)).sum(axis=1),
-        dispersion=baseline.dispersion[:, _WINDOW_15], lines=[lines[s] for s in ids],
-        ends=[figures.spark_end(until)] * len(ids), force=True,
-    )  # fmt: skip
+        dispersion=baseline.dispersion[:, _WINDOW_15],
+        lines=[lines[s] for s in ids],
+        ends=[figures.spark_end(until)] * len(ids),
+        force=True,
+    )
 
 
 def _stored(ids: list[int]) -> dict[int, tuple]:  # type: ignore[type-arg]
@@ -158,22 +167,36 @@ def _write(
     for n, service_id in enumerate(ids):
         # Rounded so that a quiet service's row stays the same from one minute to the next:
         # only rows that changed are written.
-        new = (levels.get(service_id, 0), int(recent[n]), round(float(typical[n]), 1),
-               round(float(deviation[n]), 1), lines[n], ends[n])  # fmt: skip
+        new = (
+            levels.get(service_id, 0),
+            int(recent[n]),
+            round(float(typical[n]), 1),
+            round(float(deviation[n]), 1),
+            lines[n],
+            ends[n],
+        )
         if not force and stored.get(service_id) == new:
             continue
         level, count, expected_, deviation_ = new[:4]
         rows.append(
             ServiceStatus(
-                service_id=service_id, minute=until, level=level, recent=count,
-                expected=expected_, deviation=deviation_, sparkline=lines[n],
+                service_id=service_id,
+                minute=until,
+                level=level,
+                recent=count,
+                expected=expected_,
+                deviation=deviation_,
+                sparkline=lines[n],
                 sparkline_end=ends[n],
             )
-        )  # fmt: skip
+        )
     ServiceStatus.objects.bulk_create(
-        rows, batch_size=1000, update_conflicts=True, unique_fields=["service"],
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["service"],
         update_fields=_FIELDS,
-    )  # fmt: skip
+    )
     if rows:  # the hot reads' cached summaries, once the rows are visible to them
         changed = [row.service_id for row in rows]
         transaction.on_commit(lambda: status_summaries_refresh(service_ids=changed))

@@ -88,13 +88,19 @@ class _Strata:
     by_minute: np.ndarray  # sorted stratum * _SHIFT + minute, to count any range
 
     @classmethod
-    def of(cls, index: np.ndarray, service: np.ndarray, rel: np.ndarray, bins: np.ndarray,
-           nbins: int) -> _Strata:  # fmt: skip
+    def of(
+        cls, index: np.ndarray, service: np.ndarray, rel: np.ndarray, bins: np.ndarray, nbins: int
+    ) -> _Strata:
         width = nbins + WINDOW_BINS
         per_bin = np.bincount(index * width + bins, minlength=len(service) * width)
         per_bin = per_bin.reshape(len(service), width).astype(np.int64)
-        return cls(index, service, _window_sums(per_bin), per_bin.sum(axis=1),
-                   np.sort(index * _SHIFT + rel))  # fmt: skip
+        return cls(
+            index,
+            service,
+            _window_sums(per_bin),
+            per_bin.sum(axis=1),
+            np.sort(index * _SHIFT + rel),
+        )
 
     def count(self, stratum: int, start: int, end: int) -> int:
         base = stratum * _SHIFT
@@ -129,8 +135,9 @@ def find_bursts(
     by_platform = whole
     if platform is not None:
         platform = np.asarray(platform, dtype=np.int64)
-        pairs, index = np.unique(service_index * (int(platform.max()) + 1) + platform,
-                                 return_inverse=True)  # fmt: skip
+        pairs, index = np.unique(
+            service_index * (int(platform.max()) + 1) + platform, return_inverse=True
+        )
         owner = pairs // (int(platform.max()) + 1)
         by_platform = _Strata.of(index.astype(np.int64), owner, rel, bins, nbins)
     found: list[Burst] = []
@@ -222,7 +229,7 @@ def _bursts_of_kind(
                 size=len(mine),
                 total=whole.count(s, start, end),
                 expected=round(float(among * usual_share), 2),
-            )  # fmt: skip
+            )
         )
     return bursts
 
@@ -248,13 +255,16 @@ def _distinct(
     kept: list[Burst] = []
     for burst in ordered:
         rivals = [
-            k for k in kept
+            k
+            for k in kept
             if k.service == burst.service and k.start < burst.end and burst.start < k.end
-        ]  # fmt: skip
+        ]
         if rivals:
             mine = _members(burst, service, minute, keys)
-            if any((mine & _members(k, service, minute, keys)).sum() >= OVERLAP * burst.size
-                   for k in rivals):  # fmt: skip
+            if any(
+                (mine & _members(k, service, minute, keys)).sum() >= OVERLAP * burst.size
+                for k in rivals
+            ):
                 continue
         kept.append(burst)
     return sorted(kept, key=lambda b: (-b.size, rank[b.kind], b.service, b.start))

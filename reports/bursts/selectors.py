@@ -209,7 +209,7 @@ def bursts_suspicious(*, since: datetime, until: datetime) -> list[SuspiciousBur
             size=b.size,
             total=b.total,
             expected=b.expected,
-        )  # fmt: skip
+        )
         for b, key in found
     ]
     listed += [
@@ -223,7 +223,7 @@ def bursts_suspicious(*, since: datetime, until: datetime) -> list[SuspiciousBur
             total=v.total,
             expected=0.0,
             void=v,
-        )  # fmt: skip
+        )
         for v in voids
     ]
     return listed

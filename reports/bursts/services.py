@@ -95,11 +95,18 @@ def burst_void(
         void.retracted = retracted
         void.save(update_fields=["size", "total", "retracted"])
         audit_record(
-            actor=actor, action="burst.void", target=void,
+            actor=actor,
+            action="burst.void",
+            target=void,
             before={"reports_counted": void.total, "incidents": before},
-            after={"reports_voided": void.size, "buckets": len(counts), "incidents": after,
-                   "retracted": [r["id"] for r in retracted], "reason": reason.strip()[:500]},
-        )  # fmt: skip
+            after={
+                "reports_voided": void.size,
+                "buckets": len(counts),
+                "incidents": after,
+                "retracted": [r["id"] for r in retracted],
+                "reason": reason.strip()[:500],
+            },
+        )
     return void
 
 
@@ -121,11 +128,17 @@ def burst_void_undo(*, void: BurstVoid, actor: Any, now: datetime | None = None)
         void.undone_at, void.undone_by = now, _user(actor)
         void.save(update_fields=["undone_at", "undone_by"])
         audit_record(
-            actor=actor, action="burst.undo", target=void,
+            actor=actor,
+            action="burst.undo",
+            target=void,
             before={"reports_voided": restored, "incidents": before},
-            after={"reports_restored": restored, "buckets": len(counts), "incidents": after,
-                   "restored": [r["id"] for r in void.retracted]},
-        )  # fmt: skip
+            after={
+                "reports_restored": restored,
+                "buckets": len(counts),
+                "incidents": after,
+                "restored": [r["id"] for r in void.retracted],
+            },
+        )
     return void
 
 
@@ -200,8 +213,9 @@ def _incidents_follow(
             and incident.visibility != Incident.Visibility.RETRACTED
             and not incident_stands(incident, now=end)
         ):
-            retracted.append({"id": incident.pk, "visibility": incident.visibility,
-                              "at": now.isoformat()})  # fmt: skip
+            retracted.append(
+                {"id": incident.pk, "visibility": incident.visibility, "at": now.isoformat()}
+            )
             incident_retract(incident, at=now)
     after = {str(i.pk): _figures(i) for i in incidents}
     # The service's summary (level, 15-minute count, sparkline) without the burst, or with it.
@@ -231,9 +245,11 @@ def incident_stands(incident: Incident, *, now: datetime) -> bool:
     start = incident.started_at - WINDOW * MINUTE
     key = SeriesKey(incident.service_id, incident.dimension, incident.value)
     counts = series_counts(
-        service_ids=[incident.service_id], start=start, end=end,
+        service_ids=[incident.service_id],
+        start=start,
+        end=end,
         dimensions=(incident.dimension,),
-    )  # fmt: skip
+    )
     index = counts.index()
     values = counts.values[index[key]] if key in index else np.zeros(counts.values.shape[1])
     baseline = baseline_of(key=key, at=end)

@@ -201,8 +201,10 @@ class DatabaseBuffer:
     intake_keys_to_redis, so the window holds in both directions.)
     """
 
-    _PRIOR = "SELECT service_id, kind, platform, problem, country, subdivision, counted" \
-        " FROM {reports} WHERE id = %s"  # fmt: skip
+    _PRIOR = (
+        "SELECT service_id, kind, platform, problem, country, subdivision, counted"
+        " FROM {reports} WHERE id = %s"
+    )
     # Count one more use of each key; a key past its expiry starts again at 1.
     _BUMP = (
         "INSERT INTO {keys} (key, count, expires_at) VALUES (%s, 1, %s)"
@@ -213,8 +215,10 @@ class DatabaseBuffer:
         " RETURNING key, count"
     )
 
-    _COUNTED = "SELECT 1 FROM {reports} WHERE service_id = %s AND received_at > %s" \
-        " AND kind = %s AND counted AND fingerprint IN (%s, %s) LIMIT 1"  # fmt: skip
+    _COUNTED = (
+        "SELECT 1 FROM {reports} WHERE service_id = %s AND received_at > %s"
+        " AND kind = %s AND counted AND fingerprint IN (%s, %s) LIMIT 1"
+    )
 
     def __init__(self, *, limits: Limits, drained_too: bool = False) -> None:
         self.limits = limits

@@ -68,9 +68,12 @@ def network_prefix(address: str) -> str:
 def _is_octet(text: str) -> bool:
     """What ipaddress accepts in a dotted quad: 0-255, ASCII digits, no leading zero."""
     return (
-        0 < len(text) <= 3 and text.isascii() and text.isdigit()
-        and (text == "0" or text[0] != "0") and int(text) <= 255
-    )  # fmt: skip
+        0 < len(text) <= 3
+        and text.isascii()
+        and text.isdigit()
+        and (text == "0" or text[0] != "0")
+        and int(text) <= 255
+    )
 
 
 def salt_for_day(day: date) -> bytes:

@@ -48,30 +48,49 @@ class Accepted:
 
 
 def report_intake(
-    *, data: object, service_slug: str, source: Source, client: Client, now: datetime,
+    *,
+    data: object,
+    service_slug: str,
+    source: Source,
+    client: Client,
+    now: datetime,
     retry_after: int = 5,
-) -> Accepted:  # fmt: skip
+) -> Accepted:
     """Run every step; return Accepted or raise Rejected (nothing stored then)."""
     try:
         service_id, category = _resolve_service(service_slug)
         request = parse_report(
-            data, service_slug=service_slug, source=source, category=category,
-            default_country=client.default_country, origin=client.origin,
-        )  # fmt: skip
+            data,
+            service_slug=service_slug,
+            source=source,
+            category=category,
+            default_country=client.default_country,
+            origin=client.origin,
+        )
         fingerprints = fingerprints_for(
             address=client.address, user_agent=client.user_agent, now=now
         )
         row = ReportRow(
-            id=request.id, service_id=service_id, kind=request.kind, platform=request.platform,
-            problem=request.problem, country=request.country, subdivision=request.subdivision,
-            source=request.source, origin=request.origin, received_at=now,
-            fingerprint=fingerprints.reporter, network=fingerprints.network,
+            id=request.id,
+            service_id=service_id,
+            kind=request.kind,
+            platform=request.platform,
+            problem=request.problem,
+            country=request.country,
+            subdivision=request.subdivision,
+            source=request.source,
+            origin=request.origin,
+            received_at=now,
+            fingerprint=fingerprints.reporter,
+            network=fingerprints.network,
             agent=fingerprints.agent,
-        )  # fmt: skip
+        )
         earlier = reporter_before_midnight(
-            address=client.address, user_agent=client.user_agent, now=now,
+            address=client.address,
+            user_agent=client.user_agent,
+            now=now,
             window=settings.INTAKE_DEDUPE_WINDOW,
-        )  # fmt: skip
+        )
         outcome = _buffer(row, now=now, earlier=earlier)
     except DatabaseError as error:
         logger.error("Intake unavailable: %s", error.__class__.__name__)

@@ -68,9 +68,12 @@ def incident_event(service, kind: str = "open", level: int = 2, **incident) -> I
         service=service, level=level, **incident
     )
     return IncidentEvent.objects.create(
-        key=f"incident:{found.pk}:{kind}:{level}", incident=found, kind=kind, level=level,
+        key=f"incident:{found.pk}:{kind}:{level}",
+        incident=found,
+        kind=kind,
+        level=level,
         at=found.detected_at,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -84,10 +87,20 @@ def smtp_server(settings, tmp_path):  # type: ignore[no-untyped-def]
     port = free_port()
     maildir = tmp_path / "maildir"
     process = subprocess.Popen(
-        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for_port(port, process=process)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port

@@ -34,8 +34,9 @@ def test_create_read_change_rotate_log_delete(api, service, receiver):
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     got = api.get(f"/api/v1/subscriptions/{pk}", **auth).json()
     assert (got["platform"], got["min_level"]) == ("ios", 2)
-    changed = api.patch(f"/api/v1/subscriptions/{pk}", {"country": "fr", "platform": ""},
-                        format="json", **auth)  # fmt: skip
+    changed = api.patch(
+        f"/api/v1/subscriptions/{pk}", {"country": "fr", "platform": ""}, format="json", **auth
+    )
     assert changed.status_code == 200 and changed.json()["country"] == "FR"
     rotated = api.post(f"/api/v1/subscriptions/{pk}/secret/rotate", **auth).json()
     assert rotated["secret"] != body["secret"] and rotated["previous_valid_until"]
@@ -58,10 +59,15 @@ def test_the_delivery_log_shows_each_attempt(api, service, receiver):
     events_fan_out(now=timezone.now())
     deliveries_send(now=timezone.now())
     pk = body["subscription"]["id"]
-    [row] = api.get(f"/api/v1/subscriptions/{pk}/deliveries",
-                    HTTP_AUTHORIZATION=f"Bearer {body['token']}").json()  # fmt: skip
+    [row] = api.get(
+        f"/api/v1/subscriptions/{pk}/deliveries", HTTP_AUTHORIZATION=f"Bearer {body['token']}"
+    ).json()
     assert (row["event"], row["status"], row["attempts"], row["response_status"]) == (
-        "open", "sent", 1, 200)  # fmt: skip
+        "open",
+        "sent",
+        1,
+        200,
+    )
     assert row["webhook_id"] == receiver.received[0].headers["webhook-id"]
 
 
@@ -75,21 +81,25 @@ def test_without_the_token_nothing_is_shown_or_changed(api, service, receiver):
         api.patch(f"/api/v1/subscriptions/{pk}", {"min_level": 2}, format="json", **wrong),
         api.delete(f"/api/v1/subscriptions/{pk}", **wrong),
     ):
-        assert response.status_code == 404
+        assert response.status_code == 401
         assert response["Content-Type"] == "application/problem+json"
+    assert api.get("/api/v1/subscriptions/999999", **wrong).status_code == 401  # no id revealed
     assert Subscription.objects.get(pk=pk).min_level == 1
 
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"channel": "pager"}, "channel"), ({"channel": "email"}, "email"),
-     ({"channel": "email", "email": "not-an-address"}, "email"),
-     ({"channel": "webhook", "url": "http://10.0.0.1/hook"}, "url"),
-     ({"channel": "webhook", "url": ""}, "url"),
-     ({"channel": "webhook", "url": "http://example.com", "platform": "fax"}, "platform"),
-     ({"channel": "webhook", "url": "http://example.com", "country": "XX"}, "country"),
-     ({"channel": "webhook", "url": "http://example.com", "min_level": 3}, "min_level")],
-)  # fmt: skip
+    [
+        ({"channel": "pager"}, "channel"),
+        ({"channel": "email"}, "email"),
+        ({"channel": "email", "email": "not-an-address"}, "email"),
+        ({"channel": "webhook", "url": "http://10.0.0.1/hook"}, "url"),
+        ({"channel": "webhook", "url": ""}, "url"),
+        ({"channel": "webhook", "url": "http://example.com", "platform": "fax"}, "platform"),
+        ({"channel": "webhook", "url": "http://example.com", "country": "XX"}, "country"),
+        ({"channel": "webhook", "url": "http://example.com", "min_level": 3}, "min_level"),
+    ],
+)
 def test_bad_input_names_the_field_and_changes_nothing(api, service, body, field):
     response = api.post("/api/v1/services/twitter/subscriptions", body, format="json")
     assert response.status_code == 400
@@ -102,8 +112,7 @@ def test_patch_refuses_unknown_or_fixed_fields(api, service, receiver):
     body = create(api, receiver).json()
     pk = body["subscription"]["id"]
     auth = {"HTTP_AUTHORIZATION": f"Bearer {body['token']}"}
-    response = api.patch(f"/api/v1/subscriptions/{pk}", {"channel": "email"}, format="json",
-                         **auth)  # fmt: skip
+    response = api.patch(f"/api/v1/subscriptions/{pk}", {"channel": "email"}, format="json", **auth)
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "channel"
 
 

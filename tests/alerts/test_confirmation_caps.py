@@ -24,15 +24,24 @@ UNTIL_MIDNIGHT = 11 * 3600 + 29 * 60 + 30  # from MIDDAY (12:30:30 UTC)
 
 def api_subscribe(email: str, address: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
     return APIClient().post(
-        "/api/v1/services/twitter/subscriptions", {"channel": "email", "email": email},
-        format="json", REMOTE_ADDR=address,
-    )  # fmt: skip
+        "/api/v1/services/twitter/subscriptions",
+        {"channel": "email", "email": email},
+        format="json",
+        REMOTE_ADDR=address,
+    )
 
 
 def form_subscribe(email: str, address: str = "203.0.113.7"):  # type: ignore[no-untyped-def]
-    return Client().post("/s/twitter/notify/", {
-        "notify-channel": "email", "notify-email": email, "notify-min_level": "1",
-        "notify-format": "standard"}, REMOTE_ADDR=address)  # fmt: skip
+    return Client().post(
+        "/s/twitter/notify/",
+        {
+            "notify-channel": "email",
+            "notify-email": email,
+            "notify-min_level": "1",
+            "notify-format": "standard",
+        },
+        REMOTE_ADDR=address,
+    )
 
 
 def test_addresses_are_counted_without_case_or_tag() -> None:
@@ -42,8 +51,13 @@ def test_addresses_are_counted_without_case_or_tag() -> None:
 
 
 def test_one_mailbox_under_many_tags_gets_three_confirmations_then_429(service, midday):
-    spellings = ["victim+0@example.com", "Victim+1@example.com", "VICTIM@EXAMPLE.COM",
-                 "victim+3@example.com", "victim@example.com"]  # fmt: skip
+    spellings = [
+        "victim+0@example.com",
+        "Victim+1@example.com",
+        "VICTIM@EXAMPLE.COM",
+        "victim+3@example.com",
+        "victim@example.com",
+    ]
     answers = [api_subscribe(email, address=f"198.51.100.{n}") for n, email in enumerate(spellings)]
 
     assert [a.status_code for a in answers] == [201, 201, 201, 429, 429]
@@ -96,8 +110,9 @@ def test_deleting_a_pending_subscription_does_not_give_its_place_back(service, m
     for n in range(3):
         made = api_subscribe(f"victim+{n}@example.com").json()
         pk, token = made["subscription"]["id"], made["token"]
-        deleted = APIClient().delete(f"/api/v1/subscriptions/{pk}",
-                                     HTTP_AUTHORIZATION=f"Bearer {token}")  # fmt: skip
+        deleted = APIClient().delete(
+            f"/api/v1/subscriptions/{pk}", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
         assert deleted.status_code == 204
     assert api_subscribe("victim@example.com").status_code == 429
     assert len(mail.outbox) == 3
@@ -131,6 +146,6 @@ def test_webhook_subscriptions_send_no_confirmation_and_use_no_place(service, re
             "/api/v1/services/twitter/subscriptions",
             {"channel": "webhook", "url": receiver.url, "email": "ops@example.com"},
             format="json",
-        )  # fmt: skip
+        )
         assert made.status_code == 201, n
     assert not ConfirmationRequest.objects.exists() and mail.outbox == []

@@ -78,8 +78,11 @@ def in_background(call: Callable[[], Any]) -> tuple[threading.Event, dict[str, A
 
 
 def subscribe(email: str):  # type: ignore[no-untyped-def]
-    return APIClient().post("/api/v1/services/twitter/subscriptions",
-                            {"channel": "email", "email": email}, format="json")  # fmt: skip
+    return APIClient().post(
+        "/api/v1/services/twitter/subscriptions",
+        {"channel": "email", "email": email},
+        format="json",
+    )
 
 
 def test_a_mail_server_that_never_answers_holds_a_worker_never_the_request(
@@ -96,8 +99,9 @@ def test_a_mail_server_that_never_answers_holds_a_worker_never_the_request(
     assert redis_client.llen("celery") == 1  # the confirmation waits in the broker's queue
 
     # A worker takes it and is held by the silent server...
-    env = worker_env(tmp_path, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(silent.port),
-                     EMAIL_TIMEOUT="120")  # fmt: skip
+    env = worker_env(
+        tmp_path, EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(silent.port), EMAIL_TIMEOUT="120"
+    )
     worker = start_worker(env, beat=False)
     try:
         assert wait_until(lambda: len(silent.held) == 1, timeout=60), "no worker connected"
@@ -132,9 +136,10 @@ def test_subscriptions_at_once_for_one_address_stay_within_its_cap(service, redi
             barrier.wait(timeout=30)
             response = APIClient().post(
                 "/api/v1/services/twitter/subscriptions",
-                {"channel": "email", "email": f"victim+{n}@example.com"}, format="json",
+                {"channel": "email", "email": f"victim+{n}@example.com"},
+                format="json",
                 REMOTE_ADDR=f"198.51.100.{n}",
-            )  # fmt: skip
+            )
             return int(response.status_code)
 
         return run

@@ -51,8 +51,9 @@ def test_level_threshold_and_follow_ups_only_for_those_told(service, receiver):
         webhook(service, strict, min_level=2)
         incident = IncidentFactory(service=service, level=1)
         for kind, level in (("open", 1), ("level", 2), ("close", 2)):
-            IncidentEvent.objects.create(key=f"{kind}{level}", incident=incident, kind=kind,
-                                         level=level, at=timezone.now())  # fmt: skip
+            IncidentEvent.objects.create(
+                key=f"{kind}{level}", incident=incident, kind=kind, level=level, at=timezone.now()
+            )
             run()
         assert kinds(receiver) == ["incident.opened", "incident.level_changed", "incident.closed"]
         assert kinds(strict) == ["incident.level_changed", "incident.closed"]
@@ -64,10 +65,11 @@ def test_narrowing_by_platform_country_and_problem(service, receiver):
         webhook(service, android, platform="android")
         webhook(service, japan, country="JP")
         IncidentFactory(
-            service=service, platforms={"web": 0.9, "ios": 0.08, "android": 0.02},
+            service=service,
+            platforms={"web": 0.9, "ios": 0.08, "android": 0.02},
             problems={"login": 0.6, "posting": 0.4},
             countries=[{"country": "US", "count": 90}, {"country": "JP", "count": 10}],
-        )  # fmt: skip
+        )
         incident_event(service)
         run()
         assert len(receiver.verified) == 1 and len(japan.verified) == 1
@@ -78,8 +80,7 @@ def test_a_segment_incident_reaches_only_that_segment(service, receiver):
     with running(Receiver(secrets=[])) as web:
         webhook(service, receiver, platform="ios")
         webhook(service, web, platform="web")
-        IncidentFactory(service=service, dimension="platform", value="ios",
-                        platforms={"ios": 1.0})  # fmt: skip
+        IncidentFactory(service=service, dimension="platform", value="ios", platforms={"ios": 1.0})
         incident_event(service)
         run()
         assert len(receiver.received) == 1 and web.received == []

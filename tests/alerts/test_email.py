@@ -31,8 +31,13 @@ def run() -> None:
 def subscribe(client: Client, csrf: str = "", **fields: str):  # type: ignore[no-untyped-def]
     page = client.get("/s/twitter/")
     assert b'action="/s/twitter/notify/"' in page.content
-    fields = {"channel": "email", "email": "ana@example.com", "min_level": "1",
-              "format": "standard", **fields}  # fmt: skip
+    fields = {
+        "channel": "email",
+        "email": "ana@example.com",
+        "min_level": "1",
+        "format": "standard",
+        **fields,
+    }
     data = {f"notify-{k}": v for k, v in fields.items()}
     if csrf:
         data["csrfmiddlewaretoken"] = csrf
@@ -50,8 +55,9 @@ def test_double_opt_in_then_alert_then_one_click_unsubscribe(service):
     # browser that says nothing of its origin is asked to confirm (common/cross_origin.py).
     client = Client(enforce_csrf_checks=True)
     assert client.post("/s/twitter/notify/", {"notify-channel": "email"}).status_code == 403
-    forged = client.post("/s/twitter/notify/", {"notify-channel": "email"},
-                         HTTP_SEC_FETCH_SITE="cross-site")  # fmt: skip
+    forged = client.post(
+        "/s/twitter/notify/", {"notify-channel": "email"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
     assert forged.status_code == 403
     response = subscribe(Client(enforce_csrf_checks=True, HTTP_SEC_FETCH_SITE="same-origin"))
     assert response.status_code == 201, response.content
@@ -80,8 +86,12 @@ def test_double_opt_in_then_alert_then_one_click_unsubscribe(service):
     # A GET (a link scanner) changes nothing; the one-click POST, without a session, does.
     assert Client().get(unsubscribe).status_code == 200
     assert Subscription.objects.get().state == "active"
-    assert Client(enforce_csrf_checks=True).post(
-        unsubscribe, {"List-Unsubscribe": "One-Click"}).status_code == 200  # fmt: skip
+    assert (
+        Client(enforce_csrf_checks=True)
+        .post(unsubscribe, {"List-Unsubscribe": "One-Click"})
+        .status_code
+        == 200
+    )
     assert Subscription.objects.get().state == "unsubscribed"
     incident_event(service, "close", 2)
     run()
@@ -102,9 +112,16 @@ def test_bad_form_input_is_shown_and_changes_nothing(service):
 
 
 def test_alerts_are_in_the_subscribers_language(service):
-    Client().post("/s/twitter/notify/", {
-        "notify-channel": "email", "notify-email": "zoe@example.fr", "notify-min_level": "1",
-        "notify-format": "standard"}, HTTP_ACCEPT_LANGUAGE="fr")  # fmt: skip
+    Client().post(
+        "/s/twitter/notify/",
+        {
+            "notify-channel": "email",
+            "notify-email": "zoe@example.fr",
+            "notify-min_level": "1",
+            "notify-format": "standard",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
     subscription = Subscription.objects.get()
     assert subscription.language == "fr"
     assert "Confirmez" in mail.outbox[0].subject

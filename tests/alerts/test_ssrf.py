@@ -115,10 +115,24 @@ def test_a_redirect_to_an_internal_address_is_not_followed(canary):
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.0.1", "169.254.169.254", "100.64.0.1",
-     "0.0.0.0", "224.0.0.5", "::1", "::ffff:127.0.0.1", "fe80::1", "fc00::1", "::",
-     "2001:db8::1", "192.0.2.1"],
-)  # fmt: skip
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.20.0.1",
+        "192.168.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.5",
+        "::1",
+        "::ffff:127.0.0.1",
+        "fe80::1",
+        "fc00::1",
+        "::",
+        "2001:db8::1",
+        "192.0.2.1",
+    ],
+)
 def test_address_refusal(address):
     assert ssrf.address_refusal(ipaddress.ip_address(address), allow_loopback=False)
 
@@ -196,8 +210,9 @@ def test_a_delivery_whose_target_turned_internal_fails_without_connecting(settin
         confirmation_enqueue=confirmation_enqueue,
     )
     incident = IncidentFactory(service=service)
-    IncidentEvent.objects.create(key="k", incident=incident, kind="open", level=2,
-                                 at=incident.detected_at)  # fmt: skip
+    IncidentEvent.objects.create(
+        key="k", incident=incident, kind="open", level=2, at=incident.detected_at
+    )
     settings.ALERTS_ALLOW_LOOPBACK = False
     now = timezone.now()
     events_fan_out(now=now)

@@ -41,8 +41,14 @@ class Closed(Exception):
 
 def test_the_twitter_outage_alerts_each_subscriber_once_per_transition(settings, redis_client):
     settings.INTAKE_BUFFER = "redis"
-    call_command("seed", "--days=14", f"--until={SCENARIO.start.isoformat()}",
-                 "--services=twitter", "--seed=7", "--no-outages")  # fmt: skip
+    call_command(
+        "seed",
+        "--days=14",
+        f"--until={SCENARIO.start.isoformat()}",
+        "--services=twitter",
+        "--seed=7",
+        "--no-outages",
+    )
     service = Service.objects.get(slug="twitter")
     with running(Receiver(secrets=[])) as first, running(Receiver(secrets=[])) as second:
         webhook(service, first)
@@ -73,9 +79,15 @@ def test_the_twitter_outage_alerts_each_subscriber_once_per_transition(settings,
 
         # The scenario's hours, then quiet ones until the incident closes (its tail is long).
         try:
-            simulation_run(slugs=["twitter"], start=SCENARIO.start,
-                           minutes=SCENARIO.minutes + 240, scenario=SCENARIO, seed=11,
-                           clock=tick, clock_seconds=DISPATCH_EVERY)  # fmt: skip
+            simulation_run(
+                slugs=["twitter"],
+                start=SCENARIO.start,
+                minutes=SCENARIO.minutes + 240,
+                scenario=SCENARIO,
+                seed=11,
+                clock=tick,
+                clock_seconds=DISPATCH_EVERY,
+            )
         except Closed:
             pass
         incident = Incident.objects.get(service=service, dimension="")

@@ -54,8 +54,9 @@ def test_the_library_rejects_tampering_staleness_and_a_wrong_secret(service, rec
     with pytest.raises(WebhookVerificationError):
         verifier.verify(got.body.replace(b"twitter", b"twittex"), got.headers)
     stale = int(time.time()) - 600
-    headers = signing.headers([receiver.secrets[0]], message_id=got.headers["webhook-id"],
-                              timestamp=stale, body=got.body)  # fmt: skip
+    headers = signing.headers(
+        [receiver.secrets[0]], message_id=got.headers["webhook-id"], timestamp=stale, body=got.body
+    )
     with pytest.raises(WebhookVerificationError, match="too old"):
         verifier.verify(got.body, headers)
     with pytest.raises(WebhookVerificationError):

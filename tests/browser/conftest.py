@@ -144,19 +144,38 @@ def incident():
     for minutes_ago, count in ((12, 40), (8, 120), (5, 300)):
         for country, share in (("US", 0.5), ("FR", 0.3), ("GS", 0.2)):
             MinuteBucket.objects.create(
-                service=twitter, minute=now - timedelta(minutes=minutes_ago), kind="problem",
-                platform="web", problem="login", country=country, count=int(count * share),
-            )  # fmt: skip
+                service=twitter,
+                minute=now - timedelta(minutes=minutes_ago),
+                kind="problem",
+                platform="web",
+                problem="login",
+                country=country,
+                count=int(count * share),
+            )
     ServiceStatus.objects.create(
-        service=twitter, minute=now, level=2, deviation=9.0, recent=460,
+        service=twitter,
+        minute=now,
+        level=2,
+        deviation=9.0,
+        recent=460,
         sparkline=[1, 2, 1, 3, 40, 120, 300],
-    )  # fmt: skip
+    )
     return Incident.objects.create(
-        service=twitter, level=2, started_at=now - timedelta(minutes=12),
-        detected_at=now - timedelta(minutes=10), peak_at=now - timedelta(minutes=5),
-        peak_count=300, peak_quarter_at=now - timedelta(minutes=5), peak_quarter_count=460,
-        total=460, expected_total=20.0, platforms={"web": 1.0}, problems={"login": 1.0},
-        countries=[{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
-                   for c in ("US", "FR", "GS")],
-        scope="international", visibility="public",
-    )  # fmt: skip
+        service=twitter,
+        level=2,
+        started_at=now - timedelta(minutes=12),
+        detected_at=now - timedelta(minutes=10),
+        peak_at=now - timedelta(minutes=5),
+        peak_count=300,
+        peak_quarter_at=now - timedelta(minutes=5),
+        peak_quarter_count=460,
+        total=460,
+        expected_total=20.0,
+        platforms={"web": 1.0},
+        problems={"login": 1.0},
+        countries=[
+            {"country": c, "count": 100, "expected": 5.0, "ratio": 20.0} for c in ("US", "FR", "GS")
+        ],
+        scope="international",
+        visibility="public",
+    )

@@ -184,9 +184,11 @@ def test_screenshots_of_every_page_light_dark_laptop_phone_in_four_languages(
         for scheme in ("light", "dark"):
             for width, viewport in (("1280", LAPTOP), ("360", PHONE)):
                 tab = open_tab(
-                    color_scheme=scheme, viewport=viewport, locale=language,
+                    color_scheme=scheme,
+                    viewport=viewport,
+                    locale=language,
                     timezone_id="Europe/Paris",
-                )  # fmt: skip
+                )
                 tab.page.goto(_pages(incident)[name], wait_until="networkidle")
                 stem = f"{name}-{language}-{scheme}-{width}"
                 tab.page.screenshot(path=ARTIFACTS / f"{stem}.png", full_page=True)

@@ -24,9 +24,14 @@ def twitter():
 
 def _bucket(service, *, country="US", count=1, minutes_ago=0):
     MinuteBucket.objects.create(
-        service=service, kind="problem", platform="web", problem="login", country=country,
-        count=count, minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
-    )  # fmt: skip
+        service=service,
+        kind="problem",
+        platform="web",
+        problem="login",
+        country=country,
+        count=count,
+        minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
+    )
 
 
 def test_the_map_draws_country_shapes_from_our_topojson_only(twitter, open_tab):

@@ -137,8 +137,11 @@ def test_a_moderator_enrols_sees_the_counts_approves_thirty_and_redacts(open_tab
     expect(page.get_by_text(f"Comment {private.pk} redacted.")).to_be_visible()
 
     # The other moderation pages wear the same menu.
-    for url, name in (("/moderation/bursts/", "bursts"), ("/moderation/incidents/", "incidents"),
-                      ("/admin/", "admin-index")):  # fmt: skip
+    for url, name in (
+        ("/moderation/bursts/", "bursts"),
+        ("/moderation/incidents/", "incidents"),
+        ("/admin/", "admin-index"),
+    ):
         page.goto(url)
         shoot(page, name)
     expect(page.get_by_text("Waiting for a moderator")).to_be_visible()
@@ -158,10 +161,11 @@ def brigade(service) -> None:  # type: ignore[no-untyped-def]
     start = floor_to_minute(timezone.now()) - timedelta(hours=2)
     rows = [report_row(service_id=service.id, received_at=start + i * MINUTE) for i in range(100)]
     rows += [
-        report_row(service_id=service.id, network="b" * 32,
-                   received_at=start + (50 + i % 10) * MINUTE)
+        report_row(
+            service_id=service.id, network="b" * 32, received_at=start + (50 + i % 10) * MINUTE
+        )
         for i in range(40)
-    ]  # fmt: skip
+    ]
     report_store_batch(rows=rows)
 
 

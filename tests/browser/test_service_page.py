@@ -27,9 +27,14 @@ def test_the_chart_draws_our_buckets_with_no_request_off_this_machine(twitter, o
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
     for country, count in (("US", 30), ("FR", 12)):
         MinuteBucket.objects.create(
-            service=twitter, minute=minute, kind="problem", platform="web", problem="login",
-            country=country, count=count,
-        )  # fmt: skip
+            service=twitter,
+            minute=minute,
+            kind="problem",
+            platform="web",
+            problem="login",
+            country=country,
+            count=count,
+        )
     tab = open_tab()
 
     tab.page.goto("/s/twitter/", wait_until="networkidle")
@@ -65,8 +70,11 @@ def test_two_clicks_report_a_problem_and_a_repeat_is_counted_once(
     assert page.evaluate("() => performance.getEntriesByType('navigation').length") == 1
     report = Report.objects.get()
     assert (report.source, report.kind, report.problem, report.counted) == (
-        "site", "problem", "login", True,
-    )  # fmt: skip
+        "site",
+        "problem",
+        "login",
+        True,
+    )
     assert bucket_total(service=twitter) == 1
 
     page.get_by_role("button", name="Login", exact=True).click()
@@ -93,8 +101,12 @@ def test_the_form_works_without_javascript(twitter, open_tab, database_buffer):
     )
     report = Report.objects.get()
     assert (report.kind, report.problem, report.platform, report.country, report.source) == (
-        "works", "", "android", "FR", "site",
-    )  # fmt: skip
+        "works",
+        "",
+        "android",
+        "FR",
+        "site",
+    )
     assert bucket_total(service=twitter, kind="works") == 1
     assert tab.errors == []
 

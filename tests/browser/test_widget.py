@@ -66,9 +66,13 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
 ):
     twitter = ServiceFactory(slug="twitter", name="Twitter", category="social")
     ServiceStatus.objects.create(
-        service=twitter, minute=timezone.now(), level=1, expected=3.0,
-        sparkline=[1, 4, 2, 9] * 24, sparkline_end=figures.spark_end(timezone.now()),
-    )  # fmt: skip
+        service=twitter,
+        minute=timezone.now(),
+        level=1,
+        expected=3.0,
+        sparkline=[1, 4, 2, 9] * 24,
+        sparkline_end=figures.spark_end(timezone.now()),
+    )
     tab = open_tab()
 
     tab.page.goto(f"{host_site}/blog", wait_until="networkidle")

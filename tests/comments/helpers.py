@@ -40,10 +40,15 @@ def make_comment(
 ) -> Comment:
     text = text if text is not None else f"Comment number {next(_numbers)}"
     values: dict[str, Any] = {
-        "service": service, "name": "Ada", "email": "ada@example.org", "text": text,
-        "state": state, "created_at": created_at or timezone.now(),
-        "fingerprint": f"{next(_numbers):032x}", "text_key": text_key(text),
-    }  # fmt: skip
+        "service": service,
+        "name": "Ada",
+        "email": "ada@example.org",
+        "text": text,
+        "state": state,
+        "created_at": created_at or timezone.now(),
+        "fingerprint": f"{next(_numbers):032x}",
+        "text_key": text_key(text),
+    }
     values.update(fields)
     return Comment.objects.create(**values)
 

@@ -23,8 +23,9 @@ def comments():
         make_comment(one, email="Ada@Example.org", state="approved"),
         make_comment(two, email="ada@example.org", state="pending"),
     ]
-    CommentFlag.objects.create(comment=theirs[0], fingerprint="f", reason="spam",
-                               created_at=theirs[0].created_at)  # fmt: skip
+    CommentFlag.objects.create(
+        comment=theirs[0], fingerprint="f", reason="spam", created_at=theirs[0].created_at
+    )
     other = make_comment(one, email="bob@example.org")
     return theirs, other
 

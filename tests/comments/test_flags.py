@@ -156,9 +156,14 @@ def test_concurrent_flags_count_each_fingerprint_once(settings):
         try:
             start.wait()
             results.append(
-                comment_flag(comment_id=comment.pk, service=service, fingerprint=f"fp{n % 4}",
-                             reason="spam", now=timezone.now())
-            )  # fmt: skip
+                comment_flag(
+                    comment_id=comment.pk,
+                    service=service,
+                    fingerprint=f"fp{n % 4}",
+                    reason="spam",
+                    now=timezone.now(),
+                )
+            )
         except Comment.DoesNotExist:  # hidden by the third flag before this one got in
             results.append(None)
         finally:

@@ -241,9 +241,11 @@ def test_a_comment_posted_during_an_incident_says_so(client, service):
     incident = IncidentFactory(service=service)
     make_comment(service, state="approved", text="Same here")
     make_comment(
-        service, state="approved", text="Quiet day",
+        service,
+        state="approved",
+        text="Quiet day",
         created_at=incident.started_at - timedelta(hours=2),
-    )  # fmt: skip
+    )
 
     page = client.get("/s/twitter/").content.decode()
 

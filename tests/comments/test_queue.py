@@ -65,10 +65,17 @@ def test_a_superuser_may_moderate():
 def test_the_queue_puts_flagged_then_pending_first_with_score_and_flags(moderator_client, service):
     old = make_comment(service, state="pending", text="older pending")
     make_comment(service, state="approved", text="already fine")
-    flagged = make_comment(service, state="flagged", text="flagged one", open_flags=3,
-                           spam_score=45, spam_reasons=["links:1"])  # fmt: skip
-    CommentFlag.objects.create(comment=flagged, fingerprint="a", reason="abuse",
-                               created_at=flagged.created_at)  # fmt: skip
+    flagged = make_comment(
+        service,
+        state="flagged",
+        text="flagged one",
+        open_flags=3,
+        spam_score=45,
+        spam_reasons=["links:1"],
+    )
+    CommentFlag.objects.create(
+        comment=flagged, fingerprint="a", reason="abuse", created_at=flagged.created_at
+    )
     new = make_comment(service, state="pending", text="newer pending")
 
     response = moderator_client.get(QUEUE)
@@ -95,10 +102,12 @@ def test_the_queue_loads_in_a_bounded_number_of_queries(
 ):
     for i in range(count):
         comment = make_comment(ServiceFactory(slug=f"s-{i % 7}"), state="flagged", open_flags=2)
-        CommentFlag.objects.create(comment=comment, fingerprint="f1", reason="spam",
-                                   created_at=comment.created_at)  # fmt: skip
-        CommentFlag.objects.create(comment=comment, fingerprint="f2", reason="abuse",
-                                   created_at=comment.created_at)  # fmt: skip
+        CommentFlag.objects.create(
+            comment=comment, fingerprint="f1", reason="spam", created_at=comment.created_at
+        )
+        CommentFlag.objects.create(
+            comment=comment, fingerprint="f2", reason="abuse", created_at=comment.created_at
+        )
     # Session, account, permissions, the views' counts, the page, its flags, the services.
     with django_assert_max_num_queries(8):
         response = moderator_client.get(QUEUE)
@@ -213,12 +222,14 @@ def test_an_action_that_fails_leaves_no_change_and_no_audit_row(service, monkeyp
 def test_a_failing_delete_keeps_the_comments(service, monkeypatch):
     comment = make_comment(service)
     monkeypatch.setattr(
-        services.Comment.objects, "filter",
+        services.Comment.objects,
+        "filter",
         lambda *a, **k: (_ for _ in ()).throw(RuntimeError("db gone")),
-    )  # fmt: skip
+    )
     with pytest.raises(RuntimeError):
-        services.comments_moderate(actor=None, ids=[comment.pk], action="delete",
-                                   now=comment.created_at)  # fmt: skip
+        services.comments_moderate(
+            actor=None, ids=[comment.pk], action="delete", now=comment.created_at
+        )
     monkeypatch.undo()
     assert Comment.objects.filter(pk=comment.pk).exists()
     assert not AuditEntry.objects.exists()

@@ -29,9 +29,11 @@ def test_repetition_ignores_case_accents_spacing_and_punctuation():
 
 def test_an_ordinary_comment_scores_zero():
     score = spam.spam_score(
-        text="The app crashes when I open my messages.", name="Lea",
-        fill_seconds=40, min_fill_seconds=3,
-    )  # fmt: skip
+        text="The app crashes when I open my messages.",
+        name="Lea",
+        fill_seconds=40,
+        min_fill_seconds=3,
+    )
     assert score == spam.Score(0, ())
 
 
@@ -39,13 +41,21 @@ def test_each_sign_adds_its_reason_and_the_score_is_capped():
     score = spam.spam_score(
         text="BUY NOW CASINO CASINO CASINO CASINO CASINO CASINO CASINO https://x.example "
         "!!!!!!!!!!!!\u200b",
-        name="www.shop.example", fill_seconds=1, min_fill_seconds=3,
-    )  # fmt: skip
+        name="www.shop.example",
+        fill_seconds=1,
+        min_fill_seconds=3,
+    )
     assert score.value == 100
     assert set(score.reasons) >= {
-        "links:1", "link in name", "repeated characters", "repeated words", "shouting",
-        "sales words", "filled very fast", "invisible characters",
-    }  # fmt: skip
+        "links:1",
+        "link in name",
+        "repeated characters",
+        "repeated words",
+        "shouting",
+        "sales words",
+        "filled very fast",
+        "invisible characters",
+    }
 
 
 def test_comment_text_escapes_everything_and_links_only_http():

@@ -143,8 +143,20 @@ def clean_url(value: str) -> str:
     return "".join(c for c in value if c > " " and c not in "\x7f").lower()
 
 
-BANNED = {"iframe", "object", "embed", "base", "frameset", "frame", "math", "svg", "style",
-          "template", "meta", "isindex"}  # fmt: skip
+BANNED = {
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "frameset",
+    "frame",
+    "math",
+    "svg",
+    "style",
+    "template",
+    "meta",
+    "isindex",
+}
 
 
 def assert_no_active_content(document: Element, where: str, banned: set[str] = BANNED) -> None:
@@ -162,23 +174,28 @@ def assert_no_active_content(document: Element, where: str, banned: set[str] = B
             assert [local(child.tag) for child in element] == ["polyline"], where
         else:
             assert tag not in banned or (tag == "meta" and "http-equiv" not in element.attrib), (
-                where, tag,
-            )  # fmt: skip
+                where,
+                tag,
+            )
         if tag == "use":  # the admin's icons point into the page itself
             hrefs = [v for k, v in element.attrib.items() if local(k) == "href"]
             assert hrefs and all(h.startswith("#") for h in hrefs), (where, element.attrib)
         for attribute, value in element.attrib.items():
             assert not local(attribute).startswith("on"), (where, tag, attribute)
             assert not clean_url(value).startswith(("javascript:", "vbscript:", "data:text")), (
-                where, tag, attribute, value,
-            )  # fmt: skip
+                where,
+                tag,
+                attribute,
+                value,
+            )
 
 
 def comment_texts(document: Element) -> list[Element]:
     return [
-        e for e in document.iter()
+        e
+        for e in document.iter()
         if isinstance(e.tag, str) and "comment-text" in e.get("class", "").split()
-    ]  # fmt: skip
+    ]
 
 
 def text_of(element: Element) -> str:
@@ -238,9 +255,10 @@ def test_the_public_pages_show_hostile_comments_as_inert_text(client, approved):
                 assert set(child.get("rel", "").split()) >= {"nofollow", "ugc"}
                 assert set(child.attrib) == {"href", "rel"}
     names = {
-        text_of(e) for e in document.iter()
+        text_of(e)
+        for e in document.iter()
         if isinstance(e.tag, str) and "comment-name" in e.get("class", "")
-    }  # fmt: skip
+    }
     assert names == set(NAMES)  # hostile names are text too
     for comment in Comment.objects.order_by("pk")[::5]:
         flag_page = parse(client.get(f"/s/twitter/comments/{comment.pk}/flag/"))

@@ -31,13 +31,21 @@ CELERY = str(Path(sys.executable).parent / "celery")
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as output:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output,
-                                stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _fill(server: AofRedis, service_id: int, count: int) -> None:
-    rows = [report_row(service_id=service_id, received_at=T0 + timedelta(seconds=i))
-            for i in range(count)]  # fmt: skip
+    rows = [
+        report_row(service_id=service_id, received_at=T0 + timedelta(seconds=i))
+        for i in range(count)
+    ]
     _fill_stream(redis.Redis.from_url(server.url), rows)
 
 
@@ -61,14 +69,34 @@ def test_a_worker_keeps_draining_after_its_broker_redis_dies_and_comes_back(
     service = ServiceFactory()
     # Small batches keep each drain run busy for its whole budget, so drain messages queue up
     # in the worker (delivered, not yet acknowledged) as beat sends one every second.
-    env = worker_env(tmp_path, REDIS_URL=server.url, CELERY_BROKER_URL=server.url,
-                     DRAIN_BATCH_SIZE="20", DRAIN_CLAIM_IDLE_MS="300")  # fmt: skip
+    env = worker_env(
+        tmp_path,
+        REDIS_URL=server.url,
+        CELERY_BROKER_URL=server.url,
+        DRAIN_BATCH_SIZE="20",
+        DRAIN_CLAIM_IDLE_MS="300",
+    )
     broker = redis.Redis.from_url(server.url)
     worker_log = tmp_path / "worker.log"
-    worker = _start([CELERY, "-A", "config", "worker", "--concurrency", "2", "--loglevel", "INFO",
-                     "--without-gossip", "--without-mingle"], env, worker_log)  # fmt: skip
-    beat = _start([CELERY, "-A", "config", "beat", "--loglevel", "WARNING"], env,
-                  tmp_path / "beat.log")  # fmt: skip
+    worker = _start(
+        [
+            CELERY,
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env,
+        worker_log,
+    )
+    beat = _start(
+        [CELERY, "-A", "config", "beat", "--loglevel", "WARNING"], env, tmp_path / "beat.log"
+    )
     try:
         _fill(server, service.id, TOTAL)
         # Redis goes away while the worker holds messages it has not acknowledged: the case

@@ -20,9 +20,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def alert_env(tmp_path):  # type: ignore[no-untyped-def]
     return worker_env(
-        tmp_path, ALERTS_ALLOW_LOOPBACK="true", ALERTS_HTTPS_ONLY="false",
-        ALERTS_SENDING_LEASE_SECONDS="2", ALERTS_SEND_BUDGET_SECONDS="2",
-    )  # fmt: skip
+        tmp_path,
+        ALERTS_ALLOW_LOOPBACK="true",
+        ALERTS_HTTPS_ONLY="false",
+        ALERTS_SENDING_LEASE_SECONDS="2",
+        ALERTS_SEND_BUDGET_SECONDS="2",
+    )
 
 
 def test_a_worker_killed_mid_delivery_never_sends_twice(settings, redis_client, tmp_path):

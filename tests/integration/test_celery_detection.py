@@ -34,10 +34,13 @@ def test_two_workers_run_the_shards_of_each_minute_and_open_every_incident(tmp_p
         for i in range(8):
             minute = NOW + i * MINUTE
             # Raw reports from distinct reporters, so the spike passes the diversity rule.
-            report_store_batch(rows=[
-                report_row(service_id=service.id, received_at=minute + j * SECOND)
-                for service in services for j in range(60)
-            ])  # fmt: skip
+            report_store_batch(
+                rows=[
+                    report_row(service_id=service.id, received_at=minute + j * SECOND)
+                    for service in services
+                    for j in range(60)
+                ]
+            )
             now = (minute + MINUTE).isoformat()
             group(detection_pass_task.s(now, shard, 2) for shard in range(2)).apply_async()
             assert wait_until(
@@ -64,10 +67,12 @@ def test_a_pass_that_opens_an_incident_has_it_sent_without_waiting_for_beat(sett
         try:
             for i in range(4):
                 minute = NOW + i * MINUTE
-                report_store_batch(rows=[
-                    report_row(service_id=service.id, received_at=minute + j * SECOND)
-                    for j in range(60)
-                ])  # fmt: skip
+                report_store_batch(
+                    rows=[
+                        report_row(service_id=service.id, received_at=minute + j * SECOND)
+                        for j in range(60)
+                    ]
+                )
                 detection_pass_task.delay((minute + MINUTE).isoformat())
             assert wait_until(lambda: len(receiver.received) == 1, 60)
         finally:

@@ -36,8 +36,9 @@ def _drained(client) -> bool:
 
 def test_a_worker_drains_reports_into_buckets(redis_client, tmp_path):
     service = ServiceFactory()
-    _fill_stream(redis_client, [report_row(service_id=service.id, received_at=T0)
-                                for _ in range(500)])  # fmt: skip
+    _fill_stream(
+        redis_client, [report_row(service_id=service.id, received_at=T0) for _ in range(500)]
+    )
     worker = start_worker(worker_env(tmp_path))
     try:
         assert wait_until(lambda: redis_client.xlen(STREAM) == 0, timeout=60)
@@ -53,10 +54,13 @@ def test_killing_workers_mid_batch_never_loses_or_double_counts(redis_client, tm
     service = ServiceFactory()
     total = 30_000
     rows = [
-        report_row(service_id=service.id, received_at=T0 + timedelta(seconds=i % 3600),
-                   country=random.choice(["US", "JP", "GB", "FR"]))
+        report_row(
+            service_id=service.id,
+            received_at=T0 + timedelta(seconds=i % 3600),
+            country=random.choice(["US", "JP", "GB", "FR"]),
+        )
         for i in range(total)
-    ]  # fmt: skip
+    ]
     _fill_stream(redis_client, rows)
     # Small batches and a short claim delay: many batches in flight to be killed, and a
     # restarted worker (a new consumer) claims the dead one's entries quickly.

@@ -30,14 +30,22 @@ class Stack:
         self.log = var_dir / "log" / "supervisord.log"
         (var_dir / "log").mkdir()
         (var_dir / "metrics").mkdir()
-        outside = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEPLOYMENT",
-                   "PROMETHEUS_MULTIPROC_DIR"}  # fmt: skip
+        outside = {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "DEPLOYMENT",
+            "PROMETHEUS_MULTIPROC_DIR",
+        }
         self.env = {key: value for key, value in os.environ.items() if key not in outside}
         self.env.update(VAR_DIR=str(var_dir), PORT=str(self.port), SIMULATE_LIVE_TRAFFIC="false")
         self.process = subprocess.Popen(
             [str(BIN / "supervisord"), "--configuration", str(ROOT / "config/embedded.conf")],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
 
     def spawned(self, program: str) -> list[int]:
         """The pids supervisord started `program` with, oldest first."""
@@ -59,9 +67,11 @@ class Stack:
         """The worker answers a remote-control ping through the stack's broker."""
         ping = subprocess.run(
             [str(BIN / "celery"), "-A", "config", "inspect", "ping", "--timeout", "2"],
-            cwd=ROOT, env={**self.env, "CELERY_BROKER_URL": f"redis+socket://{self.var_dir}/redis.sock"},
-            capture_output=True, text=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            env={**self.env, "CELERY_BROKER_URL": f"redis+socket://{self.var_dir}/redis.sock"},
+            capture_output=True,
+            text=True,
+        )
         return ping.returncode == 0 and "pong" in ping.stdout
 
     def stop(self) -> int:
@@ -92,8 +102,9 @@ def test_a_killed_worker_is_restarted_while_web_keeps_answering(stack):
 
     os.kill(first_worker, signal.SIGKILL)
     answers = []
-    assert wait_until(lambda: answers.append(stack.answers()) or stack.running("worker") == 2,
-                      timeout=30), stack.log.read_text()  # fmt: skip
+    assert wait_until(
+        lambda: answers.append(stack.answers()) or stack.running("worker") == 2, timeout=30
+    ), stack.log.read_text()
 
     log = stack.log.read_text()
     assert all(answers) and len(answers) > 0, log  # web answered all along

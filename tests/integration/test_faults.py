@@ -46,12 +46,27 @@ class AofRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-             "--dir", str(self.directory), "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always"],
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--unixsocket",
+                str(self.socket),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         client = redis.Redis(port=self.port)
         for _ in range(200):
             try:
@@ -90,8 +105,9 @@ def test_reports_answered_2xx_survive_a_redis_kill(client, aof_redis):
         if i == 300:
             killer.start()
         report_id = str(uuid.uuid4())
-        response = post_report(client, "twitter", {**BODY, "id": report_id},
-                               address=f"10.{i // 250}.{i % 250}.1")  # fmt: skip
+        response = post_report(
+            client, "twitter", {**BODY, "id": report_id}, address=f"10.{i // 250}.{i % 250}.1"
+        )
         answers.append((report_id, response.status_code))
     killer.join()
 
@@ -129,10 +145,18 @@ def test_with_neither_redis_nor_postgresql_every_post_gets_503(tmp_path):
         "VAR_DIR": str(tmp_path),
     }
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port, process=server)
         answers = [_post(port, {**BODY, "id": str(uuid.uuid4())}) for _ in range(5)]

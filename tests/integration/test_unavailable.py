@@ -37,10 +37,20 @@ def _server(tmp_path: Path, **extra: str) -> Iterator[str]:
         **extra,
     }
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
-        cwd=ROOT, env=env, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for_port(port, process=server)
         yield f"http://127.0.0.1:{port}"
@@ -143,10 +153,21 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
 def test_production_web_refuses_to_start_without_collected_static_files(tmp_path):
     env = _production_env(tmp_path)
     server = subprocess.run(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind",
-         f"127.0.0.1:{free_port()}", "--workers", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{free_port()}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
     assert server.returncode != 0
     assert "collectstatic --noinput" in server.stderr
@@ -155,8 +176,13 @@ def test_production_web_refuses_to_start_without_collected_static_files(tmp_path
 def test_production_web_starts_once_static_files_are_collected(tmp_path):
     env = _production_env(tmp_path)
     python = str(Path(sys.executable))
-    subprocess.run([python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-                   cwd=ROOT, env=env, check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     yield_server = _server(tmp_path, **{k: v for k, v in env.items() if k != "PATH"})
     base = next(yield_server)
     try:

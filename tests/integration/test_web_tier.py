@@ -26,9 +26,11 @@ APP = "web-tier-test"  # the server's connections, told apart from any other in 
 @pytest.fixture
 def web(tmp_path: Path) -> Iterator[str]:
     env = worker_env(
-        tmp_path, DATABASE_POOL_SIZE=str(POOL_SIZE), TRUSTED_PROXY_COUNT="1",
+        tmp_path,
+        DATABASE_POOL_SIZE=str(POOL_SIZE),
+        TRUSTED_PROXY_COUNT="1",
         PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
-    )  # fmt: skip
+    )
     env["DATABASE_URL"] += f"?application_name={APP}"
     with deployed_web(env) as port:
         yield f"http://127.0.0.1:{port}"

@@ -38,9 +38,17 @@ def start_worker(env: dict[str, str], *, beat: bool = True) -> subprocess.Popen[
     """A worker (with its embedded beat firing reports.drain every second), in its own
     process group so a test can SIGKILL all of it at once."""
     command = [
-        str(Path(sys.executable).parent / "celery"), "-A", "config", "worker",
-        "--concurrency", "1", "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-    ]  # fmt: skip
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "WARNING",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     if beat:
         command.append("--beat")
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -88,10 +96,20 @@ def deployed_web(env: dict[str, str]) -> Iterator[int]:
 
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py",
-         "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "config/gunicorn.py",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_for_port(port, process=server)
         yield port

@@ -166,10 +166,13 @@ def cookie_settings(environment: dict[str, str], monkeypatch) -> dict[str, objec
 def test_production_cookies_are_secure_httponly_and_same_site(monkeypatch):
     found = cookie_settings(PRODUCTION, monkeypatch)
     assert found == {
-        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
-        "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-        "CSRF_COOKIE_SAMESITE": "Lax", "ADMIN_OTP_REQUIRED": True,
-    }  # fmt: skip
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "ADMIN_OTP_REQUIRED": True,
+    }
     relaxed = cookie_settings({**PRODUCTION, "SECURE_COOKIES": "0"}, monkeypatch)
     assert relaxed["SESSION_COOKIE_SECURE"] is False
     assert cookie_settings({}, monkeypatch)["ADMIN_OTP_REQUIRED"] is False

@@ -19,8 +19,13 @@ def test_an_action_that_fails_leaves_no_log_row_and_no_change():
     with pytest.raises(ZeroDivisionError), transaction.atomic():
         service.name = "After"
         service.save()
-        audit_record(actor=moderator, action="service.rename", target=service,
-                     before={"name": "Before"}, after={"name": "After"})  # fmt: skip
+        audit_record(
+            actor=moderator,
+            action="service.rename",
+            target=service,
+            before={"name": "Before"},
+            after={"name": "After"},
+        )
         1 / 0  # noqa: B018 - the action fails after its change and its log row
     service.refresh_from_db()
     assert service.name == "Before"
@@ -36,8 +41,13 @@ def test_a_recorded_action_names_who_what_and_the_states():
     moderator = User.objects.create_user("mod")
     service = ServiceFactory()
     with transaction.atomic():
-        audit_record(actor=moderator, action="service.rename", target=service,
-                     before={"name": "A"}, after={"name": "B"})  # fmt: skip
+        audit_record(
+            actor=moderator,
+            action="service.rename",
+            target=service,
+            before={"name": "A"},
+            after={"name": "B"},
+        )
     entry = AuditEntry.objects.get()
     assert (entry.actor_name, entry.action, entry.target_type) == (
         "mod",

@@ -26,9 +26,12 @@ pytestmark = pytest.mark.django_db
 def announced():
     incident = IncidentFactory(service__slug="twitter", service__name="Twitter")
     IncidentEvent.objects.create(
-        key=f"incident:{incident.pk}:open", incident=incident, kind="open", level=2,
+        key=f"incident:{incident.pk}:open",
+        incident=incident,
+        kind="open",
+        level=2,
         at=incident.detected_at,
-    )  # fmt: skip
+    )
     return incident
 
 
@@ -113,9 +116,10 @@ def test_a_suspicious_incident_is_published_explicitly_and_announced(
     [("confirm", ("confirmed", "public")), ("dismiss", ("dismissed", "retracted"))],
 )
 def test_a_confirm_or_a_dismissal_can_be_taken_back(moderator, announced, verdict, after):
-    act = {"confirm": lambda: incident_confirm(actor=moderator, incident=announced),
-           "dismiss": lambda: incident_dismiss(actor=moderator, incident=announced,
-                                               at=timezone.now())}[verdict]  # fmt: skip
+    act = {
+        "confirm": lambda: incident_confirm(actor=moderator, incident=announced),
+        "dismiss": lambda: incident_dismiss(actor=moderator, incident=announced, at=timezone.now()),
+    }[verdict]
     act()
     announced.refresh_from_db()
     assert (announced.review, announced.visibility) == after
@@ -144,8 +148,13 @@ def test_undoing_a_publication_hides_the_incident_again(moderator):
 def test_the_review_page_says_why_an_incident_is_suspicious_and_offers_publish(
     moderator_client,
 ):
-    diversity = {"reports": 40, "reporters": 3, "networks": 1, "top_network_share": 0.9,
-                 "top_origin_share": 0.0}  # fmt: skip
+    diversity = {
+        "reports": 40,
+        "reporters": 3,
+        "networks": 1,
+        "top_network_share": 0.9,
+        "top_origin_share": 0.0,
+    }
     incident = IncidentFactory(service__slug="steam", visibility="suspicious", diversity=diversity)
     page = moderator_client.get(f"/moderation/incidents/{incident.pk}/").content.decode()
 

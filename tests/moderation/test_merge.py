@@ -32,23 +32,40 @@ pytestmark = pytest.mark.django_db
 
 def bucket(service, minute, count, country="US"):
     return MinuteBucket.objects.create(
-        service=service, minute=minute, kind="problem", platform="web", problem="login",
-        country=country, count=count,
-    )  # fmt: skip
+        service=service,
+        minute=minute,
+        kind="problem",
+        platform="web",
+        problem="login",
+        country=country,
+        count=count,
+    )
 
 
 def report(service, at):
     return Report.objects.create(
-        id=uuid.uuid4(), service=service, kind="problem", platform="web", problem="login",
-        source="web", received_at=at, fingerprint="f" * 32, network="n" * 32,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        service=service,
+        kind="problem",
+        platform="web",
+        problem="login",
+        source="web",
+        received_at=at,
+        fingerprint="f" * 32,
+        network="n" * 32,
+    )
 
 
 def baseline(service, value=""):
     return SeriesBaseline.objects.create(
-        service=service, dimension="country" if value else "", value=value, level=1.0,
-        profile=b"\0" * 4, params=b"\0" * 8, fitted_at=timezone.now(),
-    )  # fmt: skip
+        service=service,
+        dimension="country" if value else "",
+        value=value,
+        level=1.0,
+        profile=b"\0" * 4,
+        params=b"\0" * 8,
+        fitted_at=timezone.now(),
+    )
 
 
 @pytest.fixture
@@ -107,8 +124,9 @@ def test_reports_incidents_status_baselines_and_logo_move(moderator, pair):
     assert Incident.objects.get(pk=moved.pk).service_id == keep.pk
     assert ServiceStatus.objects.get().service_id == keep.pk
     assert sorted(SeriesBaseline.objects.values_list("service_id", "value")) == [
-        (keep.pk, ""), (keep.pk, "FR"),
-    ]  # fmt: skip
+        (keep.pk, ""),
+        (keep.pk, "FR"),
+    ]
     assert SeriesState.objects.get().service_id == keep.pk
     assert ServiceLogo.objects.get().service_id == keep.pk
     assert found["reports.report"] == 3
@@ -123,8 +141,11 @@ def test_the_duplicates_names_become_aliases_and_the_merge_is_audited(moderator,
     assert aliases == {"tweets", "x.com", "twitter-x", "x (twitter)"}
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.target_id) == ("service.merge", str(keep.pk))
-    assert entry.before["duplicate"] == {"slug": "twitter-x", "name": "X (Twitter)",
-                                         "aliases": ["x.com"]}  # fmt: skip
+    assert entry.before["duplicate"] == {
+        "slug": "twitter-x",
+        "name": "X (Twitter)",
+        "aliases": ["x.com"],
+    }
     assert entry.after["aliases"] == sorted(aliases)
 
 

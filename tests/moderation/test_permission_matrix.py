@@ -106,8 +106,13 @@ PAGES = sorted(
 
 def test_the_walk_finds_the_admin_and_the_moderation_pages():
     names = {page.name for page in PAGES}
-    assert {"admin:index", "admin:outages_incident_change", "admin:outages_service_merge",
-            "admin:auth_user_changelist", "moderation:incident_review"} <= names  # fmt: skip
+    assert {
+        "admin:index",
+        "admin:outages_incident_change",
+        "admin:outages_service_merge",
+        "admin:auth_user_changelist",
+        "moderation:incident_review",
+    } <= names
     ours = OUR_MODERATION_PAGES | PANEL_POST_ONLY | PANEL_NEEDS_QUERY
     assert {n for n in names if n.startswith("moderation:")} == ours, (
         "a new moderation page: say in the matrix who may open it"
@@ -130,12 +135,20 @@ def world():
     incident = IncidentFactory(service=service)
     incident_note_set(actor=actors["moderator"], incident=incident, note="Seen.")
     TOTPDevice.objects.create(user=actors["administrator"], name="phone")
-    AccessAttempt.objects.create(username="x", ip_address="fd00::1", user_agent="x",
-                                 failures_since_start=1, get_data="", post_data="",
-                                 http_accept="", path_info="/admin/login/")  # fmt: skip
+    AccessAttempt.objects.create(
+        username="x",
+        ip_address="fd00::1",
+        user_agent="x",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/admin/login/",
+    )
     AccessLog.objects.create(username="x", ip_address="fd00::1", user_agent="x")
-    AccessFailureLog.objects.create(username="x", ip_address="fd00::1", user_agent="x",
-                                    attempt_time=timezone.now())  # fmt: skip
+    AccessFailureLog.objects.create(
+        username="x", ip_address="fd00::1", user_agent="x", attempt_time=timezone.now()
+    )
     comment = make_comment(service)
     clients = {"anonymous": Client(), **{r: signed_in(u) for r, u in actors.items()}}
     return actors, clients, {"incident": incident, "service": service, "comment": comment}
@@ -211,11 +224,18 @@ def _expected(role: str, page: Page, path: str, user: User | None) -> set[int]:
             return {200}
         shown = {m.split(".")[0] for m in MODERATOR_MAY} if role == "moderator" else set()
         return {200} if label in shown else {404}
-    if name in {"admin:index", "admin:password_change", "admin:password_change_done",
-                "admin:jsi18n"}:  # fmt: skip
+    if name in {
+        "admin:index",
+        "admin:password_change",
+        "admin:password_change_done",
+        "admin:jsi18n",
+    }:
         return {200}
-    if name in {"admin:autocomplete", "admin:otp_totp_totpdevice_config",
-                "admin:otp_totp_totpdevice_qrcode"}:  # fmt: skip
+    if name in {
+        "admin:autocomplete",
+        "admin:otp_totp_totpdevice_config",
+        "admin:otp_totp_totpdevice_qrcode",
+    }:
         return {403}  # no query; TOTP secrets are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA)
     if name == "admin:view_on_site":
         return {404}
@@ -288,12 +308,20 @@ def test_a_moderator_cannot_change_services_users_or_the_log(world):
 def test_an_administrator_manages_services_and_nobody_edits_the_log(world):
     actors, clients, objects = world
     boss = clients["administrator"]
-    response = boss.post("/admin/outages/service/add/", {
-        "slug": "mastodon", "name": "Mastodon", "category": "social",
-        "aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0", "aliases-0-alias": "toot",
-        "logo-TOTAL_FORMS": "1", "logo-INITIAL_FORMS": "0",
-        "logo-0-url": "https://example.com/mastodon.png",
-    })  # fmt: skip
+    response = boss.post(
+        "/admin/outages/service/add/",
+        {
+            "slug": "mastodon",
+            "name": "Mastodon",
+            "category": "social",
+            "aliases-TOTAL_FORMS": "1",
+            "aliases-INITIAL_FORMS": "0",
+            "aliases-0-alias": "toot",
+            "logo-TOTAL_FORMS": "1",
+            "logo-INITIAL_FORMS": "0",
+            "logo-0-url": "https://example.com/mastodon.png",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="service.add")
     assert entry.after["aliases"] == ["toot"]

@@ -14,11 +14,18 @@ pytestmark = pytest.mark.django_db
 
 def form(service: Service, **changes: str) -> dict[str, str]:
     data = {
-        "slug": service.slug, "name": service.name, "category": service.category,
-        "url": service.url, "is_active": "on",
-        "aliases-TOTAL_FORMS": "1", "aliases-INITIAL_FORMS": "0", "aliases-0-alias": "",
-        "logo-TOTAL_FORMS": "1", "logo-INITIAL_FORMS": "0", "logo-0-url": "",
-    }  # fmt: skip
+        "slug": service.slug,
+        "name": service.name,
+        "category": service.category,
+        "url": service.url,
+        "is_active": "on",
+        "aliases-TOTAL_FORMS": "1",
+        "aliases-INITIAL_FORMS": "0",
+        "aliases-0-alias": "",
+        "logo-TOTAL_FORMS": "1",
+        "logo-INITIAL_FORMS": "0",
+        "logo-0-url": "",
+    }
     data.update(changes)
     return data
 

@@ -26,9 +26,15 @@ def twitter():
 
 def _incident(service, **fields):  # type: ignore[no-untyped-def]
     now = floor_to_minute(timezone.now())
-    values = {"service": service, "level": 2, "started_at": now - timedelta(minutes=30),
-              "detected_at": now - timedelta(minutes=28), "peak_at": now - timedelta(minutes=9),
-              "visibility": "public", "scope": "international"}  # fmt: skip
+    values = {
+        "service": service,
+        "level": 2,
+        "started_at": now - timedelta(minutes=30),
+        "detected_at": now - timedelta(minutes=28),
+        "peak_at": now - timedelta(minutes=9),
+        "visibility": "public",
+        "scope": "international",
+    }
     values.update(fields)
     return Incident.objects.create(**values)
 
@@ -44,10 +50,12 @@ def test_services_are_listed_with_a_cursor(client):
 
 def test_services_can_be_searched_and_filtered(client, twitter):
     ServiceFactory(slug="bank", name="Bank", category="finance")
-    assert [s["slug"] for s in client.get("/api/v1/services", {"search": "twiter"}).json()[
-        "results"]] == ["twitter"]  # fmt: skip
-    assert [s["slug"] for s in client.get("/api/v1/services", {"category": "finance"}).json()[
-        "results"]] == ["bank"]  # fmt: skip
+    assert [
+        s["slug"] for s in client.get("/api/v1/services", {"search": "twiter"}).json()["results"]
+    ] == ["twitter"]
+    assert [
+        s["slug"] for s in client.get("/api/v1/services", {"category": "finance"}).json()["results"]
+    ] == ["bank"]
 
 
 def test_a_bad_filter_is_a_problem_naming_the_field(client):
@@ -58,8 +66,9 @@ def test_a_bad_filter_is_a_problem_naming_the_field(client):
 
 
 def test_a_service_status(client, twitter):
-    ServiceStatus.objects.create(service=twitter, minute=timezone.now(), level=2, recent=90,
-                                 expected=4.0, deviation=20.0)  # fmt: skip
+    ServiceStatus.objects.create(
+        service=twitter, minute=timezone.now(), level=2, recent=90, expected=4.0, deviation=20.0
+    )
     body = client.get("/api/v1/services/twitter").json()
     assert body["status"]["status"] == "problems"
     assert body["status"]["reports_15min"] == 90
@@ -73,8 +82,15 @@ def test_an_unknown_service_is_a_404_problem(client):
 
 def test_the_series_is_zero_filled_with_the_last_interval_partial(client, twitter):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
-    MinuteBucket.objects.create(service=twitter, minute=minute, kind="problem", platform="web",
-                                problem="login", country="US", count=7)  # fmt: skip
+    MinuteBucket.objects.create(
+        service=twitter,
+        minute=minute,
+        kind="problem",
+        platform="web",
+        problem="login",
+        country="US",
+        count=7,
+    )
     body = client.get("/api/v1/services/twitter/series").json()
     points = body["points"]
     assert len(points) == 24 * 60 and body["resolution_seconds"] == 60
@@ -131,9 +147,10 @@ def test_public_reads_allow_any_origin_without_credentials(client, twitter):
 
 def test_the_report_intake_is_not_open_to_other_sites_browsers(client, twitter):
     preflight = client.options(
-        "/api/v1/services/twitter/reports", HTTP_ORIGIN="https://evil.example",
+        "/api/v1/services/twitter/reports",
+        HTTP_ORIGIN="https://evil.example",
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
-    )  # fmt: skip
+    )
     assert "Access-Control-Allow-Origin" not in preflight
 
 
@@ -144,9 +161,15 @@ def test_the_series_narrows_to_a_platform_country_or_problem(client, twitter):
         ("ios", "FR", "posting", 2),
         ("ios", "US", "login", 5),
     ):
-        MinuteBucket.objects.create(service=twitter, minute=minute, kind="problem",
-                                    platform=platform, problem=problem, country=country,
-                                    count=count)  # fmt: skip
+        MinuteBucket.objects.create(
+            service=twitter,
+            minute=minute,
+            kind="problem",
+            platform=platform,
+            problem=problem,
+            country=country,
+            count=count,
+        )
 
     def total(**query):  # type: ignore[no-untyped-def]
         body = client.get("/api/v1/services/twitter/series", query).json()

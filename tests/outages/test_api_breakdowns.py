@@ -26,9 +26,15 @@ def twitter():
         (60 * 30, "problem", "android", "loading", "DE", 10),  # 30 hours ago: in 7d only
         (5, "works", "web", "", "US", 50),  # "works for me" is not a problem report
     ]:
-        MinuteBucket.objects.create(service=service, minute=now - timedelta(minutes=ago),
-                                    kind=kind, platform=platform, problem=problem,
-                                    country=country, count=count)  # fmt: skip
+        MinuteBucket.objects.create(
+            service=service,
+            minute=now - timedelta(minutes=ago),
+            kind=kind,
+            platform=platform,
+            problem=problem,
+            country=country,
+            count=count,
+        )
     return service
 
 
@@ -44,8 +50,11 @@ def test_the_last_day_by_platform_problem_and_country(client, twitter):
     assert _rows(body, "platform") == [("web", 7, 0.7), ("ios", 3, 0.3)]
     assert _rows(body, "problem") == [("login", 9, 0.9), ("posting", 1, 0.1)]
     assert _rows(body, "country") == [("US", 6, 0.6), ("FR", 3, 0.3), (None, 1, 0.1)]
-    assert [r["label"] for r in body["country"]] == ["United States of America", "France",
-                                                     "Unknown"]  # fmt: skip
+    assert [r["label"] for r in body["country"]] == [
+        "United States of America",
+        "France",
+        "Unknown",
+    ]
     assert body["platform"][1]["label"] == "iOS app"
 
 

@@ -68,11 +68,14 @@ schema = schemathesis.openapi.from_wsgi(
     "/api/schema/?format=json", get_wsgi_application(), config=CONFIG
 )
 # Refusals of schema-valid data that no schema can express, each documented on its field and
-# in its operation's 400: a subdivision of another country than the report's, a webhook host
-# that does not resolve to public addresses only (this machine resolves no outside name).
+# in its operation's 400: a subdivision of another country than the report's, a problem type of
+# another category than the service's (the schema lists every category's), a webhook host
+# that does not resolve to public addresses only (this machine resolves no outside name), a
+# chat URL without its target's shape.
 DOCUMENTED_REFUSALS = {
     "subdivision": re.compile(r"^must be an ISO 3166-2 code of the country"),
-    "url": re.compile(r"^Refused: .*(does not resolve|resolves to)"),
+    "problem": re.compile(r"one of the problem types of a '\w+' service"),
+    "url": re.compile(r"^Refused: .*(does not resolve|resolves to)|^An? (Telegram|ntfy) URL"),
 }
 
 
@@ -114,11 +117,18 @@ def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
     ServiceFactory(slug="bank", name="Bank", category="finance")
     now = floor_to_minute(timezone.now())
     for ago, platform, country in [(3, "web", "US"), (20, "ios", ""), (200, "android", "FR")]:
-        MinuteBucket.objects.create(service=service, minute=now - timedelta(minutes=ago),
-                                    kind="problem", platform=platform, problem="login",
-                                    country=country, count=4)  # fmt: skip
-    ServiceStatus.objects.create(service=service, minute=now, level=2, recent=12, expected=1.5,
-                                 deviation=8.0)  # fmt: skip
+        MinuteBucket.objects.create(
+            service=service,
+            minute=now - timedelta(minutes=ago),
+            kind="problem",
+            platform=platform,
+            problem="login",
+            country=country,
+            count=4,
+        )
+    ServiceStatus.objects.create(
+        service=service, minute=now, level=2, recent=12, expected=1.5, deviation=8.0
+    )
     IncidentFactory(service=service, id=INCIDENT_ID)
     Subscription.objects.create(
         id=SUBSCRIPTION_ID,

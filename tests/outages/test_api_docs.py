@@ -67,6 +67,9 @@ def test_subscription_operations_need_the_management_token(client, operations):
     for op_id in TOKEN_OPERATIONS:
         assert operations[op_id]["security"] == [{"SubscriptionToken": []}], op_id
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["SubscriptionToken"] == {**schemes["SubscriptionToken"], "type": "http",
-                                            "scheme": "bearer"}  # fmt: skip
+    assert schemes["SubscriptionToken"] == {
+        **schemes["SubscriptionToken"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert {"PartnerBearer", "PartnerApiKey"} <= set(schemes)  # documented, never required

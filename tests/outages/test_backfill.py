@@ -31,8 +31,9 @@ MIX = {("web", "US"): 1.2, ("ios", "US"): 0.5, ("web", "FR"): 0.5, ("android", "
 
 
 def diverse(service_id: int, since: datetime, until: datetime) -> Diversity:
-    return Diversity(reports=500, reporters=480, networks=400, top_network_share=0.01,
-                     top_origin_share=0.0)  # fmt: skip
+    return Diversity(
+        reports=500, reporters=480, networks=400, top_network_share=0.01, top_origin_share=0.0
+    )
 
 
 def write_history(service_id: int, *, seed: int = 1) -> None:
@@ -43,8 +44,9 @@ def write_history(service_id: int, *, seed: int = 1) -> None:
     for (platform, country), rate in MIX.items():
         counts = rng.poisson(rate, minutes)
         for i in np.flatnonzero(counts):
-            key = BucketKey(service_id, START + int(i) * MINUTE, "problem", platform, "login",
-                            country)  # fmt: skip
+            key = BucketKey(
+                service_id, START + int(i) * MINUTE, "problem", platform, "login", country
+            )
             increments[key] = int(counts[i])
     with transaction.atomic():
         bucket_increment(increments=increments)
@@ -54,8 +56,11 @@ def spike(service_id: int, at: datetime, *, minutes: int = 20, size: int = 40) -
     """An outage: `size` more reports a minute, from the US and France, web and app."""
     increments = {}
     for i in range(minutes):
-        for (platform, country), share in {("web", "US"): 0.5, ("ios", "US"): 0.2,
-                                           ("web", "FR"): 0.3}.items():  # fmt: skip
+        for (platform, country), share in {
+            ("web", "US"): 0.5,
+            ("ios", "US"): 0.2,
+            ("web", "FR"): 0.3,
+        }.items():
             key = BucketKey(service_id, at + i * MINUTE, "problem", platform, "login", country)
             increments[key] = int(size * share)
     with transaction.atomic():
@@ -71,16 +76,28 @@ def service():  # type: ignore[no-untyped-def]
 
 
 def run(**options):  # type: ignore[no-untyped-def]
-    return detection_backfill(since=NOW - timedelta(days=1), until=NOW, diversity=diverse,
-                              **options)  # fmt: skip
+    return detection_backfill(
+        since=NOW - timedelta(days=1), until=NOW, diversity=diverse, **options
+    )
 
 
 def story(incident: Incident) -> tuple[object, ...]:
     """What an incident tells, from the buckets (the baseline's figures aside)."""
     countries = [(c["country"], c["count"]) for c in incident.countries]
-    return (incident.service_id, incident.dimension, incident.started_at, incident.detected_at,
-            incident.ended_at, incident.level, incident.peak_at, incident.peak_count,
-            incident.total, incident.platforms, countries, incident.scope)  # fmt: skip
+    return (
+        incident.service_id,
+        incident.dimension,
+        incident.started_at,
+        incident.detected_at,
+        incident.ended_at,
+        incident.level,
+        incident.peak_at,
+        incident.peak_count,
+        incident.total,
+        incident.platforms,
+        countries,
+        incident.scope,
+    )
 
 
 def test_a_spike_in_stored_history_is_recorded_as_one_incident_with_its_figures(service):
@@ -124,8 +141,10 @@ def test_it_records_what_live_detection_records_minute_by_minute(service):
     assert abs(backfilled.started_at - live.started_at) <= 2 * MINUTE
     assert abs(backfilled.detected_at - live.detected_at) <= 2 * MINUTE
     assert (backfilled.peak_at, backfilled.peak_count, backfilled.level) == (
-        live.peak_at, live.peak_count, live.level,
-    )  # fmt: skip
+        live.peak_at,
+        live.peak_count,
+        live.level,
+    )
     assert backfilled.scope == live.scope
 
 
@@ -188,11 +207,11 @@ def test_nothing_is_recorded_in_a_services_warm_up(service):
 
 def test_history_without_raw_reports_behind_it_is_published_with_its_diversity(service):
     spike(service.id, SPIKE)
-    nobody = Diversity(reports=0, reporters=0, networks=0, top_network_share=0.0,
-                       top_origin_share=0.0)  # fmt: skip
+    nobody = Diversity(
+        reports=0, reporters=0, networks=0, top_network_share=0.0, top_origin_share=0.0
+    )
 
-    detection_backfill(since=NOW - timedelta(days=1), until=NOW,
-                       diversity=lambda *_: nobody)  # fmt: skip
+    detection_backfill(since=NOW - timedelta(days=1), until=NOW, diversity=lambda *_: nobody)
 
     incident = Incident.objects.get()
     assert incident.visibility == Incident.Visibility.PUBLIC
@@ -243,8 +262,14 @@ def test_the_command_backfills_with_a_progress_line(service):
     spike(service.id, SPIKE)
     out = StringIO()
 
-    call_command("detect", "--backfill", f"--since={(NOW - timedelta(days=1)).isoformat()}",
-                 f"--until={NOW.isoformat()}", "--services=chirp", stdout=out)  # fmt: skip
+    call_command(
+        "detect",
+        "--backfill",
+        f"--since={(NOW - timedelta(days=1)).isoformat()}",
+        f"--until={NOW.isoformat()}",
+        "--services=chirp",
+        stdout=out,
+    )
 
     output = out.getvalue()
     assert "100%" in output

@@ -128,9 +128,14 @@ def test_an_unknown_or_inactive_service_s_badge_is_404(client, path):
 def test_a_badge_reads_the_status_row_only(client, twitter, django_assert_max_num_queries):
     _status(twitter, 2)
     MinuteBucket.objects.create(
-        service=twitter, minute=floor_to_minute(timezone.now()), kind="problem", platform="web",
-        problem="login", country="US", count=5,
-    )  # fmt: skip
+        service=twitter,
+        minute=floor_to_minute(timezone.now()),
+        kind="problem",
+        platform="web",
+        problem="login",
+        country="US",
+        count=5,
+    )
     for path in ("/badge/twitter.svg", "/badge/twitter.json"):
         with django_assert_max_num_queries(1):
             assert client.get(path).status_code == 200
@@ -141,9 +146,14 @@ def test_a_badge_reads_the_status_row_only(client, twitter, django_assert_max_nu
 
 def _bucket(service, *, minutes_ago, count):
     MinuteBucket.objects.create(
-        service=service, kind="problem", platform="web", country="US", problem="login",
-        count=count, minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
-    )  # fmt: skip
+        service=service,
+        kind="problem",
+        platform="web",
+        country="US",
+        problem="login",
+        count=count,
+        minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
+    )
 
 
 def test_the_csv_is_zero_filled_with_the_last_minute_partial(client, twitter, midday):
@@ -174,8 +184,10 @@ def test_the_json_follows_the_range(client, twitter, midday, range_name, slots, 
     data = client.get("/s/twitter/series.json", {"range": range_name}).json()
 
     assert (data["service"], data["range"], data["resolution_seconds"]) == (
-        "twitter", range_name, seconds,
-    )  # fmt: skip
+        "twitter",
+        range_name,
+        seconds,
+    )
     points = data["points"]
     assert len(points) == slots and points[-1]["partial"] is True
     assert not any(p["partial"] for p in points[:-1])

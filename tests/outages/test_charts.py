@@ -17,10 +17,13 @@ START = datetime(2026, 11, 18, 10, 2, tzinfo=UTC)  # not on a 5-minute boundary
 def _minutes(counts: list[int]) -> BandSeries:
     size = len(counts)
     return BandSeries(
-        times=[START + timedelta(minutes=i) for i in range(size)], counts=counts,
-        expected=[1.0] * size, lower=[0.5] * size, upper=[2.0] * size,
+        times=[START + timedelta(minutes=i) for i in range(size)],
+        counts=counts,
+        expected=[1.0] * size,
+        lower=[0.5] * size,
+        upper=[2.0] * size,
         resolution=timedelta(minutes=1),
-    )  # fmt: skip
+    )
 
 
 def test_a_day_of_minutes_is_drawn_per_five_clock_minutes_without_a_partial_first_bucket():
@@ -34,8 +37,9 @@ def test_a_day_of_minutes_is_drawn_per_five_clock_minutes_without_a_partial_firs
 
 def test_a_series_without_a_baseline_keeps_none_in_its_band():
     series = _minutes([0] * 10)
-    blank = BandSeries(series.times, series.counts, [None] * 10, [None] * 10, [None] * 10,
-                       series.resolution)  # fmt: skip
+    blank = BandSeries(
+        series.times, series.counts, [None] * 10, [None] * 10, [None] * 10, series.resolution
+    )
     assert charts.display_series(blank).upper == [None, None]
 
 
@@ -77,10 +81,13 @@ def test_french_charts_carry_no_english_text():
     texts = [
         str(value)
         for figure in (band, spike, world)
-        for item in (*figure["data"], figure["layout"].get("yaxis", {}).get("title", {}),
-                     *figure["layout"].get("annotations", []))
+        for item in (
+            *figure["data"],
+            figure["layout"].get("yaxis", {}).get("title", {}),
+            *figure["layout"].get("annotations", []),
+        )
         for key, value in item.items()
         if key in {"name", "hovertemplate", "text"}
-    ]  # fmt: skip
+    ]
     assert texts and [t for t in texts if english.search(re.sub(r"%\{[^}]*\}", "", t))] == []
     assert "Signalements de problèmes par tranche de 5 min" in texts

@@ -34,13 +34,15 @@ MIX = {("web", "US"): 1.2, ("ios", "US"): 0.5, ("web", "FR"): 0.5, ("android", "
 
 
 def diverse(service_id: int, since: datetime, until: datetime) -> Diversity:
-    return Diversity(reports=500, reporters=480, networks=400, top_network_share=0.01,
-                     top_origin_share=0.0)  # fmt: skip
+    return Diversity(
+        reports=500, reporters=480, networks=400, top_network_share=0.01, top_origin_share=0.0
+    )
 
 
 def one_network(service_id: int, since: datetime, until: datetime) -> Diversity:
-    return Diversity(reports=500, reporters=40, networks=1, top_network_share=1.0,
-                     top_origin_share=0.0)  # fmt: skip
+    return Diversity(
+        reports=500, reporters=40, networks=1, top_network_share=1.0, top_origin_share=0.0
+    )
 
 
 def write_history(service_id: int, *, days: int = 7, end: datetime = NOW, seed: int = 1) -> None:
@@ -51,15 +53,23 @@ def write_history(service_id: int, *, days: int = 7, end: datetime = NOW, seed: 
     for (platform, country), rate in MIX.items():
         counts = rng.poisson(rate, minutes)
         for i in np.flatnonzero(counts):
-            key = BucketKey(service_id, start + int(i) * MINUTE, "problem", platform, "login",
-                            country)  # fmt: skip
+            key = BucketKey(
+                service_id, start + int(i) * MINUTE, "problem", platform, "login", country
+            )
             increments[key] = int(counts[i])
     with transaction.atomic():
         bucket_increment(increments=increments)
 
 
-def add(service_id: int, minute: datetime, count: int, *, platform: str = "web",
-        country: str = "US", kind: str = "problem") -> None:  # fmt: skip
+def add(
+    service_id: int,
+    minute: datetime,
+    count: int,
+    *,
+    platform: str = "web",
+    country: str = "US",
+    kind: str = "problem",
+) -> None:
     problem = "login" if kind == "problem" else ""
     key = BucketKey(service_id, minute, kind, platform, problem, country)
     with transaction.atomic():
@@ -72,8 +82,11 @@ def run_minutes(first: datetime, minutes: int, *, diversity=diverse, shard=None,
         minute = first + i * MINUTE
         if each:
             each(minute)
-        detection_pass(now=minute + MINUTE + timedelta(seconds=5), diversity=diversity,
-                       **({"shard": shard} if shard else {}))  # fmt: skip
+        detection_pass(
+            now=minute + MINUTE + timedelta(seconds=5),
+            diversity=diversity,
+            **({"shard": shard} if shard else {}),
+        )
 
 
 @pytest.fixture

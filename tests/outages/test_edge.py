@@ -78,8 +78,14 @@ def test_a_repeated_read_comes_from_the_cache_with_the_same_body_and_headers(
 
     assert again.status_code == head.status_code == 200
     assert again.content == first.content and head.content == b""
-    for name in ("Content-Type", "ETag", "Cache-Control", "Content-Security-Policy",
-                 "Access-Control-Allow-Origin", "X-Content-Type-Options"):  # fmt: skip
+    for name in (
+        "Content-Type",
+        "ETag",
+        "Cache-Control",
+        "Content-Security-Policy",
+        "Access-Control-Allow-Origin",
+        "X-Content-Type-Options",
+    ):
         assert again[name] == first[name], name
     assert ("X-Frame-Options" in again) == ("X-Frame-Options" in first)
     assert not again.cookies

@@ -27,9 +27,11 @@ def twitter():
 def token_for(client, slug: str = "twitter", origin: str = "", **headers: str) -> str:
     """What the page's script does on a click: ask for a single-use token."""
     response = client.post(
-        f"/embed/{slug}/token", json.dumps({"origin": origin}), content_type="application/json",
+        f"/embed/{slug}/token",
+        json.dumps({"origin": origin}),
+        content_type="application/json",
         **headers,
-    )  # fmt: skip
+    )
     assert response.status_code == 200, response.content
     assert response["Cache-Control"] == "no-store"
     return response.json()["token"]
@@ -37,16 +39,22 @@ def token_for(client, slug: str = "twitter", origin: str = "", **headers: str) -
 
 def post_report(client, slug: str, token: object, **headers: str):
     return client.post(
-        f"/embed/{slug}/report", json.dumps({"token": token, **REPORT}),
-        content_type="application/json", **headers,
-    )  # fmt: skip
+        f"/embed/{slug}/report",
+        json.dumps({"token": token, **REPORT}),
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_the_embed_page_shows_status_sparkline_band_and_report_button(client, twitter):
     ServiceStatus.objects.create(
-        service=twitter, minute=timezone.now(), level=2, recent=40, expected=4.0,
+        service=twitter,
+        minute=timezone.now(),
+        level=2,
+        recent=40,
+        expected=4.0,
         sparkline=[1, 2, 3, 50],
-    )  # fmt: skip
+    )
 
     response = client.get("/embed/twitter/")
 
@@ -225,9 +233,10 @@ def test_intake_rejections_keep_their_problem_details(client, twitter):
     token = embed_token_issue(slug="twitter", origin="")
 
     response = client.post(
-        "/embed/twitter/report", json.dumps({"token": token, "platform": "fax"}),
+        "/embed/twitter/report",
+        json.dumps({"token": token, "platform": "fax"}),
         content_type="application/json",
-    )  # fmt: skip
+    )
 
     assert response.status_code == 400
     fields = {error["field"] for error in response.json()["errors"]}

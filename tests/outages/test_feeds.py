@@ -28,9 +28,15 @@ def feed_incidents(service: Service) -> dict[str, Incident]:
     def make(service, *, hours, visibility="public"):  # type: ignore[no-untyped-def]
         started = START + timedelta(hours=hours)
         return Incident.objects.create(
-            service=service, level=2, started_at=started, detected_at=started, peak_at=started,
-            peak_quarter_count=120, visibility=visibility, platforms={"web": 1.0},
-        )  # fmt: skip
+            service=service,
+            level=2,
+            started_at=started,
+            detected_at=started,
+            peak_at=started,
+            peak_quarter_count=120,
+            visibility=visibility,
+            platforms={"web": 1.0},
+        )
 
     return {
         "old": make(service, hours=0),

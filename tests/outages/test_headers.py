@@ -13,11 +13,26 @@ from tests.outages.test_framing import PATTERNS
 pytestmark = pytest.mark.django_db
 
 PUBLIC_READS = {
-    "api_services", "api_categories", "api_service_status", "api_service_series", "api_incidents",
-    "api_incident_detail", "api_schema", "badge_svg", "badge_json", "widget_js", "embed_page",
-    "service_feed_atom", "service_feed_rss", "incidents_feed_atom", "incidents_feed_rss",
-    "service_series_csv", "service_series_json", "service_live", "api_service_breakdowns",
-}  # fmt: skip
+    "api_services",
+    "api_categories",
+    "api_service_status",
+    "api_service_series",
+    "api_incidents",
+    "api_incident_detail",
+    "api_schema",
+    "badge_svg",
+    "badge_json",
+    "widget_js",
+    "embed_page",
+    "service_feed_atom",
+    "service_feed_rss",
+    "incidents_feed_atom",
+    "incidents_feed_rss",
+    "service_series_csv",
+    "service_series_json",
+    "service_live",
+    "api_service_breakdowns",
+}
 ORIGIN = "https://elsewhere.example"
 
 
@@ -59,9 +74,10 @@ def test_the_report_intake_answers_no_cors_preflight(client):
     ServiceFactory(slug="twitter")
 
     response = client.options(
-        "/api/v1/services/twitter/reports", HTTP_ORIGIN=ORIGIN,
+        "/api/v1/services/twitter/reports",
+        HTTP_ORIGIN=ORIGIN,
         HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
-    )  # fmt: skip
+    )
 
     assert "Access-Control-Allow-Origin" not in response
     assert "Access-Control-Allow-Methods" not in response

@@ -41,22 +41,37 @@ def incident(twitter):
     minute = now - timedelta(minutes=5)
     for country, count in (("US", 30), ("FR", 12), ("??", 2)):
         MinuteBucket.objects.create(
-            service=twitter, minute=minute, kind="problem", platform="ios", problem="login",
-            country=country, count=count,
-        )  # fmt: skip
+            service=twitter,
+            minute=minute,
+            kind="problem",
+            platform="ios",
+            problem="login",
+            country=country,
+            count=count,
+        )
     ServiceStatus.objects.create(
         service=twitter, minute=now, level=2, deviation=3.0, recent=1234, sparkline=[1, 5, 2]
     )
     return Incident.objects.create(
-        service=twitter, level=2, started_at=now - timedelta(minutes=30),
-        detected_at=now - timedelta(minutes=28), peak_at=now - timedelta(minutes=10),
-        peak_count=700, peak_quarter_at=now - timedelta(minutes=10), peak_quarter_count=9801,
-        total=26611, expected_total=150.0, works_total=1200,
-        platforms={"web": 0.894, "ios": 0.106}, problems={"login": 0.45, "loading": 0.3},
-        countries=[{"country": c, "count": 1000, "expected": 5.0, "ratio": 2.5}
-                   for c in ("US", "FR")],
-        scope="several", visibility="public",
-    )  # fmt: skip
+        service=twitter,
+        level=2,
+        started_at=now - timedelta(minutes=30),
+        detected_at=now - timedelta(minutes=28),
+        peak_at=now - timedelta(minutes=10),
+        peak_count=700,
+        peak_quarter_at=now - timedelta(minutes=10),
+        peak_quarter_count=9801,
+        total=26611,
+        expected_total=150.0,
+        works_total=1200,
+        platforms={"web": 0.894, "ios": 0.106},
+        problems={"login": 0.45, "loading": 0.3},
+        countries=[
+            {"country": c, "count": 1000, "expected": 5.0, "ratio": 2.5} for c in ("US", "FR")
+        ],
+        scope="several",
+        visibility="public",
+    )
 
 
 def test_accept_language_fr_gives_a_french_page(client, twitter):
@@ -97,8 +112,9 @@ def test_an_unsupported_language_falls_back_to_english(client, twitter):
 def test_the_header_switcher_posts_to_set_language_without_a_per_visitor_token(client, twitter):
     page = client.get("/s/twitter/").content.decode()
 
-    form = re.search(r'<form class="language-switch" action="([^"]+)" method="post".*?</form>',
-                     page, re.S)  # fmt: skip
+    form = re.search(
+        r'<form class="language-switch" action="([^"]+)" method="post".*?</form>', page, re.S
+    )
     assert form and form.group(1) == "/i18n/setlang/"
     assert 'name="csrfmiddlewaretoken"' not in form.group(0)  # common.cross_origin guards it
     assert '<input type="hidden" name="next" value="/s/twitter/">' in form.group(0)
@@ -140,13 +156,17 @@ PAGES = {
     "home category": ("/?category=social", {"en": "No services yet.", "fr": "Aucun service"}),
     "search": ("/search?q=zzqq", {"en": "No service matches", "fr": "Aucun service ne correspond"}),
     "service": ("/s/twitter/", {"en": "Is Twitter down?", "fr": "Twitter est-il en panne"}),
-    "service 7d": ("/s/twitter/?range=7d", {"en": "Breakdown, current incident",
-                                            "fr": "Répartition, incident en cours"}),
-    "report page": ("/s/twitter/report/", {"en": "Report a problem with Twitter",
-                                           "fr": "Signaler un problème avec Twitter"}),
+    "service 7d": (
+        "/s/twitter/?range=7d",
+        {"en": "Breakdown, current incident", "fr": "Répartition, incident en cours"},
+    ),
+    "report page": (
+        "/s/twitter/report/",
+        {"en": "Report a problem with Twitter", "fr": "Signaler un problème avec Twitter"},
+    ),
     "incidents": ("/incidents/", {"en": "Reports peaked at about", "fr": "Les signalements ont"}),
     "incident": ("/incidents/{pk}/", {"en": "Time to peak", "fr": "Temps jusqu’au pic"}),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
@@ -171,9 +191,10 @@ def test_a_rejected_report_renders_the_form_page_in_every_language(
     client, twitter, database_buffer, language
 ):
     response = client.post(
-        "/s/twitter/report/", {"problem": "login", "platform": "fax"},
+        "/s/twitter/report/",
+        {"problem": "login", "platform": "fax"},
         HTTP_ACCEPT_LANGUAGE=language,
-    )  # fmt: skip
+    )
 
     assert response.status_code == 400
     assert f'<html lang="{language}">' in response.content.decode()
@@ -300,17 +321,22 @@ def test_every_catalogue_is_complete_and_compiled(language):
     assert untranslated == []
     assert {len(forms) for forms in entries.values()} <= {1, plurals}
     stale = [
-        m for m, forms in entries.items()
+        m
+        for m, forms in entries.items()
         if catalog._catalog.get(m, catalog._catalog.get((m, 0))) != forms[0]  # type: ignore[attr-defined]
-    ]  # fmt: skip
+    ]
     assert stale == [], f"run `manage.py compilemessages -l {translation.to_locale(language)}`"
 
 
 def test_every_source_string_is_in_every_catalogue():
     """makemessages was run after the last new string: the catalogues hold the same msgids
     (a string missing from one would show in English on its pages)."""
-    ids = {language: set(_po_entries(LOCALE / translation.to_locale(language) / "LC_MESSAGES"
-                                     / "django.po")) for language in TRANSLATED}  # fmt: skip
+    ids = {
+        language: set(
+            _po_entries(LOCALE / translation.to_locale(language) / "LC_MESSAGES" / "django.po")
+        )
+        for language in TRANSLATED
+    }
 
     assert all(found == ids["fr"] for found in ids.values())
 

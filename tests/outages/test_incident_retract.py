@@ -16,9 +16,12 @@ pytestmark = pytest.mark.django_db
 def test_an_announced_incident_is_retracted_once_in_the_outbox():
     incident = IncidentFactory()
     IncidentEvent.objects.create(
-        key=f"incident:{incident.pk}:open", incident=incident, kind="open", level=2,
+        key=f"incident:{incident.pk}:open",
+        incident=incident,
+        kind="open",
+        level=2,
         at=incident.detected_at,
-    )  # fmt: skip
+    )
     now = timezone.now()
     incident_retract(incident, at=now)
     incident_retract(incident, at=now)

@@ -24,10 +24,14 @@ def twitter():
 
 def _bucket(service, *, minutes_ago=0, count=1, kind="problem", country="US"):
     MinuteBucket.objects.create(
-        service=service, kind=kind, platform="web", country=country, count=count,
+        service=service,
+        kind=kind,
+        platform="web",
+        country=country,
+        count=count,
         problem="login" if kind == "problem" else "",
         minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
-    )  # fmt: skip
+    )
 
 
 def test_live_json_has_the_status_the_counts_and_the_chart_s_last_minutes(client, twitter, midday):
@@ -78,17 +82,21 @@ def test_a_whole_range_keeps_its_complete_minutes_briefly_and_reads_the_current_
 
     later = selectors.series_with_band(service_id=twitter.id, end=midday + timedelta(minutes=1))
     assert later.counts[-4:] == [8, 0, 4, 0]  # a new minute, a new read of the whole range
-    narrowed = selectors.series_with_band(service_id=twitter.id, end=midday,
-                                          segment=("country", "FR"))  # fmt: skip
+    narrowed = selectors.series_with_band(
+        service_id=twitter.id, end=midday, segment=("country", "FR")
+    )
     assert narrowed.counts[-3:] == [0, 0, 0]  # each segment is kept apart
 
 
 def test_live_json_sends_an_incident_s_level_and_sentence(client, twitter):
     now = timezone.now()
     Incident.objects.create(
-        service=twitter, level=2, started_at=now.replace(hour=9, minute=5), detected_at=now,
+        service=twitter,
+        level=2,
+        started_at=now.replace(hour=9, minute=5),
+        detected_at=now,
         peak_at=now,
-    )  # fmt: skip
+    )
     live = client.get("/s/twitter/live.json").json()
     assert live["level"] == 2
     # HTML, as on the page: the time is a <time> element that the page's script localises.

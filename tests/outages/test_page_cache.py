@@ -30,8 +30,15 @@ def twitter():
 @pytest.fixture
 def pages(twitter):
     incident = IncidentFactory(service=twitter)
-    return ["/", "/s/twitter/", f"/incidents/{incident.pk}/", "/incidents/", "/region/FR/",
-            "/search?q=zzqq", "/about/"]  # fmt: skip
+    return [
+        "/",
+        "/s/twitter/",
+        f"/incidents/{incident.pk}/",
+        "/incidents/",
+        "/region/FR/",
+        "/search?q=zzqq",
+        "/about/",
+    ]
 
 
 def visitor(number: int, **headers: str) -> Client:

@@ -18,15 +18,27 @@ def busy():
     service = ServiceFactory(slug="busy")
     now = timezone.now().replace(second=0, microsecond=0)
     MinuteBucket.objects.bulk_create(
-        MinuteBucket(service=service, minute=now - timedelta(minutes=i), kind="problem",
-                     platform=p, problem="login", country=c, count=3)
-        for i in range(0, 600, 7) for p in ("web", "ios") for c in ("US", "FR")
-    )  # fmt: skip
+        MinuteBucket(
+            service=service,
+            minute=now - timedelta(minutes=i),
+            kind="problem",
+            platform=p,
+            problem="login",
+            country=c,
+            count=3,
+        )
+        for i in range(0, 600, 7)
+        for p in ("web", "ios")
+        for c in ("US", "FR")
+    )
     Incident.objects.create(
-        service=service, level=2, started_at=now - timedelta(minutes=40),
-        detected_at=now - timedelta(minutes=38), peak_at=now - timedelta(minutes=20),
+        service=service,
+        level=2,
+        started_at=now - timedelta(minutes=40),
+        detected_at=now - timedelta(minutes=38),
+        peak_at=now - timedelta(minutes=20),
         countries=[{"country": "US", "count": 9, "expected": 1.0, "ratio": 9.0}],
-    )  # fmt: skip
+    )
     return service
 
 
@@ -51,8 +63,11 @@ def test_incident_pages_queries_are_bounded(client, django_assert_max_num_querie
         assert client.get(f"/incidents/{incident.pk}/").status_code == 200
     for i in range(10):
         Incident.objects.create(
-            service=ServiceFactory(slug=f"other-{i}"), level=1, started_at=incident.started_at,
-            detected_at=incident.detected_at, peak_at=incident.peak_at,
-        )  # fmt: skip
+            service=ServiceFactory(slug=f"other-{i}"),
+            level=1,
+            started_at=incident.started_at,
+            detected_at=incident.detected_at,
+            peak_at=incident.peak_at,
+        )
     with django_assert_max_num_queries(3):
         assert client.get("/incidents/").status_code == 200

@@ -17,10 +17,14 @@ pytestmark = pytest.mark.django_db
 
 def _bucket(service, *, minutes_ago=1, country="FR", count=1, kind="problem", platform="web"):
     MinuteBucket.objects.create(
-        service=service, kind=kind, platform=platform, country=country, count=count,
+        service=service,
+        kind=kind,
+        platform=platform,
+        country=country,
+        count=count,
         problem="login" if kind == "problem" else "",
         minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),
-    )  # fmt: skip
+    )
 
 
 def _status(service, *, expected, level=0):
@@ -31,20 +35,30 @@ def _status(service, *, expected, level=0):
 
 def _share(service, *, country, share):
     SeriesBaseline.objects.create(
-        service=service, dimension="country", value=country, level=1.0, share=share,
-        profile=b"", params=b"", fitted_at=timezone.now(),
-    )  # fmt: skip
+        service=service,
+        dimension="country",
+        value=country,
+        level=1.0,
+        share=share,
+        profile=b"",
+        params=b"",
+        fitted_at=timezone.now(),
+    )
 
 
 def _incident(service, *, countries=(), status="open", visibility="public", ago=30, **fields):
     now = timezone.now()
     return Incident.objects.create(
-        service=service, level=2, status=status, visibility=visibility,
-        started_at=now - timedelta(minutes=ago), detected_at=now - timedelta(minutes=28),
+        service=service,
+        level=2,
+        status=status,
+        visibility=visibility,
+        started_at=now - timedelta(minutes=ago),
+        detected_at=now - timedelta(minutes=28),
         peak_at=now - timedelta(minutes=10),
         countries=[{"country": c, "count": 9, "expected": 1.0, "ratio": 9.0} for c in countries],
         **fields,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

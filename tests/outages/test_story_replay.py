@@ -46,8 +46,14 @@ def baseline_expected(baseline, minute: datetime) -> float:  # type: ignore[no-u
 @pytest.fixture
 def replayed(settings, redis_client):  # type: ignore[no-untyped-def]
     settings.INTAKE_BUFFER = "redis"
-    call_command("seed", "--days=14", f"--until={SCENARIO.start.isoformat()}", "--services=twitter",
-                 "--seed=7", "--no-outages")  # fmt: skip
+    call_command(
+        "seed",
+        "--days=14",
+        f"--until={SCENARIO.start.isoformat()}",
+        "--services=twitter",
+        "--seed=7",
+        "--no-outages",
+    )
 
     def minute_done(minute: datetime, summary: Summary) -> None:
         drain_all(redis_client)
@@ -55,8 +61,14 @@ def replayed(settings, redis_client):  # type: ignore[no-untyped-def]
         # early passes within the minute are driven by tests/alerts/test_story_alerts.py).
         detection_pass(now=minute + MINUTE + timedelta(seconds=5), diversity=report_diversity)
 
-    simulation_run(slugs=["twitter"], start=SCENARIO.start, minutes=110, scenario=SCENARIO,
-                   seed=11, progress=minute_done)  # fmt: skip
+    simulation_run(
+        slugs=["twitter"],
+        start=SCENARIO.start,
+        minutes=110,
+        scenario=SCENARIO,
+        seed=11,
+        progress=minute_done,
+    )
     return Incident.objects.get(service__slug="twitter", dimension="")
 
 

@@ -1,6 +1,9 @@
 """Every surface tells the same figures for one service and window: one history (a week of
 usual traffic, then an outage scored minute by minute by the real detection pass), then every
-page and API asked over HTTP, on a held clock."""
+page and API asked over HTTP, on a held clock.
+
+Over 300 lines: one history compared on every surface, figure by figure.
+"""
 
 from __future__ import annotations
 
@@ -39,8 +42,9 @@ MIX = {("web", "US"): 1.2, ("ios", "US"): 0.5, ("web", "FR"): 0.5, ("android", "
 
 
 def diverse(service_id: int, since: datetime, until: datetime) -> Diversity:
-    return Diversity(reports=500, reporters=480, networks=400, top_network_share=0.01,
-                     top_origin_share=0.0)  # fmt: skip
+    return Diversity(
+        reports=500, reporters=480, networks=400, top_network_share=0.01, top_origin_share=0.0
+    )
 
 
 def _write(increments: dict[BucketKey, int]) -> None:
@@ -66,11 +70,13 @@ def _outage_minute(service_id: int, minute: datetime, i: int) -> None:
     """A rise and fall over OUTAGE minutes, mostly web from the US, some from France, and a
     few "works for me"."""
     size = 8 * min(i + 1, OUTAGE - i)
-    _write({
-        BucketKey(service_id, minute, "problem", "web", "login", "US"): size,
-        BucketKey(service_id, minute, "problem", "ios", "login", "FR"): size // 4,
-        BucketKey(service_id, minute, "works", "web", "", "US"): 2,
-    })  # fmt: skip
+    _write(
+        {
+            BucketKey(service_id, minute, "problem", "web", "login", "US"): size,
+            BucketKey(service_id, minute, "problem", "ios", "login", "FR"): size // 4,
+            BucketKey(service_id, minute, "works", "web", "", "US"): 2,
+        }
+    )
 
 
 @pytest.fixture
@@ -167,9 +173,10 @@ def test_every_surface_tells_the_same_figures(client, history):
     assert int(_attr(home_row, r'data-count="day" data-value="(\d+)"')) == day
     assert f"{day} problem reports in the last 24 hours" in embed
     per_minute = sum(
-        point["reports"] for point in minutes[:-1]
+        point["reports"]
+        for point in minutes[:-1]
         if datetime.fromisoformat(point["time"]) >= first_quarter
-    )  # fmt: skip
+    )
     assert per_minute == day
 
     # The incident's peak per 15 minutes: the highest 15-minute count any page showed while
@@ -213,8 +220,9 @@ def test_history_written_behind_the_pass_reaches_the_summary_once_rebuilt(histor
     assert statuses_rebuild(now=NOW, service_ids=[service.id]) == 1
 
     after = ServiceStatus.objects.get(service=service)
-    slot = int((floor_to(hours_ago, figures.QUARTER) - figures.spark_start(UNTIL))
-               // figures.QUARTER)  # fmt: skip
+    slot = int(
+        (floor_to(hours_ago, figures.QUARTER) - figures.spark_start(UNTIL)) // figures.QUARTER
+    )
     assert after.sparkline[slot] == before[slot] + 500
     recent = figures.recent_counts(until=UNTIL, service_ids=[service.id], kind="problem")
     assert after.recent == recent[service.id]["problem"]
@@ -240,9 +248,12 @@ def _store_pass(service_id: int, *, until: datetime) -> None:
     """statuses_store as a pass scoring up to `until` calls it (its 45 minutes, quiet)."""
     times = (until - 45 * MINUTE).timestamp() + 60.0 * np.arange(46)
     statuses_store(
-        keys=[SeriesKey(service_id, "", "")], values=np.zeros((1, 46)),
-        expected=np.ones((1, 46)), dispersion=np.full((1, 6), 0.1), times=times,
-    )  # fmt: skip
+        keys=[SeriesKey(service_id, "", "")],
+        values=np.zeros((1, 46)),
+        expected=np.ones((1, 46)),
+        dispersion=np.full((1, 6), 0.1),
+        times=times,
+    )
 
 
 def test_a_pass_over_an_earlier_minute_leaves_a_newer_summary_alone(history):
@@ -253,8 +264,10 @@ def test_a_pass_over_an_earlier_minute_leaves_a_newer_summary_alone(history):
 
     after = ServiceStatus.objects.get(service=service)
     assert (after.sparkline, after.sparkline_end, after.recent) == (
-        before.sparkline, before.sparkline_end, before.recent,
-    )  # fmt: skip
+        before.sparkline,
+        before.sparkline_end,
+        before.recent,
+    )
 
 
 def test_a_pass_after_a_gap_counts_the_quarters_it_did_not_see(history):
@@ -281,9 +294,12 @@ def test_a_pass_rebuilds_a_bounded_number_of_sparklines_and_the_next_one_the_res
 
     def one_pass() -> dict[int, tuple[int, datetime | None]]:
         statuses_store(
-            keys=keys, values=np.zeros((2, 46)), expected=np.ones((2, 46)),
-            dispersion=np.full((2, 6), 0.1), times=times,
-        )  # fmt: skip
+            keys=keys,
+            values=np.zeros((2, 46)),
+            expected=np.ones((2, 46)),
+            dispersion=np.full((2, 6), 0.1),
+            times=times,
+        )
         rows = ServiceStatus.objects.values_list("service_id", "sparkline", "sparkline_end")
         return {service_id: (sum(line), end) for service_id, line, end in rows}
 

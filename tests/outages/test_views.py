@@ -66,9 +66,14 @@ def test_the_service_page_charts_24_hours_per_5_minutes_and_tables_every_minute(
 ):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
     MinuteBucket.objects.create(
-        service=twitter, minute=minute, kind="problem", platform="web", problem="login",
-        country="US", count=42,
-    )  # fmt: skip
+        service=twitter,
+        minute=minute,
+        kind="problem",
+        platform="web",
+        problem="login",
+        country="US",
+        count=42,
+    )
 
     response = client.get("/s/twitter/")
 
@@ -178,16 +183,25 @@ def _incident(service, **fields):  # type: ignore[no-untyped-def]
 
     now = floor_to_minute(timezone.now())
     values = {
-        "service": service, "level": 2, "started_at": now - timedelta(minutes=30),
-        "detected_at": now - timedelta(minutes=28), "peak_at": now - timedelta(minutes=10),
-        "peak_count": 700, "peak_quarter_at": now - timedelta(minutes=10),
-        "peak_quarter_count": 9801, "total": 26611, "expected_total": 150.0,
+        "service": service,
+        "level": 2,
+        "started_at": now - timedelta(minutes=30),
+        "detected_at": now - timedelta(minutes=28),
+        "peak_at": now - timedelta(minutes=10),
+        "peak_count": 700,
+        "peak_quarter_at": now - timedelta(minutes=10),
+        "peak_quarter_count": 9801,
+        "total": 26611,
+        "expected_total": 150.0,
         "platforms": {"web": 0.894, "ios": 0.057, "android": 0.049},
         "problems": {"login": 0.45, "loading": 0.3},
-        "countries": [{"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
-                      for c in ("US", "JP", "GB", "FR", "DE", "BR")],
-        "scope": "international", "visibility": "public",
-    }  # fmt: skip
+        "countries": [
+            {"country": c, "count": 100, "expected": 5.0, "ratio": 20.0}
+            for c in ("US", "JP", "GB", "FR", "DE", "BR")
+        ],
+        "scope": "international",
+        "visibility": "public",
+    }
     values.update(fields)
     return Incident.objects.create(**values)
 
@@ -200,9 +214,9 @@ def test_a_quiet_service_says_reports_are_at_their_usual_level(client, twitter):
 
 
 @pytest.mark.parametrize(
-    ("level", "wording"), [(1, "Possible problems with Twitter since"),
-                           (2, "Users report problems with Twitter since")],
-)  # fmt: skip
+    ("level", "wording"),
+    [(1, "Possible problems with Twitter since"), (2, "Users report problems with Twitter since")],
+)
 def test_an_open_incident_sets_the_status_sentence(client, twitter, level, wording):
     incident = _incident(twitter, level=level)
     page = client.get("/s/twitter/").content.decode()
@@ -255,9 +269,14 @@ def test_the_country_switch_reranks_home_for_that_country(client, twitter, midda
     ServiceStatus.objects.create(service=twitter, minute=now, deviation=5.0, expected=50.0)
     ServiceStatus.objects.create(service=local, minute=now, deviation=0.0, expected=1.0)
     MinuteBucket.objects.create(
-        service=local, minute=floor_to_minute(now) - timedelta(minutes=1), kind="problem",
-        platform="web", problem="login", country="FR", count=30,
-    )  # fmt: skip
+        service=local,
+        minute=floor_to_minute(now) - timedelta(minutes=1),
+        kind="problem",
+        platform="web",
+        problem="login",
+        country="FR",
+        count=30,
+    )
 
     world = client.get("/").content.decode()
     france = client.get("/?country=FR").content.decode()
@@ -312,10 +331,20 @@ def test_a_young_incident_s_peak_is_never_said_to_come_before_it_began():
 def test_the_report_block_comes_right_after_the_status_and_before_the_chart(client, twitter):
     page = client.get("/s/twitter/").content.decode()
 
-    order = [page.index(marker) for marker in (
-        "<h1>", 'class="status', 'id="report-heading"', 'name="problem"', 'value="works"',
-        'id="chart-heading"', 'id="spike-chart"', 'class="breakdowns"', 'class="timeline"',
-    )]  # fmt: skip
+    order = [
+        page.index(marker)
+        for marker in (
+            "<h1>",
+            'class="status',
+            'id="report-heading"',
+            'name="problem"',
+            'value="works"',
+            'id="chart-heading"',
+            'id="spike-chart"',
+            'class="breakdowns"',
+            'class="timeline"',
+        )
+    ]
     assert order == sorted(order)
     assert 'href="#report-heading"' in page and 'href="#chart-heading"' in page  # skip links
     assert 'name="csrfmiddlewaretoken"' not in page  # the same bytes for everyone
@@ -323,9 +352,14 @@ def test_the_report_block_comes_right_after_the_status_and_before_the_chart(clie
 
 def test_the_region_page_charts_the_country_s_most_reported_services(client, twitter, midday):
     MinuteBucket.objects.create(
-        service=twitter, minute=floor_to_minute(midday) - timedelta(minutes=3), kind="problem",
-        platform="web", problem="login", country="FR", count=7,
-    )  # fmt: skip
+        service=twitter,
+        minute=floor_to_minute(midday) - timedelta(minutes=3),
+        kind="problem",
+        platform="web",
+        problem="login",
+        country="FR",
+        count=7,
+    )
 
     response = client.get("/region/fr/")
 

@@ -111,8 +111,18 @@ def test_a_key_is_resolved_from_the_cache_after_its_first_request(client):
 
 def test_the_command_creates_a_key_printed_once_and_revokes_it_by_prefix():
     out = StringIO()
-    call_command("apikey", "create", "--name", "Status page", "--email", "s@example.com",
-                 "--rate", "100/min", stdout=out, stderr=StringIO())  # fmt: skip
+    call_command(
+        "apikey",
+        "create",
+        "--name",
+        "Status page",
+        "--email",
+        "s@example.com",
+        "--rate",
+        "100/min",
+        stdout=out,
+        stderr=StringIO(),
+    )
     raw = out.getvalue().splitlines()[1]
     key = ApiKey.objects.get()
     assert (key.name, key.rate) == ("Status page", "100/min")
@@ -153,8 +163,11 @@ def test_the_admin_shows_a_new_key_exactly_once(admin_client):
 def test_the_schema_documents_both_headers(client):
     schema = client.get("/api/schema/", headers={"accept": "application/json"}).json()
     schemes = schema["components"]["securitySchemes"]
-    assert schemes["PartnerBearer"] == {**schemes["PartnerBearer"], "type": "http",
-                                        "scheme": "bearer"}  # fmt: skip
+    assert schemes["PartnerBearer"] == {
+        **schemes["PartnerBearer"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert schemes["PartnerApiKey"]["name"] == "X-Api-Key"
     status = schema["paths"]["/api/v1/services/{slug}"]["get"]
     assert "security" not in status  # a key is optional: no lock in the docs

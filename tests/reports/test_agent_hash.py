@@ -20,8 +20,13 @@ AGENT = "Mozilla/5.0 (X11; Linux x86_64) BrigadeBot/1.0"
 def test_intake_stores_a_keyed_agent_hash_and_never_the_header(client, intake_buffer):
     ServiceFactory(slug="twitter")
     for i, agent in enumerate([AGENT, AGENT, "curl/8.5.0"]):
-        post_report(client, "twitter", {"platform": "web", "problem": "login"},
-                    address=f"198.51.100.{i + 1}", HTTP_USER_AGENT=agent)  # fmt: skip
+        post_report(
+            client,
+            "twitter",
+            {"platform": "web", "problem": "login"},
+            address=f"198.51.100.{i + 1}",
+            HTTP_USER_AGENT=agent,
+        )
     intake_buffer()
     agents = list(Report.objects.order_by("received_at").values_list("agent", flat=True))
     assert len(agents) == 3

@@ -38,15 +38,17 @@ def inject(data, *, service: int, start: int, minutes: int, size: int, rng, **fi
 
 def run(data):  # type: ignore[no-untyped-def]
     return find_bursts(
-        service=data["service"], minute=data["minute"],
+        service=data["service"],
+        minute=data["minute"],
         keys={k: data[k] for k in ("fingerprint", "network", "agent", "origin")},
-    )  # fmt: skip
+    )
 
 
 def test_a_network_brigade_is_found_with_its_exact_window_size_and_share():
     rng = np.random.default_rng(1)
-    data = inject(organic(rng, 50_000), service=3, start=600, minutes=25, size=120, rng=rng,
-                  network=999_999)  # fmt: skip
+    data = inject(
+        organic(rng, 50_000), service=3, start=600, minutes=25, size=120, rng=rng, network=999_999
+    )
     (burst,) = run(data)
     assert (burst.service, burst.kind, burst.code) == (3, "network", 999_999)
     mine = data["network"] == 999_999
@@ -82,8 +84,17 @@ def test_a_user_agent_brigade_is_told_from_a_popular_agent():
 
 def test_one_machine_is_one_burst_of_its_most_specific_key():
     rng = np.random.default_rng(4)
-    data = inject(organic(rng, 30_000), service=0, start=100, minutes=10, size=60, rng=rng,
-                  fingerprint=10**9 + 7, network=777_777, agent=1_000)  # fmt: skip
+    data = inject(
+        organic(rng, 30_000),
+        service=0,
+        start=100,
+        minutes=10,
+        size=60,
+        rng=rng,
+        fingerprint=10**9 + 7,
+        network=777_777,
+        agent=1_000,
+    )
     bursts = run(data)
     assert [(b.kind, b.size) for b in bursts] == [("fingerprint", 60)]
 
@@ -121,8 +132,15 @@ def test_the_finder_imports_no_django():
 )
 def test_every_burst_is_consistent_and_order_does_not_matter(seed, n, size, minutes):  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(seed)
-    data = inject(organic(rng, n, minutes=600), service=1, start=200, minutes=minutes,
-                  size=size, rng=rng, network=-2 + 300_000)  # fmt: skip
+    data = inject(
+        organic(rng, n, minutes=600),
+        service=1,
+        start=200,
+        minutes=minutes,
+        size=size,
+        rng=rng,
+        network=-2 + 300_000,
+    )
     bursts = run(data)
     for b in bursts:
         keys = data[b.kind]

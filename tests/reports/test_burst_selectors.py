@@ -31,12 +31,23 @@ def test_origin_and_agent_bursts_are_listed_with_their_keys(period):
     start = since + 60 * MINUTE
     rows = []
     for service in (first, second):
-        rows += [report_row(service_id=service.id, received_at=since + i * MINUTE,
-                            agent=f"{i % 7:032x}") for i in range(150)]  # fmt: skip
-    rows += [report_row(service_id=first.id, origin=ORIGIN, received_at=start + i % 12 * MINUTE)
-             for i in range(30)]  # fmt: skip
-    rows += [report_row(service_id=second.id, agent=AGENT, platform="android",
-                        received_at=start + i % 8 * MINUTE) for i in range(25)]  # fmt: skip
+        rows += [
+            report_row(service_id=service.id, received_at=since + i * MINUTE, agent=f"{i % 7:032x}")
+            for i in range(150)
+        ]
+    rows += [
+        report_row(service_id=first.id, origin=ORIGIN, received_at=start + i % 12 * MINUTE)
+        for i in range(30)
+    ]
+    rows += [
+        report_row(
+            service_id=second.id,
+            agent=AGENT,
+            platform="android",
+            received_at=start + i % 8 * MINUTE,
+        )
+        for i in range(25)
+    ]
     report_store_batch(rows=rows)
 
     listed = bursts_suspicious(since=since, until=until)
@@ -53,13 +64,21 @@ def test_voided_reports_leave_the_arrays_and_the_void_is_listed(period):
     since, until = period
     service = ServiceFactory()
     start = since + 30 * MINUTE
-    report_store_batch(rows=[
-        report_row(service_id=service.id, network="c" * 32, received_at=start + i % 5 * MINUTE)
-        for i in range(40)
-    ])  # fmt: skip
+    report_store_batch(
+        rows=[
+            report_row(service_id=service.id, network="c" * 32, received_at=start + i % 5 * MINUTE)
+            for i in range(40)
+        ]
+    )
     before = len(report_arrays(since=since, until=until).service)
-    void = burst_void(service=service, kind="network", key="c" * 32, start=start,
-                      end=start + 5 * MINUTE, actor=None)  # fmt: skip
+    void = burst_void(
+        service=service,
+        kind="network",
+        key="c" * 32,
+        start=start,
+        end=start + 5 * MINUTE,
+        actor=None,
+    )
     assert len(report_arrays(since=since, until=until).service) == before - 40
     listed = bursts_suspicious(since=since, until=until)
     assert [(b.void, b.size, b.share) for b in listed] == [(void, 40, 1.0)]

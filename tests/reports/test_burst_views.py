@@ -45,10 +45,13 @@ def brigades(count: int) -> None:
             report_row(service_id=service.id, received_at=start + i * MINUTE) for i in range(100)
         ]
         rows += [
-            report_row(service_id=service.id, network=f"{n:032x}",
-                       received_at=start + (50 + i % 10) * MINUTE)
+            report_row(
+                service_id=service.id,
+                network=f"{n:032x}",
+                received_at=start + (50 + i % 10) * MINUTE,
+            )
             for i in range(40)
-        ]  # fmt: skip
+        ]
     report_store_batch(rows=rows)
 
 
@@ -58,8 +61,11 @@ def csrf_of(client: Client) -> str:
 
 
 def test_anonymous_visitors_are_sent_to_log_in_and_others_refused(client):
-    for url, method in (("/moderation/bursts/", "get"), ("/moderation/bursts/void", "post"),
-                        ("/moderation/bursts/1/undo", "post")):  # fmt: skip
+    for url, method in (
+        ("/moderation/bursts/", "get"),
+        ("/moderation/bursts/void", "post"),
+        ("/moderation/bursts/1/undo", "post"),
+    ):
         response = getattr(client, method)(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
@@ -117,8 +123,9 @@ def test_a_moderator_voids_and_undoes_a_burst_through_the_forms(moderator_client
     assert bucket_total() == total
     assert not Report.objects.filter(void__isnull=False).exists()
     assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
-        "burst.void", "burst.undo"
-    ]  # fmt: skip
+        "burst.void",
+        "burst.undo",
+    ]
 
 
 def test_bad_void_input_is_refused_naming_the_field_and_changes_nothing(moderator_client):
@@ -127,10 +134,16 @@ def test_bad_void_input_is_refused_naming_the_field_and_changes_nothing(moderato
     total = bucket_total()
     response = moderator_client.post(
         "/moderation/bursts/void",
-        {"csrfmiddlewaretoken": token, "service": ServiceFactory().pk, "kind": "network",
-         "key": "x", "start": "2026-11-18T10:00:00+00:00", "end": "yesterday"},
+        {
+            "csrfmiddlewaretoken": token,
+            "service": ServiceFactory().pk,
+            "kind": "network",
+            "key": "x",
+            "start": "2026-11-18T10:00:00+00:00",
+            "end": "yesterday",
+        },
         follow=True,
-    )  # fmt: skip
+    )
     assert "end" in response.content.decode()
     assert "Not voided" in response.content.decode()
     assert bucket_total() == total

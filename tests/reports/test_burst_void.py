@@ -1,5 +1,8 @@
 """Voiding a burst removes exactly its reports from every bucket and incident figure, retracts
-an incident the burst alone raised, and undo gives everything back exactly."""
+an incident the burst alone raised, and undo gives everything back exactly.
+
+Over 300 lines: the void, its undo and their effects on counts, incidents and audit.
+"""
 
 from __future__ import annotations
 
@@ -36,8 +39,9 @@ BRIGADE = "b" * 32  # the brigade's hashed network
 
 
 def diverse(service_id: int, since: datetime, until: datetime) -> Diversity:
-    return Diversity(reports=500, reporters=480, networks=400, top_network_share=0.01,
-                     top_origin_share=0.0)  # fmt: skip
+    return Diversity(
+        reports=500, reporters=480, networks=400, top_network_share=0.01, top_origin_share=0.0
+    )
 
 
 @pytest.fixture
@@ -55,8 +59,9 @@ def service():  # type: ignore[no-untyped-def]
     for platform, country, rate in (("web", "US", 1.2), ("ios", "US", 0.5), ("web", "FR", 0.5)):
         counts = rng.poisson(rate, 7 * 1440)
         for i in np.flatnonzero(counts):
-            key = BucketKey(service.id, start + int(i) * MINUTE, "problem", platform, "login",
-                            country)  # fmt: skip
+            key = BucketKey(
+                service.id, start + int(i) * MINUTE, "problem", platform, "login", country
+            )
             increments[key] = int(counts[i])
     with transaction.atomic():
         bucket_increment(increments=increments)
@@ -70,10 +75,14 @@ def organic(service_id: int, *, per_minute: float, start: datetime, minutes: int
     for m in range(minutes):
         for _ in range(rng.poisson(per_minute)):
             platform, country = [("web", "US"), ("ios", "US"), ("web", "FR")][rng.integers(3)]
-            rows.append(report_row(
-                service_id=service_id, platform=platform, country=country,
-                received_at=start + m * MINUTE + timedelta(seconds=float(rng.uniform(0, 59))),
-            ))  # fmt: skip
+            rows.append(
+                report_row(
+                    service_id=service_id,
+                    platform=platform,
+                    country=country,
+                    received_at=start + m * MINUTE + timedelta(seconds=float(rng.uniform(0, 59))),
+                )
+            )
     return rows
 
 
@@ -82,14 +91,23 @@ def brigade(service_id: int, *, per_minute: int, seed: int = 9):  # type: ignore
     rows = []
     for m in range(int((BURST_END - BURST_START) // MINUTE)):
         for _ in range(per_minute):
-            rows.append(report_row(
-                service_id=service_id, network=BRIGADE,
-                platform=["web", "ios"][rng.integers(2)], country=["US", "FR"][rng.integers(2)],
-                received_at=BURST_START + m * MINUTE + timedelta(seconds=float(rng.uniform(0, 59))),
-            ))  # fmt: skip
+            rows.append(
+                report_row(
+                    service_id=service_id,
+                    network=BRIGADE,
+                    platform=["web", "ios"][rng.integers(2)],
+                    country=["US", "FR"][rng.integers(2)],
+                    received_at=BURST_START
+                    + m * MINUTE
+                    + timedelta(seconds=float(rng.uniform(0, 59))),
+                )
+            )
     # One repeat within the dedupe window: stored, never counted, never voided.
-    rows.append(report_row(service_id=service_id, network=BRIGADE, counted=False,
-                           received_at=BURST_START + MINUTE))  # fmt: skip
+    rows.append(
+        report_row(
+            service_id=service_id, network=BRIGADE, counted=False, received_at=BURST_START + MINUTE
+        )
+    )
     return rows
 
 
@@ -123,13 +141,21 @@ def summary_from_buckets(service_id: int) -> list[int]:
 
 
 def void_brigade(service, moderator):  # type: ignore[no-untyped-def]
-    return burst_void(service=service, kind="network", key=BRIGADE, start=BURST_START,
-                      end=BURST_END, actor=moderator, now=NOW)  # fmt: skip
+    return burst_void(
+        service=service,
+        kind="network",
+        key=BRIGADE,
+        start=BURST_START,
+        end=BURST_END,
+        actor=moderator,
+        now=NOW,
+    )
 
 
 def test_a_burst_only_incident_is_voided_retracted_and_restored_exactly(service, moderator):  # type: ignore[no-untyped-def]
-    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60,
-                                    seed=1))  # fmt: skip
+    report_store_batch(
+        rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60, seed=1)
+    )
     report_store_batch(rows=brigade(service.id, per_minute=30))
     detect(service.id)
     incident = Incident.objects.get(service=service)
@@ -176,8 +202,9 @@ def test_a_burst_only_incident_is_voided_retracted_and_restored_exactly(service,
 
 
 def test_the_void_preview_tells_what_a_void_would_do_and_changes_nothing(service, moderator):  # type: ignore[no-untyped-def]
-    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60,
-                                    seed=1))  # fmt: skip
+    report_store_batch(
+        rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=60, seed=1)
+    )
     report_store_batch(rows=brigade(service.id, per_minute=30))
     detect(service.id)
     incident = Incident.objects.get(service=service)
@@ -194,18 +221,28 @@ def test_the_void_preview_tells_what_a_void_would_do_and_changes_nothing(service
     incident.refresh_from_db()
     assert incident.visibility == Incident.Visibility.PUBLIC
 
-    burst_void(service=service, kind="network", key=BRIGADE, start=BURST_START, end=BURST_END,
-               actor=moderator, now=NOW, reason="one office network")  # fmt: skip
+    burst_void(
+        service=service,
+        kind="network",
+        key=BRIGADE,
+        start=BURST_START,
+        end=BURST_END,
+        actor=moderator,
+        now=NOW,
+        reason="one office network",
+    )
     assert AuditEntry.objects.get().after["reason"] == "one office network"
     assert void_preview(criteria, actor=moderator, now=NOW).error == "This burst is already voided."
 
 
 def test_an_organic_incident_stands_and_only_its_figures_drop(service, moderator):  # type: ignore[no-untyped-def]
-    report_store_batch(rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=20,
-                                    seed=1))  # fmt: skip
+    report_store_batch(
+        rows=organic(service.id, per_minute=2.2, start=WINDOW_START, minutes=20, seed=1)
+    )
     # A real outage: many reporters, from the burst's start to the end of the hour.
-    report_store_batch(rows=organic(service.id, per_minute=40, start=BURST_START, minutes=40,
-                                    seed=2))  # fmt: skip
+    report_store_batch(
+        rows=organic(service.id, per_minute=40, start=BURST_START, minutes=40, seed=2)
+    )
     report_store_batch(rows=brigade(service.id, per_minute=10))
     detect(service.id)
     incident = Incident.objects.get(service=service)
@@ -226,8 +263,9 @@ def test_an_organic_incident_stands_and_only_its_figures_drop(service, moderator
 
 
 def test_voiding_twice_and_undoing_twice_change_nothing_more(service, moderator):  # type: ignore[no-untyped-def]
-    report_store_batch(rows=organic(service.id, per_minute=2, start=WINDOW_START, minutes=60,
-                                    seed=4))  # fmt: skip
+    report_store_batch(
+        rows=organic(service.id, per_minute=2, start=WINDOW_START, minutes=60, seed=4)
+    )
     report_store_batch(rows=brigade(service.id, per_minute=5))
     original = buckets()
     first = void_brigade(service, moderator)
@@ -260,8 +298,14 @@ def test_bad_criteria_are_refused_naming_the_field_and_change_nothing(
 ):  # type: ignore[no-untyped-def]
     report_store_batch(rows=brigade(service.id, per_minute=5))
     before = buckets()
-    criteria = {"service": service, "kind": "network", "key": BRIGADE, "start": BURST_START,
-                "end": BURST_END, **change}  # fmt: skip
+    criteria = {
+        "service": service,
+        "kind": "network",
+        "key": BRIGADE,
+        "start": BURST_START,
+        "end": BURST_END,
+        **change,
+    }
     with pytest.raises(BurstInvalid) as raised:
         burst_void(**criteria, actor=moderator, now=NOW)
     assert raised.value.field == field

@@ -17,10 +17,12 @@ T0 = datetime(2026, 11, 18, 20, 0, tzinfo=UTC)
 
 def store(service_id: int, n: int, **same: str) -> None:
     with transaction.atomic():
-        report_store_batch(rows=[
-            report_row(service_id=service_id, received_at=T0 + timedelta(seconds=i), **same)
-            for i in range(n)
-        ])  # fmt: skip
+        report_store_batch(
+            rows=[
+                report_row(service_id=service_id, received_at=T0 + timedelta(seconds=i), **same)
+                for i in range(n)
+            ]
+        )
 
 
 def diversity(service_id: int):  # type: ignore[no-untyped-def]

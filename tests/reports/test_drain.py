@@ -108,10 +108,14 @@ def test_two_consumers_at_once_stay_exact(redis_client):
     def consume(name: str) -> None:
         try:
             report_drain(
-                redis=redis_client, stream=settings.INTAKE_STREAM,
-                group=settings.INTAKE_STREAM_GROUP, consumer=name, batch_size=100,
-                budget_seconds=0, claim_idle_ms=60_000,
-            )  # fmt: skip
+                redis=redis_client,
+                stream=settings.INTAKE_STREAM,
+                group=settings.INTAKE_STREAM_GROUP,
+                consumer=name,
+                batch_size=100,
+                budget_seconds=0,
+                claim_idle_ms=60_000,
+            )
         except BaseException as error:  # reported below, in the test's thread
             errors.append(error)
         finally:

@@ -31,13 +31,30 @@ def test_it_gives_the_24_of_an_ipv4_address_and_the_48_of_an_ipv6_one():
 
 
 def test_it_refuses_what_ipaddress_refuses():
-    for address in ["256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..3.4", "1.2.3.+4",
-                    "1_0.2.3.4", "١.2.3.4", "1.2.3.4 ", ""]:  # fmt: skip
+    for address in [
+        "256.1.1.1",
+        "01.2.3.4",
+        "1.2.3",
+        "1.2.3.4.5",
+        "1..3.4",
+        "1.2.3.+4",
+        "1_0.2.3.4",
+        "١.2.3.4",
+        "1.2.3.4 ",
+        "",
+    ]:
         assert network_prefix(address) == _by_ipaddress(address), address
 
 
-@given(st.lists(st.sampled_from(["0", "00", "1", "09", "10", "99", "255", "256", "999", "",
-                                 "a", "²", "+1", " 1"]), min_size=3, max_size=5))  # fmt: skip
+@given(
+    st.lists(
+        st.sampled_from(
+            ["0", "00", "1", "09", "10", "99", "255", "256", "999", "", "a", "²", "+1", " 1"]
+        ),
+        min_size=3,
+        max_size=5,
+    )
+)
 def test_it_agrees_with_ipaddress_on_dotted_strings(parts):
     address = ".".join(parts)
     assert network_prefix(address) == _by_ipaddress(address)

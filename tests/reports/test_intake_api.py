@@ -45,8 +45,12 @@ def test_it_accepts_a_report_and_counts_it_in_its_minute(client, service, settle
     assert response.json()["status"] == "counted"
     report = Report.objects.get(id=response.json()["id"])
     assert (report.kind, report.platform, report.problem, report.country, report.source) == (
-        "problem", "web", "login", "FR", "api",
-    )  # fmt: skip
+        "problem",
+        "web",
+        "login",
+        "FR",
+        "api",
+    )
     bucket = MinuteBucket.objects.get()
     assert (bucket.service_id, bucket.country, bucket.count) == (service.id, "FR", 1)
     assert bucket.minute == report.received_at.replace(second=0, microsecond=0)
@@ -152,8 +156,13 @@ BAD_INPUTS = [
     ({"platform": "web"}, None, 400, "invalid_field", "problem"),
     ({"platform": "web", "problem": "sadness"}, None, 400, "invalid_field", "problem"),
     ({"platform": "web", "problem": "login", "kind": "meh"}, None, 400, "invalid_field", "kind"),
-    ({"kind": "works", "platform": "web", "problem": "login"}, None, 400, "invalid_field",
-     "problem"),
+    (
+        {"kind": "works", "platform": "web", "problem": "login"},
+        None,
+        400,
+        "invalid_field",
+        "problem",
+    ),
     ({**VALID, "country": "XX"}, None, 400, "invalid_field", "country"),
     ({**VALID, "country": "France"}, None, 400, "invalid_field", "country"),
     ({**VALID, "country": "FR", "subdivision": "US-CA"}, None, 400, "invalid_field", "subdivision"),
@@ -167,7 +176,7 @@ BAD_INPUTS = [
     (b"\xff\xfe", None, 400, "malformed_body", None),
     ("platform=web", "application/x-www-form-urlencoded", 415, "unsupported_media_type", None),
     ({**VALID, "padding": "x" * 5000}, None, 413, "body_too_large", None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("body", "content_type", "status", "reason", "field"), BAD_INPUTS)
@@ -272,8 +281,9 @@ def test_the_database_buffer_forgets_its_keys_once_expired(client, service, data
 
 
 def _report(person, now):
-    return report_intake(data=VALID, service_slug="twitter", source=Source.API, client=person,
-                         now=now)  # fmt: skip
+    return report_intake(
+        data=VALID, service_slug="twitter", source=Source.API, client=person, now=now
+    )
 
 
 def test_a_person_counts_again_once_the_dedupe_window_has_passed(service, database_buffer):

@@ -32,9 +32,12 @@ def post_chunked(port: int, chunks: list[bytes]) -> tuple[int, dict[str, object]
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         connection.request(
-            "POST", "/api/v1/services/twitter/reports", body=iter(chunks),
-            headers={"Content-Type": "application/json"}, encode_chunked=True,
-        )  # fmt: skip
+            "POST",
+            "/api/v1/services/twitter/reports",
+            body=iter(chunks),
+            headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )
         response = connection.getresponse()
         return response.status, json.loads(response.read())
     finally:

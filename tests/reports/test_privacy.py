@@ -38,8 +38,9 @@ def test_intake_stores_and_logs_no_raw_address(client, intake_buffer, caplog, se
     for address in ADDRESSES:
         post_report(client, "twitter", {"platform": "web", "problem": "login"}, address=address)
         post_report(client, "twitter", {"platform": "fax"}, address=address)  # a rejection
-        client.post("/s/twitter/report/", {"problem": "login", "platform": "web"},
-                    REMOTE_ADDR=address)  # fmt: skip
+        client.post(
+            "/s/twitter/report/", {"problem": "login", "platform": "web"}, REMOTE_ADDR=address
+        )
     if settings.INTAKE_BUFFER == "redis":
         from common.redis import redis_client
 

@@ -32,8 +32,9 @@ def replayed(request: pytest.FixtureRequest) -> Iterator[str]:
     out = StringIO()
     with time_machine.travel(NOW, tick=False):
         call_command("seed", "--days=9", "--services=twitter", "--seed=3", stdout=StringIO())
-        call_command("simulate", "--scenario", "twitter-2022-12-29", "--start", "now-6h",
-                     stdout=out)  # fmt: skip
+        call_command(
+            "simulate", "--scenario", "twitter-2022-12-29", "--start", "now-6h", stdout=out
+        )
     yield out.getvalue()
 
 

@@ -42,7 +42,7 @@ def stored(service, at, n):
             uuid.uuid4().hex,
             "n" * 32,
             True,
-        )  # fmt: skip
+        )
         for _ in range(n)
     ]
     report_store_batch(rows=rows)

@@ -40,9 +40,14 @@ def at(hour: int, minute: int) -> datetime:
 def replay(**options: object):
     """The scenario's first 2.5 hours, at 5% of its volume."""
     return simulation_run(
-        slugs=["twitter"], start=TWITTER_NIGHT.start, minutes=150,
-        scenario=TWITTER_NIGHT, rate=0.05, seed=7, **options,
-    )  # fmt: skip
+        slugs=["twitter"],
+        start=TWITTER_NIGHT.start,
+        minutes=150,
+        scenario=TWITTER_NIGHT,
+        rate=0.05,
+        seed=7,
+        **options,
+    )
 
 
 def test_the_twitter_night_peaks_near_00_35_mostly_on_the_web(twitter):
@@ -89,9 +94,17 @@ def test_every_simulated_report_went_through_intake(twitter):
 def test_the_command_replays_the_scenario_and_prints_a_summary(twitter):
     out = StringIO()
     call_command(
-        "simulate", "--scenario", "twitter-2022-12-29", "--scale", "0.02", "--seed", "3",
-        "--minutes", "90", stdout=out,
-    )  # fmt: skip
+        "simulate",
+        "--scenario",
+        "twitter-2022-12-29",
+        "--scale",
+        "0.02",
+        "--seed",
+        "3",
+        "--minutes",
+        "90",
+        stdout=out,
+    )
 
     output = out.getvalue()
     assert "from 2022-12-28 23:30 UTC for twitter" in output
@@ -102,9 +115,19 @@ def test_the_command_replays_the_scenario_and_prints_a_summary(twitter):
 def test_the_command_shifts_the_scenario_to_a_recent_start(twitter):
     with time_machine.travel(NOW, tick=False):
         call_command(
-            "simulate", "--scenario", "twitter-2022-12-29", "--rate", "0.01", "--seed", "1",
-            "--start", "now-6h", "--minutes", "60", stdout=StringIO(),
-        )  # fmt: skip
+            "simulate",
+            "--scenario",
+            "twitter-2022-12-29",
+            "--rate",
+            "0.01",
+            "--seed",
+            "1",
+            "--start",
+            "now-6h",
+            "--minutes",
+            "60",
+            stdout=StringIO(),
+        )
 
     received = Report.objects.order_by("received_at").values_list("received_at", flat=True)
     assert received[0] >= NOW.replace(second=0) - timedelta(hours=6)
@@ -135,8 +158,9 @@ def test_normal_traffic_follows_each_service_profile():
     # What twitter's profile expects of that hour (problems, and "works" reports beside them),
     # less the few repeats that intake does not count: within Poisson noise of it.
     profile = service_profile(slug="twitter", category="social")
-    problems = audience_rates(start, 60, peak_per_minute=profile.peak_per_minute,
-                              audience=profile.audience).sum()  # fmt: skip
+    problems = audience_rates(
+        start, 60, peak_per_minute=profile.peak_per_minute, audience=profile.audience
+    ).sum()
     repeats = Reporters(np.random.default_rng(0)).repeat_share  # the crowd's default
     expected = problems * (1 + profile.works_share - repeats)
     assert abs(per_service["twitter"] - expected) <= 4 * expected**0.5
@@ -156,8 +180,10 @@ def test_the_tick_sends_the_last_seconds_of_traffic_for_every_active_service():
     assert summary.accepted == len(received) > 0
     assert all(NOW - timedelta(seconds=600) <= moment <= NOW for moment in received)
     assert set(Report.objects.values_list("service__slug", flat=True)) == {
-        "twitter", "facebook", "youtube",
-    }  # fmt: skip
+        "twitter",
+        "facebook",
+        "youtube",
+    }
     assert_buckets_match_raw_reports()
 
 

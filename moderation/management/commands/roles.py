@@ -27,10 +27,11 @@ class Command(BaseCommand):
         grant.add_argument("username")
         grant.add_argument("role", choices=sorted(ROLE_GROUPS))
         grant.add_argument(
-            "--create", action="store_true",
+            "--create",
+            action="store_true",
             help="Create the account if it does not exist; asks for its password (or reads"
             " ROLES_PASSWORD with --no-input).",
-        )  # fmt: skip
+        )
         grant.add_argument("--no-input", action="store_true", help="Never prompt.")
         totp = sub.add_parser("totp-add", help="Add a TOTP device; prints its otpauth:// URL.")
         totp.add_argument("username")

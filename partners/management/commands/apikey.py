@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 key = apikey_revoke(prefix=options["prefix"])
                 self.stdout.write(f"Revoked {key.prefix} ({key.name}) at {key.revoked_at}.")
         except ValidationError as invalid:
-            problems = "; ".join(f"{field}: {' '.join(why)}" for field, why in
-                                 invalid.message_dict.items())  # fmt: skip
+            problems = "; ".join(
+                f"{field}: {' '.join(why)}" for field, why in invalid.message_dict.items()
+            )
             raise CommandError(problems) from None

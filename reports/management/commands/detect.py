@@ -26,31 +26,41 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--backfill", action="store_true", required=True,
+            "--backfill",
+            action="store_true",
+            required=True,
             help="Run over stored history (the only mode for now).",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--since", required=True, type=_moment, help="Start, ISO 8601 with a UTC offset."
         )
         parser.add_argument(
-            "--until", type=_moment,
+            "--until",
+            type=_moment,
             help="End, ISO 8601 with a UTC offset (default: now). If live detection has"
             " already scored past it, the run goes on up to the minute it reached.",
-        )  # fmt: skip
+        )
         parser.add_argument("--services", help="Comma-separated slugs (default: all active).")
 
     def handle(
-        self, *args: Any, since: datetime, until: datetime | None, services: str | None,
+        self,
+        *args: Any,
+        since: datetime,
+        until: datetime | None,
+        services: str | None,
         **_: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         ids = _service_ids(services)
         began = time.monotonic()
         bar = ProgressLine(self.stdout)
         try:
             result = detection_backfill(
-                since=since, until=until, service_ids=ids, diversity=report_diversity,
+                since=since,
+                until=until,
+                service_ids=ids,
+                diversity=report_diversity,
                 progress=bar.update,
-            )  # fmt: skip
+            )
         except ValueError as error:
             raise CommandError(str(error)) from None
         bar.close()

@@ -47,19 +47,26 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=14, help="Days of history (14).")
         parser.add_argument("--seed", type=int, help="Seed for reproducible history.")
         parser.add_argument(
-            "--until", type=datetime.fromisoformat,
+            "--until",
+            type=datetime.fromisoformat,
             help="End of the history, ISO 8601 with a UTC offset (default: now).",
-        )  # fmt: skip
+        )
         parser.add_argument("--services", help="Comma-separated slugs (default: all demo ones).")
         parser.add_argument(
             "--no-outages", action="store_true", help="Usual traffic only, no past outages."
         )
 
     def handle(
-        self, *args: Any, if_empty: bool, days: int, seed: int | None,
-        until: datetime | None = None, services: str | None = None, no_outages: bool = False,
+        self,
+        *args: Any,
+        if_empty: bool,
+        days: int,
+        seed: int | None,
+        until: datetime | None = None,
+        services: str | None = None,
+        no_outages: bool = False,
         **_: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         if if_empty and Service.objects.exists():
             self.stdout.write("Already seeded; skipping.")
             return
@@ -100,18 +107,26 @@ class Command(BaseCommand):
         detected = time.monotonic()
         bar = ProgressLine(self.stdout)
         result = detection_backfill(
-            since=start, until=end, service_ids=[service.id for service in ready],
-            diversity=report_diversity, progress=bar.update,
-        )  # fmt: skip
+            since=start,
+            until=end,
+            service_ids=[service.id for service in ready],
+            diversity=report_diversity,
+            progress=bar.update,
+        )
         bar.close()
         self.stdout.write(summary(result, seconds=time.monotonic() - detected))
         self.stdout.write(f"Seeded in {time.monotonic() - began:.1f} s.")
 
 
 def _write_history(
-    service: Service, profile: Profile, *, start: datetime, end: datetime,
-    rng: np.random.Generator, outages: bool = True,
-) -> tuple[int, int]:  # fmt: skip
+    service: Service,
+    profile: Profile,
+    *,
+    start: datetime,
+    end: datetime,
+    rng: np.random.Generator,
+    outages: bool = True,
+) -> tuple[int, int]:
     """Bulk-insert synthetic buckets for the minutes of [start, end) that have none yet: the
     service's usual reports, and (unless `outages` is False) those of its past outages, with
     their own mixes, from the demo's schedule anchored at `start`.

@@ -44,14 +44,19 @@ class Command(BaseCommand):
             "--services", help="Comma-separated slugs (default: the scenario's, or all active)."
         )
         parser.add_argument(
-            "--rate", "--scale", dest="rate", type=float, default=1.0,
+            "--rate",
+            "--scale",
+            dest="rate",
+            type=float,
+            default=1.0,
             help="Multiply every rate, spikes included (0.05 for a quick run).",
-        )  # fmt: skip
+        )
         parser.add_argument("--seed", type=int, help="Seed for a reproducible run.")
         parser.add_argument(
-            "--no-detect", action="store_true",
+            "--no-detect",
+            action="store_true",
             help="Only send the reports: no detection over the simulated minutes.",
-        )  # fmt: skip
+        )
         parser.add_argument(
             "--start",
             help="Start of the simulated clock: ISO 8601 with a UTC offset, or relative to now"
@@ -86,9 +91,15 @@ class Command(BaseCommand):
             )
         began = time.monotonic()
         summary = simulation_run(
-            slugs=slugs, start=start, minutes=minutes, rate=options["rate"],
-            seed=options["seed"], scenario=scenario, present=present, progress=self._progress,
-        )  # fmt: skip
+            slugs=slugs,
+            start=start,
+            minutes=minutes,
+            rate=options["rate"],
+            seed=options["seed"],
+            scenario=scenario,
+            present=present,
+            progress=self._progress,
+        )
         self._report(summary, elapsed=time.monotonic() - began)
         if options["no_detect"]:
             return
@@ -97,9 +108,11 @@ class Command(BaseCommand):
         began = time.monotonic()
         ids = list(Service.objects.filter(slug__in=slugs).values_list("id", flat=True))
         result = detection_backfill(
-            since=start, until=start + minutes * MINUTE, service_ids=ids,
+            since=start,
+            until=start + minutes * MINUTE,
+            service_ids=ids,
             diversity=report_diversity,
-        )  # fmt: skip
+        )
         self.stdout.write(backfill_summary(result, seconds=time.monotonic() - began))
         if scenario:
             self._incident(scenario, start=start)
@@ -135,13 +148,14 @@ class Command(BaseCommand):
         """The replayed outage's incident, as its page tells it."""
         incident = (
             Incident.objects.filter(
-                service__slug=scenario.service, dimension="",
+                service__slug=scenario.service,
+                dimension="",
                 started_at__gte=start - 45 * MINUTE,
                 started_at__lt=start + scenario.minutes * MINUTE,
             )
             .order_by("-peak_quarter_count")
             .first()
-        )  # fmt: skip
+        )
         if incident is None:
             self.stdout.write("No incident recorded for the replayed outage.")
             return
@@ -182,10 +196,14 @@ def _counted_wait(*, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         report_drain(
-            redis=client, stream=stream, group=group, consumer=f"simulate:{os.getpid()}",
-            batch_size=settings.DRAIN_BATCH_SIZE, budget_seconds=0,
+            redis=client,
+            stream=stream,
+            group=group,
+            consumer=f"simulate:{os.getpid()}",
+            batch_size=settings.DRAIN_BATCH_SIZE,
+            budget_seconds=0,
             claim_idle_ms=settings.DRAIN_CLAIM_IDLE_MS,
-        )  # fmt: skip
+        )
         pending = client.xpending(stream, group)["pending"]
         if not pending and not client.xlen(stream):
             return

@@ -41,14 +41,14 @@ def test_the_log_links_targets_filters_by_actor_and_counts_per_moderator(
 
 
 def test_making_and_revoking_an_api_key_is_audited_without_the_key(administrator):
-    key, raw = apikey_create(name="Newsroom", contact_email="ops@news.example",
-                             actor=administrator)  # fmt: skip
+    key, raw = apikey_create(name="Newsroom", contact_email="ops@news.example", actor=administrator)
     apikey_revoke(prefix=key.prefix, actor=administrator)
     apikey_revoke(prefix=key.prefix, actor=administrator)  # already revoked: no second entry
 
     entries = list(AuditEntry.objects.order_by("id"))
     assert [(e.action, e.actor_name) for e in entries] == [
-        ("apikey.create", "boss"), ("apikey.revoke", "boss")
-    ]  # fmt: skip
+        ("apikey.create", "boss"),
+        ("apikey.revoke", "boss"),
+    ]
     assert all(raw not in f"{e.before} {e.after} {e.target_repr}" for e in entries)
     assert entries[0].after["prefix"] == key.prefix

@@ -37,8 +37,11 @@ def test_each_view_is_counted_under_the_same_filters(moderator_client, twitter):
     on_twitter = moderator_client.get(QUEUE + "?service=twitter").context["views"]
 
     assert [(name, n) for name, _, n in everything] == [
-        ("review", 2), ("approved", 1), ("rejected", 0), ("all", 3)
-    ]  # fmt: skip
+        ("review", 2),
+        ("approved", 1),
+        ("rejected", 0),
+        ("all", 3),
+    ]
     assert [n for _, _, n in on_twitter] == [1, 1, 0, 2]
 
 
@@ -48,8 +51,9 @@ def test_the_queue_filters_by_service_reason_score_and_search(moderator_client, 
     quiet = make_comment(twitter, spam_score=5, text="Login fails", name="Zed")
     elsewhere = make_comment(steam, text="Steam login fails")
     private = make_comment(twitter, state="approved", open_flags=1, text="Bob 555-0100")
-    CommentFlag.objects.create(comment=private, fingerprint="f", reason="personal_data",
-                               created_at=timezone.now())  # fmt: skip
+    CommentFlag.objects.create(
+        comment=private, fingerprint="f", reason="personal_data", created_at=timezone.now()
+    )
 
     assert set(shown(moderator_client.get(QUEUE + "?service=steam"))) == {elsewhere.pk}
     assert shown(moderator_client.get(QUEUE + "?min_score=50")) == [spammy.pk]
@@ -85,8 +89,9 @@ def test_a_bad_filter_is_refused_with_the_field_named(moderator_client, twitter,
 def test_an_approval_of_many_comments_can_be_undone(moderator_client, twitter):
     flagged = make_comment(twitter, state="flagged", open_flags=2)
     for reason in ("spam", "abuse"):
-        CommentFlag.objects.create(comment=flagged, fingerprint=reason, reason=reason,
-                                   created_at=timezone.now())  # fmt: skip
+        CommentFlag.objects.create(
+            comment=flagged, fingerprint=reason, reason=reason, created_at=timezone.now()
+        )
     pending = [make_comment(twitter) for _ in range(3)]
     ids = [flagged.pk] + [c.pk for c in pending]
     moderator_client.post(QUEUE, {"action": "approve", "ids": ids})
@@ -99,8 +104,9 @@ def test_an_approval_of_many_comments_can_be_undone(moderator_client, twitter):
     flagged.refresh_from_db()
     assert flagged.state == "flagged" and flagged.open_flags == 2
     assert CommentFlag.objects.filter(comment=flagged, reviewed=False).count() == 2
-    assert set(Comment.objects.filter(pk__in=[c.pk for c in pending]).values_list(
-        "state", flat=True)) == {"pending"}  # fmt: skip
+    assert set(
+        Comment.objects.filter(pk__in=[c.pk for c in pending]).values_list("state", flat=True)
+    ) == {"pending"}
     assert AuditEntry.objects.filter(action="comment.undo").count() == 4
     assert "Undo the last action" not in response.content.decode()
 
@@ -119,8 +125,12 @@ def test_undo_leaves_alone_a_comment_acted_on_since(moderator_client, twitter):
 def test_redaction_hides_the_words_keeps_the_original_and_audits_without_text(
     moderator_client, moderator, twitter
 ):
-    comment = make_comment(twitter, state="flagged", open_flags=1,
-                           text="Down for me. Call Bob on 555-0100 if you know more.")  # fmt: skip
+    comment = make_comment(
+        twitter,
+        state="flagged",
+        open_flags=1,
+        text="Down for me. Call Bob on 555-0100 if you know more.",
+    )
 
     response = moderator_client.post(
         f"{QUEUE}{comment.pk}/redact/", {"part": "Bob on 555-0100", "approve": "yes"}

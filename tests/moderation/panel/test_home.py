@@ -33,8 +33,9 @@ def busy_night():
     make_comment(service)
     make_comment(service, state="flagged", open_flags=3)
     flagged = make_comment(service, state="approved", open_flags=1)
-    CommentFlag.objects.create(comment=flagged, fingerprint="f", reason="personal_data",
-                               created_at=timezone.now())  # fmt: skip
+    CommentFlag.objects.create(
+        comment=flagged, fingerprint="f", reason="personal_data", created_at=timezone.now()
+    )
     make_comment(service, state="approved")
     IncidentFactory(visibility=Incident.Visibility.SUSPICIOUS)
     IncidentFactory()
@@ -78,13 +79,22 @@ def test_the_home_shows_each_count_with_a_link_to_its_queue(busy_night, moderato
 
 def test_every_moderation_page_wears_the_same_menu(busy_night, moderator_client):
     incident = Incident.objects.first()
-    for url in ("/moderation/", "/moderation/comments/", "/moderation/bursts/",
-                "/moderation/incidents/", f"/moderation/incidents/{incident.pk}/"):  # fmt: skip
+    for url in (
+        "/moderation/",
+        "/moderation/comments/",
+        "/moderation/bursts/",
+        "/moderation/incidents/",
+        f"/moderation/incidents/{incident.pk}/",
+    ):
         page = moderator_client.get(url).content.decode()
         assert 'class="moderation-menu"' in page, url
         assert 'data-counts-url="/moderation/counts.json"' in page, url
-        for link in ('href="/moderation/comments/"', 'href="/moderation/bursts/"',
-                     'href="/moderation/incidents/"', 'href="/"'):  # fmt: skip
+        for link in (
+            'href="/moderation/comments/"',
+            'href="/moderation/bursts/"',
+            'href="/moderation/incidents/"',
+            'href="/"',
+        ):
             assert link in page, (url, link)
 
 

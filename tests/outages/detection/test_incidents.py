@@ -195,8 +195,12 @@ def test_two_days_of_quiet_seasonal_noise_open_nothing_ahead():
     past = np.stack([history(2, p, seed=200 + i) for i, p in enumerate(peaks)])
     rng = np.random.default_rng(9)
     begin = 2 * WEEK
-    rates = np.stack([syn.audience_rates(MONDAY + begin * MINUTE, 2 * 1440, peak_per_minute=p)
-                      .sum(axis=0) for p in peaks])  # fmt: skip
+    rates = np.stack(
+        [
+            syn.audience_rates(MONDAY + begin * MINUTE, 2 * 1440, peak_per_minute=p).sum(axis=0)
+            for p in peaks
+        ]
+    )
     now = rng.poisson(rates).astype(float)
     baseline = fit_baseline(past, start=MONDAY.timestamp(), interval=60)
     state, ahead = DetectorState.new(len(peaks), CONFIG), []
@@ -258,8 +262,14 @@ def test_durations_mean_the_same_time_at_any_interval(interval):
     state, events = Incidents.empty(1), []
     quiet = int(CONFIG.close_seconds // interval) + 5
     for i, z in enumerate([6.0] * 3 + [0.0] * quiet):
-        evidence = Evidence(np.array([z]), np.array([z]), np.array([10.0]), np.array([1.0]),
-                            interval * i, np.array([1]))  # fmt: skip
+        evidence = Evidence(
+            np.array([z]),
+            np.array([z]),
+            np.array([10.0]),
+            np.array([1.0]),
+            interval * i,
+            np.array([1]),
+        )
         state, _, found = advance(state, evidence, interval, CONFIG)
         events.extend((i, e.kind) for e in found)
 

@@ -36,8 +36,9 @@ def test_it_repeats_a_series_for_the_same_seed_and_not_for_another():
 def test_it_numbers_minutes_of_the_week_from_monday_utc():
     assert syn.minute_of_week(MONDAY, 1)[0] == 0
     assert syn.minute_of_week(datetime(2024, 1, 7, 23, 59, 30, tzinfo=UTC), 2).tolist() == [
-        WEEK - 1, 0,
-    ]  # fmt: skip
+        WEEK - 1,
+        0,
+    ]
 
 
 def test_it_is_low_at_night_and_highest_in_the_local_evening():
