@@ -56,7 +56,10 @@ def brigades(count: int) -> None:
 
 
 def csrf_of(client: Client) -> str:
-    page = client.get("/moderation/bursts/").content.decode()
+    """The moderator's CSRF token, from the first listed burst's page (its void form)."""
+    listed = client.get("/moderation/bursts/").content.decode()
+    detail = listed.split('<a href="/moderation/bursts/burst?')[1].split('"')[0]
+    page = client.get("/moderation/bursts/burst?" + detail.replace("&amp;", "&")).content.decode()
     return page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
 
 
