@@ -57,6 +57,7 @@ TOKEN_HEADER = OpenApiParameter(
 
 class _Subscription(serializers.ModelSerializer[Subscription]):
     service = serializers.CharField(source="service.slug")
+    url = serializers.CharField(help_text="The webhook's URL as it was given; empty for e-mail.")
 
     class Meta:
         model = Subscription
@@ -159,7 +160,9 @@ def webhook_url_pattern() -> str:
     byte = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
     name = "([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*"
     port = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
-    return rf"^{scheme}://({byte}(\.{byte}){{3}}|{name})(:{port})?([/?#]\S*)?$"
+    # The rest is printable ASCII (the same in every regex dialect; other characters are sent
+    # percent-encoded).
+    return rf"^{scheme}://({byte}(\.{byte}){{3}}|{name})(:{port})?([/?#][!-~]*)?$"
 
 
 PROBLEM_HELP = (
