@@ -142,6 +142,12 @@ class PageCacheMiddleware:
             return _answer(request, entry, "hit")
         if cache.add(LOCK + key, 1, LOCK_SECONDS):
             try:
+                # Read again under the lock: another request may have stored it since.
+                again = cache.get(key)
+                if isinstance(again, tuple):
+                    latest = PageEntry(*again)
+                    if latest.version == version and time.time() < latest.fresh_until:
+                        return _answer(request, latest, "hit")
                 return self._render(request, key, version)
             finally:
                 cache.delete(LOCK + key)
