@@ -67,9 +67,9 @@ def test_axe_core_finds_no_serious_or_critical_violation(incident, open_tab, nam
     assert found == {}
 
 
-def _tab_to_a_report_button(page: Page, presses: int = 5) -> int:
+def _tab_to_a_report_button(page: Page, presses: int = 5) -> int | None:
     """Presses Tab from the top of the page until a report button has focus and says how many
-    presses it took (0: none within `presses`). A skip link to the report buttons is followed
+    presses it took (None: none within `presses`). A skip link to the report buttons is followed
     with Enter, which is not a Tab: the Tab that reached the link counts like any other."""
     for count in range(1, presses + 1):
         page.keyboard.press("Tab")
@@ -78,7 +78,7 @@ def _tab_to_a_report_button(page: Page, presses: int = 5) -> int:
             return count
         if focused.evaluate("e => e.matches('a.skip-link[href=\"#report-heading\"]')"):
             page.keyboard.press("Enter")
-    return 0
+    return None
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "de", "ja"])
@@ -91,6 +91,6 @@ def test_the_fifth_tab_or_an_earlier_one_reaches_a_report_button(
 
     presses = _tab_to_a_report_button(page)
 
-    assert 1 <= presses <= 5
+    assert presses is not None, "no report button within 5 Tabs of the page top"
     focused = page.locator(":focus")
     assert focused.evaluate("e => e === document.querySelector('form.report button.problem')")
