@@ -51,7 +51,12 @@ class Command(BaseCommand):
             default=1.0,
             help="Multiply every rate, spikes included (0.05 for a quick run).",
         )
-        parser.add_argument("--seed", type=int, help="Seed for a reproducible run.")
+        parser.add_argument(
+            "--seed",
+            type=int,
+            help="Seed for a reproducible run (a named scenario replays with its own seed"
+            " unless this is given: the same reports every time).",
+        )
         parser.add_argument(
             "--no-detect",
             action="store_true",
@@ -95,7 +100,7 @@ class Command(BaseCommand):
             start=start,
             minutes=minutes,
             rate=options["rate"],
-            seed=options["seed"],
+            seed=options["seed"] if options["seed"] is not None else _scenario_seed(scenario),
             scenario=scenario,
             present=present,
             progress=self._progress,
@@ -210,6 +215,16 @@ def _counted_wait(*, timeout: float = 120.0) -> None:
         if time.monotonic() > deadline:
             raise CommandError(f"{pending} reports still in flight in {stream} after {timeout} s.")
         time.sleep(0.2)
+
+
+# The seed the README's replay figures were checked with. The draws vary the incident's
+# figures a little (its app share from 0.109 to 0.118 over seeds 1-6, as it closes sooner or
+# later): a named scenario replays one fixed draw so that the README and the page agree.
+SCENARIO_SEED = 2
+
+
+def _scenario_seed(scenario: Scenario | None) -> int | None:
+    return SCENARIO_SEED if scenario else None
 
 
 def _slugs(option: str | None, scenario_service: str | None) -> list[str]:
