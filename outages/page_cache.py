@@ -25,9 +25,9 @@ import gzip
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache, wraps
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast, overload
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -43,6 +43,7 @@ from django.utils.translation import get_language
 
 from common import metrics
 from outages.models import Incident
+from outages.page_query import Canonical, query_key
 
 ENTRY = "page:"
 LOCK = "page-lock:"
@@ -54,7 +55,9 @@ KEEP_SECONDS = 600  # how long a stale entry is kept to answer while another ren
 LOCK_SECONDS = 10
 WAIT_SECONDS = 5.0
 WAIT_STEP = 0.02
-STORED_STATUSES = (200, 301, 302, 404)
+# A 404 is not stored: it is cheap to render, and storing it would let requests for random
+# slugs fill the cache.
+STORED_STATUSES = (200, 301, 302)
 NOT_STORED_HEADERS = {"content-length", "content-encoding", "etag", "x-page-cache"}
 NOT_MODIFIED_DROPS = {"content-type"}
 
@@ -73,16 +76,31 @@ class PageEntry(NamedTuple):
     etag: str
 
 
-def shared_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a public page as the same for every anonymous visitor (per language and URL)."""
+View = TypeVar("View", bound=Callable[..., Any])
 
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        metrics.page_renders.inc()
-        return view(request, *args, **kwargs)
 
-    wrapped.shared_page = True  # type: ignore[attr-defined]
-    return wrapped
+@overload
+def shared_page(view: View, *, query: None = None) -> View: ...
+@overload
+def shared_page(view: None = None, *, query: Mapping[str, Canonical]) -> Callable[[View], View]: ...
+def shared_page(
+    view: View | None = None, *, query: Mapping[str, Canonical] | None = None
+) -> View | Callable[[View], View]:
+    """Mark a public page as the same for every anonymous visitor (per language and URL).
+    `query` names the query parameters that change the page, each with the values it reads:
+    the cache key holds only those, so that other or unreadable parameters (a tracking tag, a
+    random cache-buster) are served the page they show instead of a rendering of their own."""
+
+    def mark(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            metrics.page_renders.inc()
+            return view(request, *args, **kwargs)
+
+        wrapped.shared_page = dict(query or {})  # type: ignore[attr-defined]
+        return cast(View, wrapped)
+
+    return mark(view) if view is not None else mark
 
 
 def pages_changed(*, slug: str | None = None) -> None:
@@ -119,9 +137,10 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        route = _page_of(request.path_info)
-        if route is None:
+        page = _page_of(request.path_info)
+        if page is None:
             return self.get_response(request)
+        route, query = page
         if bypasses(request):
             response = self.get_response(request)
             patch_cache_control(response, private=True, no_cache=True)
@@ -129,7 +148,8 @@ class PageCacheMiddleware:
         key = (
             ENTRY
             + hashlib.blake2b(
-                f"{get_language()}\n{request.get_full_path()}".encode(), digest_size=16
+                f"{get_language()}\n{request.path}?{query_key(request, query)}".encode(),
+                digest_size=16,
             ).hexdigest()
         )
         version_keys = [GENERATION, *([SERVICE_GENERATION + route] if route else [])]
@@ -183,15 +203,17 @@ class PageCacheMiddleware:
 
 
 @lru_cache(maxsize=4096)
-def _page_of(path: str) -> str | None:
-    """The slug of a service page, "" for another shared page, None for any other path."""
+def _page_of(path: str) -> tuple[str, Mapping[str, Canonical]] | None:
+    """For a shared page: the slug of a service page ("" for another page) and the query
+    parameters that change it. None for any other path."""
     try:
         match = resolve(path)
     except Resolver404:
         return None
-    if not getattr(match.func, "shared_page", False):
+    query = getattr(match.func, "shared_page", None)
+    if query is None:
         return None
-    return str(match.kwargs.get("slug", ""))
+    return str(match.kwargs.get("slug", "")), query
 
 
 def _storable(request: HttpRequest, response: HttpResponseBase, version: str) -> PageEntry | None:

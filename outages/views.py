@@ -28,13 +28,16 @@ from outages.detection import Baseline
 from outages.models import Incident, Service
 from outages.official.pages import official_incident_context, official_section_context
 from outages.page_cache import shared_page
+from outages.page_query import free_text, one_of
 from outages.vocabulary import Category
 
 HOME_CACHE_SECONDS = 20
 TOP_PROBLEMS = 3  # the service page's "most reported problems", as Downdetector shows them
 
 
-@shared_page
+@shared_page(
+    query={"category": one_of(Category.values), "country": one_of(dict(countries), upper=True)}
+)
 def home(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category") or None
     if category not in Category.values:
@@ -74,7 +77,7 @@ def _home_rows(*, category: str | None, country: str) -> list[tuple[Service, dic
     return rows + [(s, {**_status_of(s), "recent": 0}) for s in ranked if s.id not in first]
 
 
-@shared_page
+@shared_page(query={"q": free_text(100)})
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     found = selectors.services_search(query=query)
@@ -105,7 +108,7 @@ def _status_of(service: Service) -> dict[str, object]:
 PageSection = Callable[[HttpRequest, Service, Sequence[Incident]], Mapping[str, Any]]
 
 
-@shared_page
+@shared_page(query={"range": one_of(selectors.RANGES, default="24h")})
 def service_detail(
     request: HttpRequest, slug: str, sections: Sequence[PageSection] = ()
 ) -> HttpResponse:

@@ -135,6 +135,34 @@ def test_each_language_has_its_own_page(twitter):
     assert b'<html lang="fr">' in french.content and b'<html lang="en">' in english.content
 
 
+def test_each_chart_range_and_filter_has_its_own_page(twitter):
+    day = visitor(1).get("/s/twitter/")
+    week = visitor(2).get("/s/twitter/?range=7d")
+    games = visitor(3).get("/?category=gaming&country=fr")
+
+    assert day["X-Page-Cache"] == week["X-Page-Cache"] == games["X-Page-Cache"] == "miss"
+    assert visitor(4).get("/s/twitter/?range=7d")["X-Page-Cache"] == "hit"
+    assert visitor(5).get("/?country=FR&category=gaming")["X-Page-Cache"] == "hit"
+
+
+def test_parameters_the_page_does_not_read_are_served_its_page(twitter):
+    """A tracking tag or a random cache-buster cannot make every request render."""
+    visitor(1).get("/s/twitter/")
+
+    for junk in ("?utm_source=news", "?x=8f3a91", "?range=forever", "?range=24h&v=2"):
+        response = visitor(2).get(f"/s/twitter/{junk}")
+        assert response["X-Page-Cache"] == "hit", junk
+
+
+def test_a_page_that_does_not_exist_is_never_stored(twitter):
+    """Requests for random slugs would fill the cache: a 404 renders each time (cheaply)."""
+    first = visitor(1).get("/s/no-such-service/")
+    second = visitor(2).get("/s/no-such-service/")
+
+    assert first.status_code == second.status_code == 404
+    assert "X-Page-Cache" not in second
+
+
 def test_a_new_incident_shows_after_the_detection_pass_s_refresh(
     twitter, django_capture_on_commit_callbacks
 ):
