@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from outages.models import Incident
+from outages.official.selectors import OfficialStatus
 
 
 @dataclass(frozen=True)
@@ -27,3 +28,8 @@ class Alert:
     kind: str
     event_key: str
     language: str = "en"
+    # The company's own status page beside the crowd's (None: the service has none), and the
+    # sentence that says both ("Users report problems; the company has not acknowledged them
+    # yet."), in the subscriber's language; every format carries it.
+    official: OfficialStatus | None = None
+    official_line: str = ""

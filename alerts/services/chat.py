@@ -18,9 +18,6 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from outages.official.selectors import official_statuses
-from outages.official.wording import side_by_side
-
 if TYPE_CHECKING:
     from alerts.services.alert import Alert
 
@@ -59,19 +56,10 @@ def _facts(alert: Alert) -> list[tuple[str, str]]:
     ]
 
 
-def official_line(alert: Alert) -> str:
-    """The official status line ("Users report problems; the company has not acknowledged
-    them yet."), empty when the service has no official source."""
-    official = official_statuses(service_ids=[alert.incident.service_id]).get(
-        alert.incident.service_id
-    )
-    level = 0 if alert.kind in ("close", "retract") else alert.level
-    return side_by_side(crowd_level=level, official=official)
-
-
 def chat_body(alert: Alert, *, format: str, language: str) -> bytes:
     with translation.override(language):
-        facts, line = _facts(alert), official_line(alert)
+        # The official status line, worded in alert_for (empty: no official source).
+        facts, line = _facts(alert), alert.official_line
         details = _("Details")
         payload = RENDERERS[format](alert, facts, line, details)
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

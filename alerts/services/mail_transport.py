@@ -12,8 +12,9 @@ from django.conf import settings
 from alerts.models import Delivery
 from alerts.services import email
 from alerts.services.alert import Alert
-from alerts.services.messages import alert_for
+from alerts.services.messages import alert_for, officials_for
 from alerts.services.outcomes import DeliveryOutcome, Failed, Sent
+from outages.official.selectors import OfficialStatus
 
 
 def emails_send(deliveries: list[Delivery]) -> list[DeliveryOutcome]:
@@ -23,15 +24,18 @@ def emails_send(deliveries: list[Delivery]) -> list[DeliveryOutcome]:
     for delivery in deliveries:
         chunks[delivery.subscription_id % count].append(delivery)
     alerts: dict[tuple[int, str], Alert] = {}
+    officials = officials_for(d.event for d in deliveries)
     if count == 1:
-        return _emails_send_one_connection(deliveries, alerts)
+        return _emails_send_one_connection(deliveries, alerts, officials)
     with ThreadPoolExecutor(max_workers=count) as pool:
-        done = pool.map(lambda chunk: _emails_send_one_connection(chunk, alerts), chunks)
+        done = pool.map(lambda chunk: _emails_send_one_connection(chunk, alerts, officials), chunks)
         return [outcome for outcomes in done for outcome in outcomes]
 
 
 def _emails_send_one_connection(
-    deliveries: list[Delivery], alerts: dict[tuple[int, str], Alert]
+    deliveries: list[Delivery],
+    alerts: dict[tuple[int, str], Alert],
+    officials: dict[int, OfficialStatus],
 ) -> list[DeliveryOutcome]:
     outcomes: list[DeliveryOutcome] = []
     smtp = email.connection()
@@ -43,7 +47,10 @@ def _emails_send_one_connection(
                 key = (delivery.event_id, subscription.language)
                 if key not in alerts:
                     alerts[key] = alert_for(
-                        delivery.event, delivery.event.incident, language=subscription.language
+                        delivery.event,
+                        delivery.event.incident,
+                        language=subscription.language,
+                        officials=officials,
                     )
                 message = email.alert_message(subscription, alerts[key])
                 message.connection = smtp

@@ -1,9 +1,12 @@
 """What an alert says: one Alert value per (event, subscription), rendered as a Standard
-Webhooks JSON payload, a Slack or Discord message, or an e-mail (alerts.services.email)."""
+Webhooks JSON payload, a chat message (alerts.services.chat), or an e-mail
+(alerts.services.email); each with the official status line."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -13,6 +16,8 @@ from django.utils.translation import gettext as _
 from alerts.services import chat
 from alerts.services.alert import Alert
 from outages.models import Incident, IncidentEvent
+from outages.official.selectors import OfficialStatus, official_statuses
+from outages.official.wording import side_by_side
 
 EVENT_TYPES: dict[str, str] = {
     IncidentEvent.Kind.OPEN: "incident.opened",
@@ -27,10 +32,28 @@ def absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Alert:
-    """The alert of one outbox event, in the subscriber's language."""
+def officials_for(events: Iterable[IncidentEvent]) -> dict[int, OfficialStatus]:
+    """The official status of the events' services, read once for a batch of deliveries
+    (by the caller: the transports' threads only wait on sockets)."""
+    return official_statuses(service_ids={event.incident.service_id for event in events})
+
+
+def alert_for(
+    event: IncidentEvent,
+    incident: Incident,
+    *,
+    language: str,
+    officials: dict[int, OfficialStatus] | None = None,
+) -> Alert:
+    """The alert of one outbox event, in the subscriber's language. `officials`: the
+    services' official statuses read beforehand (officials_for); read here when not given."""
     service = incident.service
+    if officials is None:
+        officials = official_statuses(service_ids=[incident.service_id])
+    official = officials.get(incident.service_id)
+    ending = event.kind in (IncidentEvent.Kind.CLOSE, IncidentEvent.Kind.RETRACT)
     with translation.override(language):
+        line = side_by_side(crowd_level=0 if ending else event.level, official=official)
         name = service.name
         if event.kind == IncidentEvent.Kind.OPEN:
             if event.level == 2:
@@ -75,7 +98,31 @@ def alert_for(event: IncidentEvent, incident: Incident, *, language: str) -> Ale
         kind=event.kind,
         event_key=event.key,
         language=language,
+        official=official,
+        official_line=line,
     )
+
+
+def official_payload(alert: Alert) -> dict[str, Any] | None:
+    """The standard payload's `official` object: what the company's page says, and the
+    sentence in the subscriber's language (null when the service has no official source)."""
+    official = alert.official
+    if official is None:
+        return None
+    return {
+        "indicator": official.indicator,
+        "sentence": alert.official_line,
+        "description": official.description,
+        "incident_title": official.incident_title,
+        "incident_url": official.incident_url or None,
+        "link": official.link,
+        "updated_at": official.updated_at.isoformat() if official.updated_at else None,
+        "failing": official.failing,
+        "acknowledged_at": (
+            official.acknowledged_at.isoformat() if official.acknowledged_at else None
+        ),
+        "lead_seconds": official.lead_seconds,
+    }
 
 
 def webhook_body(alert: Alert, *, format: str) -> bytes:
@@ -111,6 +158,7 @@ def webhook_body(alert: Alert, *, format: str) -> bytes:
                 "title": alert.title,
                 "text": alert.text,
                 "feeds": {"atom": alert.feed_atom, "rss": alert.feed_rss},
+                "official": official_payload(alert),
             },
         }
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

@@ -12,10 +12,11 @@ from django.conf import settings
 from alerts import signing
 from alerts.models import Delivery
 from alerts.services import chat
-from alerts.services.messages import alert_for, webhook_body
+from alerts.services.messages import alert_for, officials_for, webhook_body
 from alerts.services.outcomes import DeliveryOutcome, Failed, Sent
 from alerts.services.subscriptions import signing_secrets, webhook_policy
 from common import ssrf
+from outages.official.selectors import OfficialStatus
 
 # Deliveries of one event in one language and format share one rendered webhook body.
 BodyKey = tuple[int, str, str]  # (event id, language, format)
@@ -29,9 +30,13 @@ def webhooks_send(deliveries: list[Delivery], *, now: datetime) -> list[Delivery
     for delivery in sorted(deliveries, key=lambda d: d.event_id):
         queues.setdefault(delivery.subscription_id, []).append(delivery)
     bodies: dict[BodyKey, bytes] = {}
+    officials = officials_for(d.event for d in deliveries)
 
     def send_queue(queue: list[Delivery]) -> list[DeliveryOutcome]:
-        return [_webhook_send(d, now=now, policy=policy, bodies=bodies) for d in queue]
+        return [
+            _webhook_send(d, now=now, policy=policy, bodies=bodies, officials=officials)
+            for d in queue
+        ]
 
     threads = min(settings.ALERTS_SEND_THREADS, len(queues))
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -39,13 +44,23 @@ def webhooks_send(deliveries: list[Delivery], *, now: datetime) -> list[Delivery
 
 
 def _webhook_send(
-    delivery: Delivery, *, now: datetime, policy: ssrf.Policy, bodies: dict[BodyKey, bytes]
+    delivery: Delivery,
+    *,
+    now: datetime,
+    policy: ssrf.Policy,
+    bodies: dict[BodyKey, bytes],
+    officials: dict[int, OfficialStatus],
 ) -> DeliveryOutcome:
     subscription = delivery.subscription
     key = (delivery.event_id, subscription.language, subscription.format)
     body = bodies.get(key)
     if body is None:
-        alert = alert_for(delivery.event, delivery.event.incident, language=subscription.language)
+        alert = alert_for(
+            delivery.event,
+            delivery.event.incident,
+            language=subscription.language,
+            officials=officials,
+        )
         body = bodies[key] = webhook_body(alert, format=subscription.format)
     url, body = chat.chat_request(subscription.url, subscription.format, body)
     headers = signing.headers(

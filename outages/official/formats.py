@@ -3,12 +3,14 @@ Snapshot out, or BadPayload with the reason an administrator will read.
 
 - Atlassian Statuspage `/api/v2/summary.json`: `status.indicator`, `components[]`, and the
   unresolved `incidents[]` (GitHub, Discord, Reddit, Zoom, Cloudflare...; incident.io pages
-  serve the same shape).
-- RSS 2.0 and Atom incident feeds (AWS, Azure, and every Statuspage's history feed), parsed
-  with defusedxml: no entity expansion, no external fetch.
-- Instatus `/summary.json`: `page.status` and `activeIncidents[]`. Chosen as the third format
-  because it is the most used hosted status page after Statuspage among SaaS products, and
-  like Statuspage it serves one public JSON summary per page with no key.
+  serve the same shape). Documented on every Statuspage's own `/api` page, e.g.
+  https://www.githubstatus.com/api ("Summary") and https://status.chargebee.com/api.
+- RSS 2.0 and Atom incident feeds (AWS, Azure, and every Statuspage's history feed): read in
+  outages/official/feed_format.py.
+- Instatus `/summary.json`: `page.status` and `activeIncidents[]`, as documented at
+  https://instatus.com/help/api/public-data. Chosen as the third format because it is the most
+  used hosted status page after Statuspage among SaaS products, and like Statuspage it serves
+  one public JSON summary per page with no key.
 """
 
 from __future__ import annotations
@@ -16,14 +18,23 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as safe_xml
-from defusedxml import DefusedXmlException
+from outages.official.feed_format import feed
+from outages.official.snapshot import (
+    PROBLEMS,
+    RANK,
+    BadPayload,
+    Item,
+    Snapshot,
+    dicts,
+    looks_like_html,
+    text,
+    when,
+)
+
+__all__ = ["BadPayload", "Snapshot", "parse"]
 
 # Statuspage component statuses, as indicators (the worst of the chosen components wins).
 COMPONENT_INDICATORS = {
@@ -40,53 +51,27 @@ IMPACTS = {
     "major": "major",
     "critical": "critical",
 }
-RANK = {"unknown": 0, "none": 1, "maintenance": 2, "minor": 3, "major": 4, "critical": 5}
-INSTATUS_PAGE = {"UP": "none", "HASISSUES": "major", "UNDERMAINTENANCE": "maintenance"}
+# Instatus's statuses (https://instatus.com/help/api/public-data, /help/webhooks, /help/api):
+# a component's or incident's impact, in the order Instatus ranks them.
 INSTATUS_IMPACT = {
+    "OPERATIONAL": "none",
+    "UNDERMAINTENANCE": "maintenance",
     "DEGRADEDPERFORMANCE": "minor",
     "PARTIALOUTAGE": "major",
+    "MINOROUTAGE": "major",
     "MAJOROUTAGE": "critical",
-    "UNDERMAINTENANCE": "maintenance",
 }
-# A feed entry is an ongoing incident when it is this recent and does not say it is over.
-FEED_ACTIVE = timedelta(hours=6)
-FEED_OVER = re.compile(
-    r"\b(resolved|operating normally|completed|recovered|mitigated)\b|\[resolved\]", re.I
+# The public summary's page status is UP, HASISSUES or UNDERMAINTENANCE; the management API
+# also answers ALL/SOME/ONE + a component status ("SOMEPARTIALOUTAGE"), read the same way.
+INSTATUS_PAGE = {"UP": "none", "HASISSUES": "minor", "UNDERMAINTENANCE": "maintenance"}
+INSTATUS_PAGE_PREFIX = re.compile(r"^(ALL|SOME|ONE)(?=[A-Z])")
+# The documented `started`: JavaScript's Date.toString(), "Sat Jun 11 2022 18:55:50 GMT+0000
+# (Coordinated Universal Time)" (ISO 8601 is read too).
+JS_DATE = re.compile(
+    r"^[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{1,2}) (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2}) GMT([+-])(\d{2})(\d{2})"
 )
-ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-class BadPayload(ValueError):
-    """The answer is not a payload of the expected format; the message says why."""
-
-
-@dataclass(frozen=True)
-class Item:
-    """One incident as the page announced it."""
-
-    external_id: str
-    title: str
-    url: str
-    impact: str
-    announced_at: datetime
-    updated_at: datetime | None = None
-    resolved: bool = False
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    indicator: str
-    description: str
-    updated_at: datetime | None
-    items: tuple[Item, ...] = field(default=())
-    # Statuspage and Instatus list only unresolved incidents: one missing now is resolved.
-    lists_unresolved_only: bool = True
-
-    @property
-    def current(self) -> Item | None:
-        """The most recent unresolved incident, the one to show."""
-        live = [item for item in self.items if not item.resolved]
-        return max(live, key=lambda item: item.announced_at) if live else None
+MONTHS = {m: n for n, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
 def parse(
@@ -109,8 +94,7 @@ def parse(
 
 
 def _json(body: bytes, content_type: str) -> dict[str, Any]:
-    head = body.lstrip()[:64].lower()
-    if "html" in content_type.lower() or head.startswith((b"<!doctype", b"<html", b"<")):
+    if looks_like_html(body, content_type) or body.lstrip()[:1] == b"<":
         raise BadPayload("an HTML page, not JSON (an error page or a login wall?)")
     try:
         found = json.loads(body)
@@ -123,24 +107,6 @@ def _json(body: bytes, content_type: str) -> dict[str, Any]:
     return found
 
 
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _text(value: object, limit: int = 300) -> str:
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-def _dicts(value: object) -> list[dict[str, Any]]:
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
-
-
 def statuspage(
     body: bytes, *, content_type: str, components: Sequence[str], now: datetime
 ) -> Snapshot:
@@ -149,12 +115,12 @@ def statuspage(
     if not isinstance(status, dict) or status.get("indicator") not in IMPACTS:
         raise BadPayload("not a Statuspage summary: no status.indicator")
     page = data["page"] if isinstance(data.get("page"), dict) else {}
-    indicator, description = str(status["indicator"]), _text(status.get("description"), 200)
+    indicator, description = str(status["indicator"]), text(status.get("description"), 200)
     wanted = {name.casefold() for name in components}
     chosen_ids: set[str] = set()
     if wanted:
         chosen = [
-            c for c in _dicts(data.get("components")) if _text(c.get("name")).casefold() in wanted
+            c for c in dicts(data.get("components")) if text(c.get("name")).casefold() in wanted
         ]
         if not chosen:
             raise BadPayload(f"none of the components {', '.join(components)} is on the page")
@@ -163,137 +129,98 @@ def statuspage(
             chosen, key=lambda c: RANK[COMPONENT_INDICATORS.get(str(c.get("status")), "none")]
         )
         indicator = COMPONENT_INDICATORS.get(str(worst.get("status")), "unknown")
-        description = f"{_text(worst.get('name'), 100)}: {_text(worst.get('status'), 60)}"
+        description = f"{text(worst.get('name'), 100)}: {text(worst.get('status'), 60)}"
     items = []
-    for incident in _dicts(data.get("incidents")):
-        touched = {str(c.get("id")) for c in _dicts(incident.get("components"))}
-        if wanted and not touched & chosen_ids:
+    for incident in dicts(data.get("incidents")):
+        if wanted and not _touches(incident, chosen_ids, problem=indicator in PROBLEMS):
             continue
-        announced = _when(incident.get("created_at")) or _when(incident.get("started_at"))
+        announced = when(incident.get("created_at")) or when(incident.get("started_at"))
         if not incident.get("id") or announced is None:
             continue
         items.append(
             Item(
                 external_id=str(incident["id"]),
-                title=_text(incident.get("name")) or "?",
-                url=_text(incident.get("shortlink"), 500),
+                title=text(incident.get("name")) or "?",
+                url=text(incident.get("shortlink"), 500),
                 announced_at=announced,
                 impact=IMPACTS.get(str(incident.get("impact")), "unknown"),
-                updated_at=_when(incident.get("updated_at")),
+                updated_at=when(incident.get("updated_at")),
                 resolved=incident.get("status") in ("resolved", "postmortem"),
             )
         )
-    return Snapshot(indicator, description, _when(page.get("updated_at")), tuple(items))
+    return Snapshot(indicator, description, when(page.get("updated_at")), tuple(items))
+
+
+def _touches(incident: dict[str, Any], chosen_ids: set[str], *, problem: bool) -> bool:
+    """Whether a Statuspage incident concerns the chosen components: by its `components[]`
+    (real summaries carry them) or its updates' `affected_components[].code`. The documented
+    example lists neither; such an incident is kept while a chosen component is not
+    operational (it is then most likely about them), dropped otherwise."""
+    touched = {str(c.get("id")) for c in dicts(incident.get("components"))}
+    for update in dicts(incident.get("incident_updates")):
+        touched |= {str(c.get("code")) for c in dicts(update.get("affected_components"))}
+    return bool(touched & chosen_ids) if touched else problem
 
 
 def instatus(
     body: bytes, *, content_type: str, components: Sequence[str], now: datetime
 ) -> Snapshot:
+    """The documented shape: `page {name, url, status}`, `activeIncidents[] {name, started,
+    status, impact, url}` and `activeMaintenances[] {name, start, status, duration, url}`. No
+    incident id is documented: the incident's URL (which ends in its id) stands for it, and an
+    `id` is used when a page sends one."""
     data = _json(body, content_type)
     page = data.get("page")
-    if not isinstance(page, dict) or page.get("status") not in INSTATUS_PAGE:
+    status = str(page.get("status")) if isinstance(page, dict) else ""
+    page_indicator = INSTATUS_PAGE.get(status) or INSTATUS_IMPACT.get(
+        INSTATUS_PAGE_PREFIX.sub("", status)
+    )
+    if not isinstance(page, dict) or page_indicator is None:
         raise BadPayload("not an Instatus summary: no page.status")
     items = []
-    for incident in _dicts(data.get("activeIncidents")):
-        announced = _when(incident.get("started"))
-        if not incident.get("id") or announced is None:
+    for incident in dicts(data.get("activeIncidents")):
+        announced = _instatus_when(incident.get("started"))
+        url = text(incident.get("url"), 500)
+        title = text(incident.get("name")) or "?"
+        external_id = text(incident.get("id")) or url or f"{title}@{incident.get('started')}"
+        if announced is None:
             continue
         items.append(
             Item(
-                external_id=str(incident["id"]),
-                title=_text(incident.get("name")) or "?",
-                url=_text(incident.get("url"), 500),
+                external_id=external_id[:300],
+                title=title,
+                url=url,
                 announced_at=announced,
                 impact=INSTATUS_IMPACT.get(str(incident.get("impact")), "unknown"),
-                updated_at=_when(incident.get("updatedAt")),
+                updated_at=_instatus_when(incident.get("updatedAt")),
                 resolved=incident.get("status") == "RESOLVED",
             )
         )
-    indicator = INSTATUS_PAGE[str(page["status"])]
-    if items and indicator != "maintenance":
-        indicator = max((item.impact for item in items), key=lambda i: RANK[i])
+    live = [item.impact for item in items if not item.resolved and item.impact in PROBLEMS]
+    # The incidents' impacts say how bad; the page's status is the floor ("HASISSUES" alone:
+    # minor), and maintenance in progress shows when nothing worse is going on.
+    indicator = max([page_indicator, *live], key=lambda i: RANK[i])
+    if indicator == "none" and any(
+        m.get("status") == "INPROGRESS" for m in dicts(data.get("activeMaintenances"))
+    ):
+        indicator = "maintenance"
     latest = max((i.updated_at or i.announced_at for i in items), default=None)
-    return Snapshot(indicator, _text(page.get("name"), 200), latest, tuple(items))
+    return Snapshot(indicator, text(page.get("name"), 200), latest, tuple(items))
 
 
-# --- Feeds ----------------------------------------------------------------------------------
-
-
-def feed(body: bytes, *, content_type: str, components: Sequence[str], now: datetime) -> Snapshot:
-    try:
-        root = safe_xml.fromstring(body)
-    except DefusedXmlException as exc:
-        raise BadPayload(f"a feed with forbidden XML constructs ({type(exc).__name__})") from None
-    except Exception as exc:  # noqa: BLE001 - expat's ParseError and its kin
-        raise BadPayload(f"not well-formed XML ({exc})") from None
-    if root.tag == "rss":
-        entries = [_rss_item(item) for item in root.iter("item")]
-    elif root.tag == f"{ATOM}feed":
-        entries = [_atom_entry(entry) for entry in root.iter(f"{ATOM}entry")]
-    else:
-        raise BadPayload(f"XML, but neither RSS nor Atom (root <{root.tag}>)")
-    wanted = [name.casefold() for name in components]
-    items = []
-    for external_id, title, url, announced, updated, text in entries:
-        if announced is None or not external_id:
-            continue
-        if wanted and not any(name in f"{title} {text}".casefold() for name in wanted):
-            continue
-        latest = updated or announced
-        over = bool(FEED_OVER.search(f"{title} {text}")) or now - latest > FEED_ACTIVE
-        items.append(
-            Item(
-                external_id[:300],
-                title[:300] or "?",
-                url[:500],
-                "unknown",
-                announced,
-                updated,
-                over,
-            )
-        )
-    live = [item for item in items if not item.resolved]
-    indicator = "minor" if live else "none"
-    latest_at = max((i.updated_at or i.announced_at for i in items), default=None)
-    title = _text(root.findtext("channel/title") or root.findtext(f"{ATOM}title"), 200)
-    return Snapshot(indicator, title, latest_at, tuple(items), lists_unresolved_only=False)
-
-
-Entry = tuple[str, str, str, datetime | None, datetime | None, str]
-
-
-def _rss_date(value: str | None) -> datetime | None:
-    if not value:
+def _instatus_when(value: object) -> datetime | None:
+    found = JS_DATE.match(value) if isinstance(value, str) else None
+    if found is None:
+        return when(value)
+    month, day, year, hour, minute, second, sign, off_h, off_m = found.groups()
+    if month not in MONTHS:
         return None
+    offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (1 if sign == "+" else -1)
+    zone = timezone(offset)
     try:
-        moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError):
-        return _when(value.strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _rss_item(item: Element) -> Entry:
-    link = (item.findtext("link") or "").strip()
-    guid = (item.findtext("guid") or "").strip() or link
-    when = _rss_date(item.findtext("pubDate"))
-    text = (item.findtext("description") or "")[:2000]
-    return guid, (item.findtext("title") or "").strip(), link, when, None, text
-
-
-def _atom_entry(entry: Element) -> Entry:
-    link = ""
-    for candidate in entry.findall(f"{ATOM}link"):
-        if candidate.get("rel", "alternate") == "alternate":
-            link = candidate.get("href", "")
-            break
-    published = _when((entry.findtext(f"{ATOM}published") or "").strip())
-    updated = _when((entry.findtext(f"{ATOM}updated") or "").strip())
-    text = (entry.findtext(f"{ATOM}summary") or entry.findtext(f"{ATOM}content") or "")[:2000]
-    return (
-        (entry.findtext(f"{ATOM}id") or link).strip(),
-        (entry.findtext(f"{ATOM}title") or "").strip(),
-        link,
-        published or updated,
-        updated,
-        text,
-    )
+        moment = datetime(
+            int(year), MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
+    except ValueError:
+        return None
+    return moment.astimezone(UTC)

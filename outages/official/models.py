@@ -80,7 +80,14 @@ class OfficialSource(models.Model):
 
     @property
     def link(self) -> str:
-        return self.page_url or self.url
+        """The page people read: the one set, else the JSON summary's own page (Statuspage's
+        `/api/v2/summary.json` and Instatus's `/summary.json` sit under it), else the feed."""
+        if self.page_url:
+            return self.page_url
+        for tail in ("/api/v2/summary.json", "/summary.json"):
+            if self.kind != self.Kind.FEED and self.url.split("?")[0].endswith(tail):
+                return self.url.split("?")[0].removesuffix(tail) + "/"
+        return self.url
 
 
 class OfficialIncident(models.Model):

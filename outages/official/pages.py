@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from outages.models import Incident, Service
+from outages.models import Dimension, Incident, Service
 from outages.official.selectors import acknowledgement_of, lead_time_stats, official_incidents_alone
 from outages.official.wording import side_by_side
 from outages.status_cache import status_summary
@@ -33,9 +33,13 @@ def official_section_context(
 
 
 def official_incident_context(*, incident: Incident) -> dict[str, Any]:
-    found = acknowledgement_of(incident)
+    """The acknowledgement and its lead time; without one, whether to say that the company's
+    page (when the service has one) has not acknowledged this service-wide incident."""
+    official = acknowledgement_of(incident)
+    found = official.acknowledgement
     if found is None:
-        return {"acknowledgement": None}
+        unacknowledged = incident.dimension == Dimension.ALL and official.has_source
+        return {"acknowledgement": None, "official_unacknowledged": unacknowledged}
     return {"acknowledgement": found, "lead": _signed_duration(found.lead_seconds)}
 
 

@@ -12,6 +12,9 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db.models import Exists, OuterRef
 
 from outages.models import Dimension, Incident
 from outages.official.models import (
@@ -52,6 +55,11 @@ class OfficialStatus:
     @property
     def label(self) -> str:
         return str(Indicator(self.indicator).label)
+
+    @property
+    def link_label(self) -> str:
+        """The link's words: the page's host ("www.githubstatus.com"), not a long URL."""
+        return urlsplit(self.link).hostname or self.link
 
 
 def official_statuses(*, service_ids: Iterable[int]) -> dict[int, OfficialStatus]:
@@ -102,12 +110,34 @@ def incident_acknowledged(incident: Incident) -> bool:
     return official is not None and official.reports_problems
 
 
-def acknowledgement_of(incident: Incident) -> Acknowledgement | None:
-    return (
-        Acknowledgement.objects.filter(incident=incident)
-        .select_related("official_incident")
+@dataclass(frozen=True)
+class IncidentOfficial:
+    """What the incident page says of the company: its acknowledgement, if any, and whether
+    the service has an official source at all (then "not acknowledged" is worth saying)."""
+
+    acknowledgement: Acknowledgement | None
+    has_source: bool
+
+
+def acknowledgement_of(incident: Incident) -> IncidentOfficial:
+    """One query, whatever the answer."""
+    found = (
+        Incident.objects.filter(pk=incident.pk)
+        .select_related("acknowledgement__official_incident")
+        .annotate(
+            has_source=Exists(
+                OfficialSource.objects.filter(service_id=OuterRef("service_id"), is_active=True)
+            )
+        )
         .first()
     )
+    if found is None:
+        return IncidentOfficial(None, False)
+    try:
+        acknowledgement: Acknowledgement | None = found.acknowledgement
+    except Acknowledgement.DoesNotExist:
+        acknowledgement = None
+    return IncidentOfficial(acknowledgement, bool(found.has_source))
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,31 @@ def test_a_chat_message_is_delivered_once_across_repeated_fan_out_and_send(
     assert Delivery.objects.get().status == Delivery.Status.SENT
 
 
+def test_every_chat_format_is_delivered_once_when_the_celery_tasks_are_redelivered(
+    service, receiver
+) -> None:  # type: ignore[no-untyped-def]
+    """The beat's dispatch task and the send task it queues each run a second time (a
+    redelivered message: acks_late after a lost ack, or a duplicate beat tick): every
+    subscription still gets exactly one message."""
+    from alerts.tasks import dispatch_task, send_task
+
+    subscriptions = [chat(service, receiver, format_) for format_ in TARGETS]
+    incident_event(service)
+    for _ in range(2):
+        dispatch_task.apply()  # fans out and queues send tasks (run at once here)
+        send_task.apply()
+    IncidentEvent.objects.update(delivered_at=None)  # and the outbox event handed out again
+    dispatch_task.apply()
+    send_task.apply()
+    paths = sorted(got.path for got in receiver.received)
+    assert paths == sorted(target for _, _, target in TARGETS.values())
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT)
+    assert sorted(sent.values_list("subscription_id", flat=True)) == sorted(
+        s.pk for s in subscriptions
+    )
+    assert Delivery.objects.count() == len(TARGETS)
+
+
 @pytest.mark.parametrize(
     ("format_", "path", "why"),
     [

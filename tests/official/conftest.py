@@ -17,6 +17,26 @@ from tests.ports import free_port, wait_for_port
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
+def payload_text(payload: str, announced: datetime | None = None) -> bytes:
+    """tests/official/payloads/<payload>, its incident announced then, in each format's own
+    way of writing a time (RSS's RFC 822, ISO 8601, Instatus's JavaScript Date string)."""
+    at = (announced or datetime(2026, 12, 7, 8, 30, tzinfo=UTC)).astimezone(UTC)
+    js_date = f"{JS_DAYS[at.weekday()]} {JS_MONTHS[at.month - 1]} {at:%d %Y %H:%M:%S}"
+    text = (
+        (PAYLOADS / payload)
+        .read_text()
+        .replace("__ANNOUNCED_RFC822__", format_datetime(at))
+        .replace("__ANNOUNCED_EPOCH__", str(int(at.timestamp())))
+        .replace("__ANNOUNCED_JS__", f"{js_date} GMT+0000 (Coordinated Universal Time)")
+        .replace("__ANNOUNCED__", at.isoformat().replace("+00:00", "Z"))
+    )
+    return text.encode()
+
+
+JS_DAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
+JS_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
 @dataclass
 class StatusServer:
     """The fake status-page server process (tests/official/fake_status.py)."""
@@ -29,14 +49,7 @@ class StatusServer:
 
     def put(self, name: str, payload: str, *, announced: datetime | None = None) -> str:
         """Serve tests/official/payloads/<payload> as <name>, its incident announced then."""
-        text = (PAYLOADS / payload).read_text()
-        at = (announced or datetime(2026, 12, 7, 8, 30, tzinfo=UTC)).astimezone(UTC)
-        text = (
-            text.replace("__ANNOUNCED_RFC822__", format_datetime(at))
-            .replace("__ANNOUNCED_EPOCH__", str(int(at.timestamp())))
-            .replace("__ANNOUNCED__", at.isoformat().replace("+00:00", "Z"))
-        )
-        (self.directory / name).write_text(text)
+        (self.directory / name).write_bytes(payload_text(payload, announced))
         return self.url(name)
 
     def hits(self) -> dict[str, list[int]]:

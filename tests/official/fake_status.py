@@ -5,7 +5,8 @@
 GET /<name> serves DIRECTORY/<name> with an ETag and a Last-Modified taken from the file, and
 answers 304 to a matching If-None-Match or If-Modified-Since, as Statuspage's CDN does.
 Rewrite a file to change what a page says. Bad answers, on purpose:
-/bad/html (an HTML 503 error page), /bad/truncated (JSON cut short), /bad/huge (10 MB),
+/bad/html (an HTML 503 error page), /bad/html200 (a login page answered 200),
+/bad/truncated (JSON cut short), /bad/truncated-xml (a feed cut short), /bad/huge (10 MB),
 /bad/loop (a redirect loop), /bad/slow (answers after 30 s).
 GET /__hits answers {path: [fetches answered 200, answered 304]}.
 """
@@ -66,6 +67,9 @@ def serve(port: int, directory: Path) -> None:
                 self._send(200, b"<html><body>Sign in</body></html>", "text/html")
             elif name == "truncated":
                 self._send(200, b'{"page": {"id": "x", "name": "Git', "application/json")
+            elif name == "truncated-xml":
+                cut = b'<?xml version="1.0"?><rss version="2.0"><channel><title>EC2</ti'
+                self._send(200, cut, "application/rss+xml")
             elif name == "huge":
                 self.send_response(200)
                 self.send_header("content-type", "application/json")

@@ -141,3 +141,19 @@ def test_official_incidents_with_no_crowd_incident_are_listed_on_the_service_pag
     page = client.get("/s/github/").content.decode()
     assert "Webhooks delayed" in page
     assert "Announced by the company without a rise in reports" in page
+
+
+def test_an_incident_page_says_when_the_company_has_not_acknowledged_it(
+    client, github, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    without = IncidentFactory(service=ServiceFactory(slug="gitlab"))
+    assert "acknowledge" not in client.get(f"/incidents/{without.pk}/").content.decode()
+    crowd = IncidentFactory(service=github)
+    OfficialSourceFactory(service=github)
+    page = client.get(f"/incidents/{crowd.pk}/").content.decode()
+    assert "The company's status page has not acknowledged it yet." in page
+    with django_capture_on_commit_callbacks(execute=True):  # the page cache hears of it
+        crowd.status, crowd.ended_at = "closed", timezone.now()
+        crowd.save()
+    page = client.get(f"/incidents/{crowd.pk}/").content.decode()
+    assert "The company's status page did not acknowledge it." in page

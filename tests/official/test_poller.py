@@ -77,20 +77,40 @@ def test_an_unchanged_page_is_answered_304_and_counted(
     assert status_server.hits()["/summary.json"] == [1, 1]
 
 
-@pytest.mark.parametrize(
-    ("path", "reason"),
-    [
+BAD_ANSWERS = {
+    # kind: [(path, the reason recorded)]
+    "statuspage": [
         ("bad/html", "HTTP 503"),
         ("bad/html200", "an HTML page, not JSON"),
         ("bad/truncated", "invalid JSON"),
         ("bad/huge", "passed"),
         ("bad/loop", "a redirect loop"),
     ],
+    "instatus": [
+        ("bad/html", "HTTP 503"),
+        ("bad/html200", "an HTML page, not JSON"),
+        ("bad/truncated", "invalid JSON"),
+        ("bad/huge", "passed"),
+        ("bad/loop", "a redirect loop"),
+    ],
+    "feed": [
+        ("bad/html", "HTTP 503"),
+        ("bad/html200", "an HTML page, not a feed"),
+        ("bad/truncated-xml", "not well-formed XML"),
+        ("bad/huge", "passed"),
+        ("bad/loop", "a redirect loop"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "reason"),
+    [(kind, path, reason) for kind, bad in BAD_ANSWERS.items() for path, reason in bad],
 )
 def test_a_bad_answer_is_a_failure_with_its_reason_and_the_source_fails_after_three(
-    client, github, status_server: StatusServer, poll, path: str, reason: str
+    client, github, status_server: StatusServer, poll, kind: str, path: str, reason: str
 ) -> None:  # type: ignore[no-untyped-def]
-    source_create(service=github, kind="statuspage", url=status_server.url(path), interval=60)
+    source_create(service=github, kind=kind, url=status_server.url(path), interval=60)
     now = timezone.now()
     for _ in range(3):
         source = OfficialSource.objects.get()
@@ -105,6 +125,16 @@ def test_a_bad_answer_is_a_failure_with_its_reason_and_the_source_fails_after_th
     assert official["failing"] is True
     assert client.get("/s/github/").status_code == 200
     del now
+
+
+def test_a_page_that_does_not_answer_in_time_is_a_failure_not_a_hang(
+    github, status_server: StatusServer, poll, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.OFFICIAL_READ_TIMEOUT = 1.0  # the fake page answers after 30 s
+    source_create(service=github, kind="statuspage", url=status_server.url("bad/slow"))
+    assert poll(timezone.now()).failed == 1
+    source = OfficialSource.objects.get()
+    assert "timed out" in source.last_error or "time limit" in source.last_error, source.last_error
 
 
 def test_a_source_that_recovers_is_no_longer_failing(

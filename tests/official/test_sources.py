@@ -71,3 +71,38 @@ def test_the_admin_form_refuses_a_url_with_credentials(admin_client) -> None:  #
     assert answer.status_code == 200
     assert "credentials in the URL" in answer.content.decode()
     assert not OfficialSource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "url", "page_url", "link"),
+    [
+        (
+            "statuspage",
+            "https://www.githubstatus.com/api/v2/summary.json",
+            "",
+            "https://www.githubstatus.com/",
+        ),
+        (
+            "instatus",
+            "https://example.instatus.com/summary.json",
+            "",
+            "https://example.instatus.com/",
+        ),
+        (
+            "feed",
+            "https://status.aws.amazon.com/rss/ec2.rss",
+            "",
+            "https://status.aws.amazon.com/rss/ec2.rss",
+        ),
+        (
+            "statuspage",
+            "https://s.example/api/v2/summary.json",
+            "https://s.example/x",
+            "https://s.example/x",
+        ),
+    ],
+)
+def test_the_link_shown_is_the_page_people_read(
+    kind: str, url: str, page_url: str, link: str
+) -> None:
+    assert OfficialSource(kind=kind, url=url, page_url=page_url).link == link
