@@ -16,7 +16,9 @@ injected brigades, finds all 10 with no more than 2 false entries, in <= 5 s.
    sites per service. 10 brigades, on services from the largest to the smallest, 10 to 90
    minutes long, of 0.5 to 4 times the service's own reports meanwhile (at least 40): 5 from
    one network (many addresses, so many fingerprints and the usual user agents) and 5 with
-   one user agent (a script's own, or a mid-popular browser's) from the usual networks.
+   one user agent (a script's own, or a mid-popular browser's) from the usual networks. And
+   10 crowds that are no brigade: on large services, one big network otherwise silent sends
+   7-12% of an hour's reports (a carrier's or an office's people on a busy evening).
    Written by COPY into `reports_report` of a fresh database `outages_bench_bursts` (dropped
    on exit), hashes as the 32-hex strings intake stores.
 2. Timed, three times (the table gives the median): `reports.bursts.selectors.report_arrays`
@@ -29,7 +31,12 @@ injected brigades, finds all 10 with no more than 2 false entries, in <= 5 s.
    processes used meanwhile).
 3. Scored: a found burst is a true entry when it names a brigade's service, kind and key and
    overlaps its window; every other entry is a false one (a brigade found twice counts once
-   as found and once as false).
+   as found and once as false). The table states the finder's rule (reports.bursts.finder:
+   at least MIN_SIZE reports, MIN_SHARE of the window's, MIN_LIFT times the key's usual
+   share, and MIN_Z) and each false entry's share of its window; each false entry is printed
+   whole below it. Untimed, the finder runs again on the same arrays without the share floor
+   (MIN_SHARE 15%, which keeps a large network or a common browser at 7-12% of a busy window
+   off the moderators' list), and the table gives the false entries it keeps out.
 
 Over 300 lines: a bench is one runnable script (data, replay, figures).
 """
@@ -53,6 +60,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report, servers  # noqa: E402
+from reports.bursts.finder import MIN_LIFT, MIN_SHARE, MIN_SIZE, MIN_Z  # noqa: E402
 
 DATABASE = "outages_bench_bursts"
 SERVICES = 200
@@ -62,6 +70,8 @@ MINUTES = 1440
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 BAR_SECONDS = 5.0
 BAR_FALSE = 2
+CROWDS = 10  # ordinary big networks at 7-12% of an hour (_crowds)
+LOOSE_SHARE = 0.0  # the finder run again without its share floor: what the floor keeps out
 SEED = 20261118
 NETWORKS, AGENTS, APP_AGENTS = 300_000, 2_000, 300  # agents >= AGENTS - APP_AGENTS are apps
 
@@ -119,8 +129,32 @@ def generate(rng: np.random.Generator) -> tuple[dict[str, np.ndarray], list[Brig
             reports["agent"][:] = code
         data.append(reports)
         brigades.append(Brigade(s, kind, _hex(kind, code), start, start + length, size))
+    data += _crowds(rng, expected, by_size)
     merged = {k: np.concatenate([d[k] for d in data]) for k in data[0]}
     return merged, brigades
+
+
+def _crowds(
+    rng: np.random.Generator, expected: np.ndarray, by_size: np.ndarray
+) -> list[dict[str, np.ndarray]]:
+    """Ordinary traffic that looks unusual: on CROWDS large services without a brigade, one
+    big network (a carrier's or an office's, otherwise silent) sends 7-12% of an hour's
+    reports, real people on a busy evening. Not brigades: listed, they are false entries
+    (the rows moderators found to be ordinary traffic); the share floor keeps them out."""
+    brigade_positions = set(np.linspace(0, SERVICES - 1, BRIGADES).astype(int))
+    positions = [p for p in range(1, 40) if p not in brigade_positions][:CROWDS]
+    crowds = []
+    for i, position in enumerate(positions):
+        s = int(by_size[position])
+        start = int(rng.integers(60, MINUTES - 120))
+        share = rng.uniform(0.07, 0.12)
+        size = int(share / (1 - share) * expected[s, start : start + 60].sum())
+        reports = _organic(rng, np.zeros((SERVICES, MINUTES)), apps=False, count=size)
+        reports["service"][:] = s
+        reports["minute"] = rng.integers(start, start + 60, size)
+        reports["network"][:] = NETWORKS + 100 + i
+        crowds.append(reports)
+    return crowds
 
 
 def _organic(
@@ -224,6 +258,43 @@ def _service_ids(dsn: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _score(
+    found: list[Any], keys: list[str], brigades: list[Brigade], index: dict[int, int], origin: int
+) -> tuple[list[dict[str, Any]], set[int], list[dict[str, Any]]]:
+    """(entries, brigades matched, false entries): see the docstring's step 3."""
+    entries = [
+        {
+            "service": index[b.service],
+            "kind": b.kind,
+            "key": key,
+            "start": b.start - origin,
+            "end": b.end - origin,
+            "size": b.size,
+            "share": b.share,
+        }
+        for b, key in zip(found, keys, strict=True)
+    ]
+    matched: set[int] = set()
+    false = []
+    for entry in entries:
+        hit = next(
+            (
+                i
+                for i, g in enumerate(brigades)
+                if (g.service, g.kind, g.key) == (entry["service"], entry["kind"], entry["key"])
+                and entry["start"] < g.end
+                and g.start < entry["end"]
+                and i not in matched
+            ),
+            None,
+        )
+        if hit is None:
+            false.append(entry)
+        else:
+            matched.add(hit)
+    return entries, matched, false
+
+
 def child(dsn: str) -> dict[str, Any]:
     """In a process of its own, with DATABASE_URL set: migrate, load, time, score."""
     import django
@@ -231,6 +302,7 @@ def child(dsn: str) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
+    from reports.bursts import finder
     from reports.bursts.finder import find_bursts
     from reports.bursts.selectors import burst_keys, report_arrays
 
@@ -271,36 +343,21 @@ def child(dsn: str) -> dict[str, Any]:
     total, read, find, lookup = runs[median]
     index = {service_id: i for i, service_id in enumerate(ids)}
     origin = int(since.timestamp() // 60)
-    entries = [
-        {
-            "service": index[b.service],
-            "kind": b.kind,
-            "key": key,
-            "start": b.start - origin,
-            "end": b.end - origin,
-            "size": b.size,
-            "share": b.share,
-        }
-        for b, key in zip(found, keys, strict=True)
-    ]
-    matched = set()
-    false = []
-    for entry in entries:
-        hit = next(
-            (
-                i
-                for i, g in enumerate(brigades)
-                if (g.service, g.kind, g.key) == (entry["service"], entry["kind"], entry["key"])
-                and entry["start"] < g.end
-                and g.start < entry["end"]
-                and i not in matched
-            ),
-            None,
+    entries, matched, false = _score(found, keys, brigades, index, origin)
+    # Untimed: what the share floor keeps off the list (rows like the 7-12% ones moderators
+    # read as ordinary traffic): the same finder, on the same arrays, without it.
+    floor = finder.MIN_SHARE
+    finder.MIN_SHARE = LOOSE_SHARE
+    try:
+        loose = find_bursts(
+            service=arrays.service,
+            minute=arrays.minute,
+            keys=arrays.codes,
+            platform=arrays.platform,
         )
-        if hit is None:
-            false.append(entry)
-        else:
-            matched.add(hit)
+    finally:
+        finder.MIN_SHARE = floor
+    _, _, loose_false = _score(loose, burst_keys(arrays, loose), brigades, index, origin)
     return {
         "reports": rows,
         "read_rows": len(arrays.service),
@@ -309,6 +366,7 @@ def child(dsn: str) -> dict[str, Any]:
         "found": len(matched),
         "false": false,
         "entries": len(entries),
+        "loose_false": [entry["share"] for entry in loose_false],
         "seconds": total,
         "read_seconds": read,
         "find_seconds": find,
@@ -364,11 +422,21 @@ def rows(result: Result) -> list[report.Row]:
             report.bar(ok_found),
         ),
         Row(
-            "7 Burst finder: false entries",
+            "7 Burst finder: false entries (each printed below the table)",
             f"{len(r['false'])} of {r['entries']} listed",
             f"<= {BAR_FALSE}",
-            "",
+            ", ".join(f"{entry['share']:.0%}" for entry in r["false"]) or "",
             report.bar(ok_false),
+        ),
+        Row(
+            "  the rule: a key's 30-minute window (sliding by 10) is listed with",
+            f">= {MIN_SIZE} reports, >= {MIN_SHARE:.0%} of the window's,"
+            f" >= {MIN_LIFT:g}x its usual share, z >= {MIN_Z:g}",
+        ),
+        Row(
+            "  false entries the share floor keeps out (the same run without it)",
+            f"{len(r['loose_false'])}",
+            ", ".join(f"{share:.0%}" for share in sorted(r["loose_false"])[:12]),
         ),
         Row(
             "7 Burst finder: read from PostgreSQL + find (median of 3)",

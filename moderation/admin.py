@@ -17,12 +17,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from common.audit import audit_record
 from moderation.models import AuditEntry, ServiceLogo
+from moderation.panel.audit_targets import audit_targets
 from moderation.services import (
     NOTE_MAX_CHARS,
     incident_confirm,
@@ -59,15 +60,23 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     @admin.display(description="target")
     def target(self, entry: AuditEntry) -> str:
-        url = audit_target_url(entry)
-        if url is None:
-            return entry.target_repr
-        return format_html('<a href="{}">{}</a>', url, entry.target_repr)
+        found = getattr(entry, "described", None) or audit_targets([entry])[entry.pk]
+        shown = (
+            format_html('<a href="{}">{}</a>', found.url, found.label) if found.url else found.label
+        )
+        if found.public_url:
+            shown = format_html('{} · <a href="{}">public page</a>', shown, found.public_url)
+        return shown
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         response = super().changelist_view(request, extra_context)
         if isinstance(response, TemplateResponse) and response.context_data:
             changelist = response.context_data["cl"]
+            # The page's targets by name, in one query per kind (the page lists these rows).
+            page = list(changelist.result_list)
+            targets = audit_targets(page)
+            for entry in page:
+                setattr(entry, "described", targets[entry.pk])  # noqa: B010 (read by target())
             response.context_data["per_actor"] = list(
                 changelist.queryset.order_by()
                 .values_list("actor_name")
@@ -84,17 +93,6 @@ class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
 
     def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
-
-
-def audit_target_url(entry: AuditEntry) -> str | None:
-    """The page of an audited object: the incident's review page, or its admin page."""
-    if entry.target_type == "outages.incident":
-        return reverse("moderation:incident_review", args=[entry.target_id])
-    app_label, _, model = entry.target_type.partition(".")
-    try:
-        return reverse(f"admin:{app_label}_{model}_change", args=[entry.target_id])
-    except NoReverseMatch:
-        return None
 
 
 # --- Services -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm
 
 from moderation.models import AuditEntry
+from moderation.panel.audit_targets import audit_targets
 from moderation.panel.counts import pending_counts
 from moderation.roles import is_administrator
 
@@ -55,9 +56,11 @@ class ModerationAdminSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         """The admin's index with what waits for a moderator and the latest audited actions
         (Django's "Recent actions" only knows of the admin's own edits)."""
+        recent = list(AuditEntry.objects.order_by("-at", "-id")[:10])
+        targets = audit_targets(recent)
         context = {
             "pending": pending_counts(now=timezone.now()),
-            "audit_recent": AuditEntry.objects.order_by("-at", "-id")[:10],
+            "audit_recent": [(entry, targets[entry.pk]) for entry in recent],
             **(extra_context or {}),
         }
         return super().index(request, context)

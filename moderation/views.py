@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from moderation.access import moderator_required
 from moderation.models import AuditEntry
+from moderation.panel.audit_targets import burst_page_url
 from moderation.services import (
     NOTE_MAX_CHARS,
     incident_confirm,
@@ -119,7 +120,7 @@ def _review_context(incident: Incident, form: IncidentReviewForm) -> dict[str, o
         "figure": charts.spike_chart(series, title=title),
         "platforms": sorted(incident.platforms.items(), key=lambda kv: -kv[1]),
         "problems": sorted(incident.problems.items(), key=lambda kv: -kv[1]),
-        "bursts": bursts,
+        "bursts": [(void, burst_page_url(void)) for void in bursts],
         "rule": {"reporters": MIN_REPORTERS, "share": round(MAX_SOURCE_SHARE * 100)},
         "menu": "incidents",
     }

@@ -33,6 +33,9 @@ class ServiceAlias(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="aliases")
     alias = models.CharField(max_length=120, unique=True)
 
+    class Meta:
+        verbose_name_plural = "service aliases"  # Django's default reads "service aliass"
+
     def __str__(self) -> str:
         return self.alias
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from partners.models import ApiKey
-from partners.services import apikey_create, apikey_revoke
+from partners.services import apikey_change, apikey_create, apikey_revoke
 
 
 @admin.register(ApiKey)
@@ -35,7 +35,13 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
-            obj.save(update_fields=["name", "contact_email", "rate"])
+            apikey_change(
+                key=obj,
+                name=obj.name,
+                contact_email=obj.contact_email,
+                rate=obj.rate,
+                actor=request.user,
+            )
             return
         key, raw = apikey_create(
             name=obj.name, contact_email=obj.contact_email, rate=obj.rate, actor=request.user

@@ -58,6 +58,29 @@ def apikey_create(
     return key, new.raw
 
 
+def apikey_change(*, key: ApiKey, name: str, contact_email: str, rate: str, actor: Any) -> ApiKey:
+    """Rename a key, change its contact or its rate limit: audited, since the rate is the
+    access a partner has (the contact address is private: the log says only that it changed)."""
+    with transaction.atomic():
+        stored = ApiKey.objects.select_for_update().get(pk=key.pk)
+        before = {"name": stored.name, "rate": stored.rate}
+        email_changed = stored.contact_email != contact_email
+        stored.name, stored.contact_email, stored.rate = name, contact_email, rate
+        stored.full_clean(exclude=["prefix", "key_hash"])
+        after = {"name": name, "rate": rate}
+        if before == after and not email_changed:
+            return stored
+        stored.save(update_fields=["name", "contact_email", "rate"])
+        audit_record(
+            actor=actor,
+            action="apikey.change",
+            target=stored,
+            before=before,
+            after={**after, "contact_changed": email_changed},
+        )
+    return stored
+
+
 def apikey_revoke(*, prefix: str, actor: Any = None) -> ApiKey:
     with transaction.atomic():
         try:

@@ -77,6 +77,14 @@ class BurstKind(models.TextChoices):
     ORIGIN = "origin", "One embedding site"
 
 
+def burst_key_label(kind: str, key: str) -> str:
+    """A burst's key as a moderator reads and compares it: the kind, then an embedding site's
+    address whole, or a hash's first 8 characters (enough to tell a day's keys apart; the
+    whole key stays in the void's criteria)."""
+    shown = key[:60] if kind == BurstKind.ORIGIN else key[:8]
+    return f"{BurstKind(kind).label} {shown}" if kind in BurstKind.values else shown
+
+
 class BurstVoid(models.Model):
     """A moderator's void of a suspicious burst: the criteria (service, key, window), the
     counted reports it took out of the series (Report.void), and what it did to incidents.
@@ -117,11 +125,19 @@ class BurstVoid(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on {self.service_id} {self.start:%Y-%m-%d %H:%M}"
+        # The audit log's label: the key as moderators read it, the service and the window.
+        return (
+            f"{self.key_label} on {self.service.name},"
+            f" {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} UTC"
+        )
 
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+    @property
+    def key_label(self) -> str:
+        return burst_key_label(self.kind, self.key)
 
 
 class SimulationAnchor(models.Model):

@@ -6,18 +6,17 @@ moderation.panel.bursts."""
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from moderation.access import moderator_required
+from moderation.panel.audit_targets import burst_page_url
 from moderation.panel.bursts import (
     PUBLIC_LAG,
     Criteria,
@@ -29,7 +28,7 @@ from moderation.panel.counts import new_bursts_refresh
 from outages.models import Service
 from reports.bursts.selectors import bursts_suspicious
 from reports.bursts.services import BurstInvalid, burst_void, burst_void_undo
-from reports.models import BurstKind, BurstVoid
+from reports.models import BurstKind, BurstVoid, burst_key_label
 
 VOID = "reports.void_burst"
 PERIODS = (6, 24, 48)  # hours a moderator can look back
@@ -88,7 +87,7 @@ def burst_detail(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "criteria": criteria,
-        "kind_label": BurstKind(criteria.kind).label,
+        "key_label": burst_key_label(criteria.kind, criteria.key),
         "context": burst_context(criteria),
         "preview": void_preview(criteria, actor=request.user, now=timezone.now()),
         "void": BurstVoid.objects.filter(
@@ -123,7 +122,7 @@ def burst_void_view(request: HttpRequest) -> HttpResponse:
         return redirect("moderation:bursts")
     new_bursts_refresh(now=timezone.now())
     messages.success(request, _("Voided %(size)d reports.") % {"size": void.size})
-    return redirect(_detail_url(void))
+    return redirect(burst_page_url(void))
 
 
 @moderator_required(VOID)
@@ -133,15 +132,4 @@ def burst_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
     burst_void_undo(void=void, actor=request.user)
     new_bursts_refresh(now=timezone.now())
     messages.success(request, _("Restored %(size)d reports.") % {"size": void.size})
-    return redirect(_detail_url(void))
-
-
-def _detail_url(void: BurstVoid) -> str:
-    query = {
-        "service": void.service_id,
-        "kind": void.kind,
-        "key": void.key,
-        "start": void.start.isoformat(),
-        "end": void.end.isoformat(),
-    }
-    return f"{reverse('moderation:burst')}?{urlencode(query)}"
+    return redirect(burst_page_url(void))

@@ -21,6 +21,7 @@ from moderation.panel.accounts import (
     totp_device_pending,
     totp_enrolled,
 )
+from moderation.panel.audit_targets import audit_targets
 from moderation.panel.counts import pending_counts
 
 POLL_SECONDS = 20  # how often the pages ask for the counts
@@ -29,9 +30,11 @@ POLL_SECONDS = 20  # how often the pages ask for the counts
 @require_GET
 @moderator_required(*PANEL_PERMISSIONS)
 def home(request: HttpRequest) -> HttpResponse:
+    recent = list(AuditEntry.objects.order_by("-at", "-id")[:10])
+    targets = audit_targets(recent)
     context = {
         "counts": pending_counts(now=timezone.now()),
-        "recent": AuditEntry.objects.order_by("-at", "-id")[:10],
+        "recent": [(entry, targets[entry.pk]) for entry in recent],
         "needs_totp": not totp_enrolled(request.user),
         "menu": "home",
     }

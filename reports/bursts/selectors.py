@@ -21,7 +21,7 @@ from reports.bursts.finder import (
     find_bursts,
     key_codes,
 )
-from reports.models import BurstKind, BurstVoid, Report
+from reports.models import BurstKind, BurstVoid, Report, burst_key_label
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class SuspiciousBurst:
     @property
     def kind_label(self) -> str:
         return str(BurstKind(self.kind).label)
+
+    @property
+    def key_label(self) -> str:
+        """ "One network 3fa2b1c0": what a moderator reads and compares (burst_key_label)."""
+        return burst_key_label(self.kind, self.key)
 
 
 _WHERE = " WHERE received_at >= %s AND received_at < %s AND counted AND void_id IS NULL"

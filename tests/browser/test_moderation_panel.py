@@ -2,8 +2,10 @@
 an authenticator app by QR code, signing in again with a code, the counts on the home (and the
 notice when new items arrive), thirty comments approved with select-all, a personal-data
 comment redacted, a burst voided from its preview and restored, a suspicious incident
-published, another dismissed and restored; each checked on the public pages. Screenshots of
-each moderation page go to var/artifacts/ui/."""
+published, another dismissed and restored; each checked on the public pages (the service's
+24-hour count and the incident's figures after the void and after the undo, the dismissed
+incident's page with its note). Screenshots of each moderation page, 1280 and 360 pixels
+wide, go to var/artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -24,6 +27,8 @@ from moderation.models import AuditEntry
 from moderation.roles import MODERATORS, roles_sync
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from outages.models import Incident
+from outages.services.incidents import incident_refresh
+from outages.services.status import statuses_rebuild
 from reports.models import Report
 from reports.services import report_store_batch
 from tests.comments.helpers import make_comment
@@ -52,8 +57,32 @@ def sign_in(page: Page, code: str = "") -> None:
 
 
 def shoot(page: Page, name: str) -> None:
+    """The page at a desktop's width and at a small phone's, once its charts are drawn, each
+    redrawn at the new width before the shot (as Plotly's own resize handler would, later)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"moderation-{name}.png", full_page=True)
+    charts = "[...document.querySelectorAll('.chart[data-figure]')]"
+    for width, suffix in ((1280, ""), (360, "-360")):
+        page.set_viewport_size({"width": width, "height": 740})
+        page.wait_for_function(f"() => {charts}.every(chart => chart.querySelector('.main-svg'))")
+        page.evaluate(
+            f"() => Promise.all({charts}.map(chart => window.Plotly.Plots.resize(chart)))"
+        )
+        page.screenshot(path=ARTIFACTS / f"moderation-{name}{suffix}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def day_count(reader: Page, slug: str) -> str:
+    reader.goto(f"/s/{slug}/")
+    return reader.locator("strong[data-count=day]").first.inner_text()
+
+
+def incident_reports(reader: Page, pk: int) -> str:
+    reader.goto(f"/incidents/{pk}/")
+    return (
+        reader.locator("dt", has_text="Reports")
+        .locator("xpath=following-sibling::dd[1]")
+        .inner_text()
+    )
 
 
 @pytest.fixture
@@ -156,8 +185,9 @@ def test_a_moderator_enrols_sees_the_counts_approves_thirty_and_redacts(open_tab
     assert tab.offsite == [] and tab.errors == []
 
 
-def brigade(service) -> None:  # type: ignore[no-untyped-def]
-    """Two hours of ordinary reports, and 40 from one network within ten minutes."""
+def brigade(service) -> Incident:  # type: ignore[no-untyped-def]
+    """Two hours of ordinary reports, and 40 from one network within ten minutes, in a public
+    incident with its figures as the detection pass leaves them (52 reports)."""
     start = floor_to_minute(timezone.now()) - timedelta(hours=2)
     rows = [report_row(service_id=service.id, received_at=start + i * MINUTE) for i in range(100)]
     rows += [
@@ -167,32 +197,56 @@ def brigade(service) -> None:  # type: ignore[no-untyped-def]
         for i in range(40)
     ]
     report_store_batch(rows=rows)
+    incident = IncidentFactory(
+        service=service,
+        status="closed",
+        started_at=start + 50 * MINUTE,
+        peak_at=start + 55 * MINUTE,
+        ended_at=start + 61 * MINUTE,
+    )
+    with transaction.atomic():
+        incident_refresh(
+            incident=incident, figures=None, shares={}, now=timezone.now(), diversity=None
+        )
+    statuses_rebuild(now=timezone.now(), service_ids=[service.id])
+    return incident
 
 
 def test_a_moderator_voids_and_restores_a_burst_publishes_dismisses_and_restores(open_tab, night):
     twitter, _ = night
     steam = ServiceFactory(slug="steam", name="Steam")
-    brigade(steam)
+    flooded = brigade(steam)
     suspicious = Incident.objects.get(visibility="suspicious")
     real = IncidentFactory(service=steam)
     reader = open_tab(java_script_enabled=False).page
     tab = open_tab()
     page = tab.page
+    assert day_count(reader, "steam") == "140"
+    assert incident_reports(reader, flooded.pk).startswith("52 ")
     page.goto("/moderation/bursts/")
     sign_in(page)
+    shoot(page, "burst-list")
 
     # A burst: looked at, voided with a reason, then the void undone from the same page.
     page.get_by_role("link", name="Look and void").click()
     expect(page.locator(".void-preview")).to_contain_text("40 of the 50 counted reports")
+    cells = page.locator(".void-incidents tbody tr td")
+    expect(cells).to_have_text([str(flooded), "52", "12", "Stays, with lower figures"])
     expect(page.locator("#burst-chart .main-svg").first).to_be_visible()
     shoot(page, "burst")
     page.get_by_label("Reason (kept in the audit log)").fill("one office network")
     page.get_by_role("button", name="Void").click()
     expect(page.get_by_text("Voided 40 reports.")).to_be_visible()
     assert Report.objects.filter(void__isnull=False).count() == 40
+    # On the public pages at once: the day's count and the incident's figures without it.
+    assert day_count(reader, "steam") == "100"
+    assert incident_reports(reader, flooded.pk).startswith("12 ")
+    shoot(page, "burst-voided")
     page.get_by_role("button", name="Undo the void").click()
     expect(page.get_by_text("Restored 40 reports.")).to_be_visible()
     assert not Report.objects.filter(void__isnull=False).exists()
+    assert day_count(reader, "steam") == "140"
+    assert incident_reports(reader, flooded.pk).startswith("52 ")
     entry = AuditEntry.objects.get(action="burst.void")
     assert entry.after["reason"] == "one office network"
 
@@ -215,6 +269,8 @@ def test_a_moderator_voids_and_restores_a_burst_publishes_dismisses_and_restores
     assert response.status == 200
     expect(reader.get_by_text("Reports from one school's network.")).to_be_visible()
     expect(reader.get_by_text("dismissed: they were not a real outage")).to_be_visible()
+    expect(reader.locator("link[rel=stylesheet]")).not_to_have_count(0)  # the site's look
+    expect(reader.locator("header nav, nav").first).to_be_visible()
     reader.screenshot(path=ARTIFACTS / "moderation-dismissed-public.png", full_page=True)
     page.get_by_role("button", name="Undo the last verdict").click()
     expect(page.locator(".review")).to_have_text("Not reviewed")

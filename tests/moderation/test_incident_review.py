@@ -4,6 +4,8 @@ with a retraction event for alert delivery."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -17,7 +19,9 @@ from moderation.services import (
     incident_verdict_undo,
 )
 from outages.models import Incident, IncidentEvent
-from tests.factories import IncidentFactory
+from reports.bursts.services import burst_void
+from reports.services import report_store_batch
+from tests.factories import IncidentFactory, report_row
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +242,27 @@ def test_an_administrator_deleting_an_incident_is_audited(administrator_client, 
     assert not Incident.objects.filter(pk=announced.pk).exists()
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.before["service"]) == ("incident.delete", "twitter")
+
+
+def test_the_review_page_links_the_bursts_voided_in_the_incident(moderator_client, moderator):
+    incident = IncidentFactory(service__slug="steam", service__name="Steam")
+    start = incident.started_at + timedelta(minutes=5)
+    report_store_batch(
+        rows=[
+            report_row(
+                service_id=incident.service_id, network="c0ffee00" + "1" * 24, received_at=start
+            )
+        ]
+    )
+    burst_void(
+        service=incident.service,
+        kind="network",
+        key="c0ffee00" + "1" * 24,
+        start=start,
+        end=start + timedelta(minutes=5),
+        actor=moderator,
+    )
+    page = moderator_client.get(f"/moderation/incidents/{incident.pk}/").content.decode()
+
+    assert ">One network c0ffee00</a>" in page
+    assert f'href="/moderation/bursts/burst?service={incident.service_id}&amp;kind=network' in page

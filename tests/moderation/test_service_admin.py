@@ -69,3 +69,16 @@ def test_deleting_a_service_is_audited(administrator_client):
     assert response.status_code == 302
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.before["slug"], entry.after) == ("service.delete", "twitter", {})
+
+
+def test_the_admin_names_aliases_in_plain_english(administrator_client):
+    service = ServiceFactory(slug="x", name="X")
+    ServiceAlias.objects.create(service=service, alias="twitter")
+    pages = [
+        administrator_client.get(f"/admin/outages/service/{service.pk}/change/"),
+        administrator_client.get(f"/admin/outages/service/{service.pk}/delete/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert "aliass" not in page.content.decode().lower()
+    assert "Aliases" in pages[0].content.decode()

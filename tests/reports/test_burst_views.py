@@ -157,3 +157,31 @@ def test_an_empty_period_lists_nothing(moderator_client):
     ServiceFactory()
     page = moderator_client.get("/moderation/bursts/?hours=6").content.decode()
     assert "No suspicious burst in this period." in page
+
+
+def test_the_list_names_each_key_and_keeps_a_voided_burst_in_its_place(moderator_client):
+    brigades(3)
+    token = csrf_of(moderator_client)
+
+    def listed() -> tuple[str, list[str]]:
+        page = moderator_client.get("/moderation/bursts/").content.decode()
+        rows = page.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
+        return page, [row.split('href="/s/')[1].split("/")[0] for row in rows]
+
+    page, before = listed()
+    assert len(before) == 3
+    assert "One network 00000000</a>" in page  # the kind and the key's first 8 characters
+    row = page.split(f'href="/s/{before[1]}/"')[1]
+    query = row.split('<a href="/moderation/bursts/burst?')[1].split('"')[0].replace("&amp;", "&")
+    form = moderator_client.get("/moderation/bursts/burst?" + query).content.decode()
+    form = form.split('action="/moderation/bursts/void"')[1].split("</form>")[0]
+    fields = {
+        name: form.split(f'name="{name}" value="')[1].split('"')[0]
+        for name in ("service", "kind", "key", "start", "end")
+    }
+    moderator_client.post("/moderation/bursts/void", {**fields, "csrfmiddlewaretoken": token})
+
+    assert BurstVoid.objects.get().service.slug == before[1]
+    page, after = listed()
+    assert after == before  # the voided burst keeps its row, now with its undo
+    assert page.count('action="/moderation/bursts/') == 1
