@@ -13,13 +13,13 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from outages.models import ServiceStatus
-from outages.official.models import Acknowledgement
 from tests.factories import (
+    AcknowledgementFactory,
     IncidentFactory,
     OfficialIncidentFactory,
     OfficialSourceFactory,
     ServiceFactory,
+    ServiceStatusFactory,
 )
 
 ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> None:  # type: ignore[no-untyped-def]
     github = ServiceFactory(slug="github", name="GitHub")
-    ServiceStatus.objects.create(service=github, minute=timezone.now(), level=2)
+    ServiceStatusFactory(service=github, level=2)
     crowd = IncidentFactory(service=github)
     source = OfficialSourceFactory(
         service=github,
@@ -40,7 +40,7 @@ def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> Non
     official = OfficialIncidentFactory(
         source=source, announced_at=crowd.started_at + timedelta(minutes=12)
     )
-    Acknowledgement.objects.create(
+    AcknowledgementFactory(
         incident=crowd,
         official_incident=official,
         acknowledged_at=official.announced_at,

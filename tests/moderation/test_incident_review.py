@@ -17,7 +17,7 @@ from moderation.services import (
     incident_verdict_undo,
 )
 from outages.models import Incident, IncidentEvent
-from tests.factories import IncidentFactory
+from tests.factories import IncidentEventFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def announced():
     incident = IncidentFactory(service__slug="twitter", service__name="Twitter")
-    IncidentEvent.objects.create(
-        key=f"incident:{incident.pk}:open",
-        incident=incident,
-        kind="open",
-        level=2,
-        at=incident.detected_at,
-    )
+    IncidentEventFactory(key=f"incident:{incident.pk}:open", incident=incident)
     return incident
 
 
