@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report, servers  # noqa: E402
+from bench.report import step  # noqa: E402
 
 DATABASE = "outages_bench_alerts"
 BROKER = os.environ.get("BENCH_ALERTS_BROKER", "redis://127.0.0.1:6379/13")
@@ -86,25 +87,12 @@ def _receiver(port_out, counts, secret: str) -> None:  # type: ignore[no-untyped
         finally:
             writer.close()
 
-    async def serve() -> None:
-        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
-        port_out.put(server.sockets[0].getsockname()[1])
-        await server.serve_forever()
-
-    asyncio.run(serve())
+    _serve(handle, port_out)
 
 
-@contextlib.contextmanager
 def receiver(secret: str):  # type: ignore[no-untyped-def]
-    context = multiprocessing.get_context("spawn")
-    port_out, counts = context.Queue(), context.Array("l", 3)
-    process = context.Process(target=_receiver, args=(port_out, counts, secret), daemon=True)
-    process.start()
-    try:
-        yield port_out.get(timeout=30), counts
-    finally:
-        process.terminate()
-        process.join(10)
+    """The webhook receiver in its own process: yields (its port, its counts)."""
+    return _spawned(_receiver, 3, secret)
 
 
 def _smtp_sink(port_out, counts) -> None:  # type: ignore[no-untyped-def]
@@ -134,8 +122,20 @@ def _smtp_sink(port_out, counts) -> None:  # type: ignore[no-untyped-def]
         finally:
             writer.close()
 
+    _serve(session, port_out)
+
+
+def smtp_sink():  # type: ignore[no-untyped-def]
+    """The SMTP sink in its own process: yields (its port, its count of messages)."""
+    return _spawned(_smtp_sink, 1)
+
+
+def _serve(handle, port_out) -> None:  # type: ignore[no-untyped-def]
+    """Serve connections with `handle` on a free loopback port (put on port_out), forever."""
+    import asyncio
+
     async def serve() -> None:
-        server = await asyncio.start_server(session, "127.0.0.1", 0, backlog=1024)
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=1024)
         port_out.put(server.sockets[0].getsockname()[1])
         await server.serve_forever()
 
@@ -143,10 +143,12 @@ def _smtp_sink(port_out, counts) -> None:  # type: ignore[no-untyped-def]
 
 
 @contextlib.contextmanager
-def smtp_sink():  # type: ignore[no-untyped-def]
+def _spawned(target, counters: int, *args: object):  # type: ignore[no-untyped-def]
+    """target(port_out, counts, *args) in a spawned process, stopped on leaving: yields the
+    port it serves on and its `counters` shared counts."""
     context = multiprocessing.get_context("spawn")
-    port_out, counts = context.Queue(), context.Array("l", 1)
-    process = context.Process(target=_smtp_sink, args=(port_out, counts), daemon=True)
+    port_out, counts = context.Queue(), context.Array("l", counters)
+    process = context.Process(target=target, args=(port_out, counts, *args), daemon=True)
     process.start()
     try:
         yield port_out.get(timeout=30), counts
@@ -238,20 +240,7 @@ def _timed(env: dict[str, str], logs: Path, workers: int, *, timeout: float) -> 
     from config.celery import app
 
     redis.Redis.from_url(BROKER).flushdb()
-    argv = [
-        str(servers.BIN / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "WARNING",
-        "--concurrency",
-        str(workers),
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    with servers.process(f"alerts-worker-{workers}", argv, env=env, logs=logs):
-        time.sleep(4)  # the worker's processes are up and connected
+    with servers.celery_worker(f"alerts-worker-{workers}", env, logs, concurrency=workers):
         started = time.monotonic()
         app.send_task("alerts.dispatch")
         sent = 0
@@ -349,10 +338,6 @@ def rows(r: Result) -> list[report.Row]:
                 )
             )
     return out
-
-
-def step(what: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

@@ -60,6 +60,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report, servers  # noqa: E402
+from bench.report import step  # noqa: E402
 from outages.demo import service_profile  # noqa: E402
 from outages.detection import synthetic  # noqa: E402
 from outages.detection.synthetic import Audience, Mix  # noqa: E402
@@ -977,10 +978,6 @@ def _line(points: list[tuple[int, float]]) -> tuple[float, float]:
     x, y = np.array([p[0] for p in points], float), np.array([p[1] for p in points])
     slope, intercept = np.polyfit(x, y, 1)
     return float(intercept), float(slope)
-
-
-def step(what: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

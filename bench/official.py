@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import report, servers  # noqa: E402
+from bench.report import step  # noqa: E402
 
 DATABASE = "outages_bench_official"
 BROKER = os.environ.get("BENCH_OFFICIAL_BROKER", "redis://127.0.0.1:6379/12")
@@ -129,20 +130,7 @@ def _round(name: str, env: dict[str, str], logs: Path, workers: int, ports: list
     _due_now()
     before = _hits(ports)
     counts = OfficialSource.objects.aggregate(f=Sum("fetches"), n=Sum("not_modified"))
-    argv = [
-        str(servers.BIN / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--loglevel",
-        "WARNING",
-        "--concurrency",
-        str(workers),
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    with servers.process(f"official-worker-{name}", argv, env=env, logs=logs):
-        time.sleep(4)  # the worker's processes are up and connected
+    with servers.celery_worker(f"official-worker-{name}", env, logs, concurrency=workers):
         started = time.monotonic()
         app.send_task("official.dispatch")
         if workers > 1:  # and a duplicate, as a redelivery or a second beat would
@@ -238,10 +226,6 @@ def rows(r: Result) -> list[report.Row]:
                 )
             )
     return out
-
-
-def step(what: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

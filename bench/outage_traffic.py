@@ -25,6 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import report  # noqa: E402
+from bench.report import step  # noqa: E402
 from outages.detection import DEFAULT_CONFIG, OPEN, DetectorConfig, detect_batch  # noqa: E402
 from outages.detection import outage_traffic as ot  # noqa: E402
 from outages.detection.counts import surprise  # noqa: E402
@@ -145,10 +146,6 @@ def _pooled(verdicts: list[ot.Verdict]) -> ot.Verdict:
         delays=[d for v in verdicts for d in v.delays],
         missed_clear=[o for v in verdicts for o in v.missed_clear],
     )
-
-
-def step(what: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,11 @@ class Row:
     reference: str = ""
     ratio: str = ""
     verdict: str = ""
+
+
+def step(what: str) -> None:
+    """A bench's progress line, on stderr (the table goes to stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def bar(ok: bool) -> str:

@@ -62,6 +62,7 @@ from bench import (  # noqa: E402
     report,
     servers,
 )
+from bench.report import step  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE", "outages_bench")  # another name: runs side by side
 STREAM = "outages:reports"
@@ -289,10 +290,6 @@ def warn_if_busy() -> float:
     if cores > 0.2:
         step(f"WARNING: other processes are using {cores:.1f} of the 2 cores; figures will skew")
     return cores
-
-
-def step(what: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
 
 def main() -> int:

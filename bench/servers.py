@@ -224,26 +224,43 @@ def gunicorn(
         yield proc, f"http://127.0.0.1:{port}"
 
 
-@contextlib.contextmanager
-def celery(env: dict[str, str], logs: Path, *, concurrency: int = 2) -> Iterator[Process]:
-    """A Celery worker and beat with docker-compose.yml's command lines."""
-    worker_argv = [
+def _worker_argv(*, concurrency: int, loglevel: str) -> list[str]:
+    """docker-compose.yml's worker command line."""
+    return [
         str(BIN / "celery"),
         "-A",
         "config",
         "worker",
         "--loglevel",
-        "INFO",
+        loglevel,
         "--concurrency",
         str(concurrency),
         "--without-gossip",
         "--without-mingle",
     ]
+
+
+@contextlib.contextmanager
+def celery(env: dict[str, str], logs: Path, *, concurrency: int = 2) -> Iterator[Process]:
+    """A Celery worker and beat with docker-compose.yml's command lines."""
+    worker_argv = _worker_argv(concurrency=concurrency, loglevel="INFO")
     beat_argv = [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO"]
     with (
         process("celery-worker", worker_argv, env=env, logs=logs) as worker,
         process("celery-beat", beat_argv, env=env, logs=logs),
     ):
+        yield worker
+
+
+@contextlib.contextmanager
+def celery_worker(
+    name: str, env: dict[str, str], logs: Path, *, concurrency: int
+) -> Iterator[Process]:
+    """A Celery worker alone (no beat: the bench queues the work), its processes up and
+    connected when this yields; stopped on leaving."""
+    argv = _worker_argv(concurrency=concurrency, loglevel="WARNING")
+    with process(name, argv, env=env, logs=logs) as worker:
+        time.sleep(4)  # the worker's processes are up and connected
         yield worker
 
 

@@ -53,95 +53,60 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["config"])
 
 
+def _job(
+    task: str, schedule: timedelta | crontab, *, expires: float | None = None
+) -> dict[str, object]:
+    """One beat entry. `expires` (seconds): a run no worker has started by then is dropped (the
+    next one is due soon), so a backlog never piles up behind a stopped worker."""
+    entry: dict[str, object] = {"task": task, "schedule": schedule}
+    if expires is not None:
+        entry["options"] = {"expires": expires}
+    return entry
+
+
+MINUTE = timedelta(minutes=1)
+TEN_MINUTES = timedelta(minutes=10)
+
+
 @app.on_after_finalize.connect
 def _schedule(sender: Celery, **_: object) -> None:
     from django.conf import settings
 
     schedule = {
         # Keep today's and tomorrow's fingerprint salts ready; destroy those older than 48 h.
-        "salt-rotate": {"task": "reports.salt_rotate", "schedule": timedelta(minutes=10)},
+        "salt-rotate": _job("reports.salt_rotate", TEN_MINUTES),
         # Delete the database buffer's expired rate-limit and dedupe keys.
-        "intake-keys-expire": {
-            "task": "reports.intake_keys_expire",
-            "schedule": timedelta(minutes=10),
-        },
+        "intake-keys-expire": _job("reports.intake_keys_expire", TEN_MINUTES),
         # Score the last complete minute of every series: one task per service shard.
-        "detection": {
-            "task": "outages.detection_tick",
-            "schedule": crontab(minute="*"),
-            "options": {"expires": 50},
-        },
+        "detection": _job("outages.detection_tick", crontab(minute="*"), expires=50),
         # Open incidents on the minute in progress (a clear rise need not wait for its end).
-        "detection-early": {
-            "task": "outages.detection_early_tick",
-            "schedule": timedelta(seconds=15),
-            "options": {"expires": 10},
-        },
+        "detection-early": _job("outages.detection_early_tick", timedelta(seconds=15), expires=10),
         # Privacy: delete raw reports past REPORT_RETENTION_DAYS (buckets stay), old salts and
         # old admin login records (docs/privacy.md).
-        "privacy-retention": {
-            "task": "moderation.privacy_retention",
-            "schedule": crontab(minute=41),
-            "options": {"expires": 3000},
-        },
+        "privacy-retention": _job("moderation.privacy_retention", crontab(minute=41), expires=3000),
         # Redacted comments' original texts past their retention period (docs/privacy.md).
-        "redactions-purge": {
-            "task": "moderation.redactions_purge",
-            "schedule": crontab(minute=43),
-            "options": {"expires": 3000},
-        },
+        "redactions-purge": _job("moderation.redactions_purge", crontab(minute=43), expires=3000),
         # The moderation pages' count of new suspicious bursts (the burst finder, cached).
-        "moderation-bursts-count": {
-            "task": "moderation.bursts_count",
-            "schedule": timedelta(minutes=1),
-            "options": {"expires": 50},
-        },
+        "moderation-bursts-count": _job("moderation.bursts_count", MINUTE, expires=50),
         # Refit every series' baseline (weekly profile, level, noise) from 30 days of buckets.
-        "baselines-fit": {
-            "task": "outages.baselines_fit_tick",
-            "schedule": crontab(minute=17),
-            "options": {"expires": 3000},
-        },
+        "baselines-fit": _job("outages.baselines_fit_tick", crontab(minute=17), expires=3000),
         # Fan new incident events out to subscriptions and send what is due (alerts). A
         # detection pass that records events also queues this at once; this is the safety net.
-        "alerts-dispatch": {
-            "task": "alerts.dispatch",
-            "schedule": timedelta(seconds=5),
-            "options": {"expires": 5},
-        },
+        "alerts-dispatch": _job("alerts.dispatch", timedelta(seconds=5), expires=5),
         # Confirmation e-mails the mail server did not take when the subscriber asked.
-        "alerts-confirmations-retry": {
-            "task": "alerts.confirmations_retry",
-            "schedule": timedelta(minutes=1),
-            "options": {"expires": 50},
-        },
+        "alerts-confirmations-retry": _job("alerts.confirmations_retry", MINUTE, expires=50),
         # Poll the official status pages that are due (one poll task per batch of sources).
-        "official-dispatch": {
-            "task": "official.dispatch",
-            "schedule": timedelta(seconds=30),
-            "options": {"expires": 30},
-        },
+        "official-dispatch": _job("official.dispatch", timedelta(seconds=30), expires=30),
         # The daily e-mail digest of the subscribers who chose it.
-        "alerts-digest": {"task": "alerts.digest", "schedule": crontab(hour=7, minute=0)},
+        "alerts-digest": _job("alerts.digest", crontab(hour=7, minute=0)),
     }
     if settings.INTAKE_BUFFER == "redis":
         # Move reports from the Redis stream into raw rows and minute buckets. Each run drains
         # for a few seconds; runs overlap so there is always a consumer reading.
-        schedule["reports-drain"] = {
-            "task": "reports.drain",
-            "schedule": timedelta(seconds=1),
-            "options": {"expires": 2},
-        }
+        schedule["reports-drain"] = _job("reports.drain", timedelta(seconds=1), expires=2)
         # Forget the stream consumers of worker processes that are gone.
-        schedule["stream-consumers-prune"] = {
-            "task": "reports.stream_consumers_prune",
-            "schedule": timedelta(minutes=10),
-        }
+        schedule["stream-consumers-prune"] = _job("reports.stream_consumers_prune", TEN_MINUTES)
     if settings.SIMULATE_LIVE_TRAFFIC:
         # Demo only: feed a little live traffic through the real intake so the charts move.
-        schedule["simulate-tick"] = {
-            "task": "reports.simulate_tick",
-            "schedule": timedelta(seconds=10),
-            "options": {"expires": 10},
-        }
+        schedule["simulate-tick"] = _job("reports.simulate_tick", timedelta(seconds=10), expires=10)
     sender.conf.beat_schedule = schedule

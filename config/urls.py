@@ -7,7 +7,7 @@ from comments import views as comments_views
 from common.cross_origin import public_form
 from config import health, pages
 from outages import apis as outages_apis
-from outages import badges, feeds
+from outages import badges, feeds, series_exports
 from outages import views as outages_views
 from outages.edge import edge_read
 from outages.embed import views as embed_views
@@ -25,8 +25,8 @@ urlpatterns = [
     ),
     path("s/<slug:slug>/report/", reports_views.report_form, name="report_form"),
     path("s/<slug:slug>/live.json", outages_views.service_live, name="service_live"),
-    path("s/<slug:slug>/series.csv", badges.series_csv, name="service_series_csv"),
-    path("s/<slug:slug>/series.json", badges.series_json, name="service_series_json"),
+    path("s/<slug:slug>/series.csv", series_exports.series_csv, name="service_series_csv"),
+    path("s/<slug:slug>/series.json", series_exports.series_json, name="service_series_json"),
     path("s/<slug:slug>/feed.atom", feeds.ServiceIncidentsAtom(), name="service_feed_atom"),
     path("s/<slug:slug>/feed.rss", feeds.ServiceIncidentsRss(), name="service_feed_rss"),
     path("badge/<slug:slug>.svg", badges.badge_svg, name="badge_svg"),

@@ -4,6 +4,7 @@ all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,43 +28,52 @@ def _review_state(incident: Incident) -> dict[str, Any]:
     }
 
 
-def incident_confirm(*, actor: Any, incident: Incident) -> Incident:
-    """A moderator confirms the incident is real. A dismissed one is published again."""
+def _review(
+    *,
+    actor: Any,
+    incident: Incident,
+    action: str,
+    change: Callable[[Incident], dict[str, Any] | None],
+) -> Incident:
+    """Every review action's shape, in one transaction: lock the incident, let `change` check
+    its state and change it (raising ValidationError if it may not; None: nothing to change),
+    save the review and note, and audit the review state before and after (plus what `change`
+    returned)."""
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         before = _review_state(incident)
+        extra = change(incident)
+        if extra is None:
+            return incident
+        incident.save(update_fields=["review", "public_note", "updated_at"])
+        after = {**_review_state(incident), **extra}
+        audit_record(actor=actor, action=action, target=incident, before=before, after=after)
+    return incident
+
+
+def incident_confirm(*, actor: Any, incident: Incident) -> Incident:
+    """A moderator confirms the incident is real. A dismissed one is published again."""
+
+    def confirm(incident: Incident) -> dict[str, Any]:
         if incident.visibility == Incident.Visibility.RETRACTED:
             incident_restore(incident)
         incident.review = Incident.Review.CONFIRMED
-        incident.save(update_fields=["review", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="incident.confirm",
-            target=incident,
-            before=before,
-            after=_review_state(incident),
-        )
-    return incident
+        return {}
+
+    return _review(actor=actor, incident=incident, action="incident.confirm", change=confirm)
 
 
 def incident_dismiss(*, actor: Any, incident: Incident, at: datetime) -> Incident:
     """A moderator dismisses the incident as not real: it is retracted from the public pages,
     and those alerted of it are told (a retraction event in the alert outbox)."""
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
-        before = _review_state(incident)
+
+    def dismiss(incident: Incident) -> dict[str, Any]:
         if incident.visibility != Incident.Visibility.RETRACTED:
             incident_retract(incident, at=at)
         incident.review = Incident.Review.DISMISSED
-        incident.save(update_fields=["review", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="incident.dismiss",
-            target=incident,
-            before=before,
-            after=_review_state(incident),
-        )
-    return incident
+        return {}
+
+    return _review(actor=actor, incident=incident, action="incident.dismiss", change=dismiss)
 
 
 def incident_note_set(*, actor: Any, incident: Incident, note: str) -> Incident:
@@ -73,42 +83,30 @@ def incident_note_set(*, actor: Any, incident: Incident, note: str) -> Incident:
         raise ValidationError(
             {"public_note": f"At most {NOTE_MAX_CHARS} characters, not {len(note)}."}
         )
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+
+    def set_note(incident: Incident) -> dict[str, Any] | None:
         if incident.public_note == note:
-            return incident
-        before = _review_state(incident)
+            return None
         incident.public_note = note
-        incident.save(update_fields=["public_note", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="incident.note",
-            target=incident,
-            before=before,
-            after=_review_state(incident),
-        )
-    return incident
+        return {}
+
+    return _review(actor=actor, incident=incident, action="incident.note", change=set_note)
 
 
 def incident_publish(*, actor: Any, incident: Incident, at: datetime) -> Incident:
     """A moderator publishes a suspicious incident (raised by few reporters or one source):
     confirmed, public and announced to subscribers."""
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+
+    def confirm_and_publish(incident: Incident) -> dict[str, Any]:
         if incident.visibility != Incident.Visibility.SUSPICIOUS:
             raise ValidationError({"action": "Only a suspicious incident waits to be published."})
-        before = _review_state(incident)
         publish(incident, at=at)
         incident.review = Incident.Review.CONFIRMED
-        incident.save(update_fields=["review", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="incident.publish",
-            target=incident,
-            before=before,
-            after=_review_state(incident),
-        )
-    return incident
+        return {}
+
+    return _review(
+        actor=actor, incident=incident, action="incident.publish", change=confirm_and_publish
+    )
 
 
 def incident_verdict_undo(*, actor: Any, incident: Incident, at: datetime) -> Incident:
@@ -116,8 +114,8 @@ def incident_verdict_undo(*, actor: Any, incident: Incident, at: datetime) -> In
     visibility as they were before it. A dismissal undone publishes the incident again; a
     publication undone withdraws it (subscribers hear of the retraction) and makes it
     suspicious again. Raises ValidationError when there is no verdict to take back."""
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+
+    def undo(incident: Incident) -> dict[str, Any]:
         last = (
             AuditEntry.objects.filter(
                 target_type="outages.incident",
@@ -129,15 +127,11 @@ def incident_verdict_undo(*, actor: Any, incident: Incident, at: datetime) -> In
         )
         if last is None or last.action == "incident.undo":
             raise ValidationError({"action": "There is no verdict to take back."})
-        before = _review_state(incident)
         _visibility_back(incident, to=last.before["visibility"], at=at)
         incident.review = last.before["review"]
-        incident.save(update_fields=["review", "updated_at"])
-        after = {**_review_state(incident), "undid": last.action}
-        audit_record(
-            actor=actor, action="incident.undo", target=incident, before=before, after=after
-        )
-    return incident
+        return {"undid": last.action}
+
+    return _review(actor=actor, incident=incident, action="incident.undo", change=undo)
 
 
 def _visibility_back(incident: Incident, *, to: str, at: datetime) -> None:

@@ -291,20 +291,8 @@ class ServiceSeriesApi(PublicReadApi):
             problem=query.get("problem"),
             country=query["country"] if dimension == "platform" and "country" in query else None,
         )
-        last = len(series.times) - 1
-        points = [
-            {"time": t, "reports": c, "expected": e, "lower": lo, "upper": hi, "partial": i == last}
-            for i, (t, c, e, lo, hi) in enumerate(
-                zip(
-                    series.times,
-                    series.counts,
-                    series.expected,
-                    series.lower,
-                    series.upper,
-                    strict=True,
-                )
-            )
-        ]
+        columns = ("time", "reports", "expected", "lower", "upper", "partial")
+        points = [dict(zip(columns, point, strict=True)) for point in series.points()]
         data = {
             "slug": service.slug,
             "range": range_name,

@@ -1,33 +1,25 @@
-"""Status badges (SVG and a shields.io endpoint) and the service chart's data as a download.
+"""Status badges: an SVG and a shields.io endpoint (the chart's data as a download is in
+outages/series_exports.py).
 
 Function views, thin: a badge reads the service's status summary from the cache
 (outages/status_cache.py, refreshed by the detection pass every minute), never its buckets, and
 every view here is an edge read (outages/edge.py): answered from the cache, 304 included, with
 no query when warm. Every answer may be cached by anyone for a minute, carries an ETag (a hash
 of its body) and may be fetched from any site without credentials.
-
-Over 300 lines: the badge, its JSON and the series exports share one cached read.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
-from datetime import UTC, datetime
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
-from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.html import format_html
 from django.views.decorators.http import require_safe
 
-from outages import selectors
-from outages.edge import edge_read
+from outages.edge import cacheable_anywhere, edge_read
 from outages.status_cache import StatusSummary, status_summary
 
-CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 LABEL_MAX = 40
 # Characters XML 1.0 forbids even escaped (control characters, lone surrogates): one in a
 # label would make the whole SVG unreadable, so they are dropped.
@@ -212,20 +204,6 @@ def _message(service: StatusSummary | None) -> tuple[str, str, str]:
     return LEVELS.get(service.level, LEVELS[2])
 
 
-def _cacheable(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Shared caching for everything here: a minute's max-age, an ETag, 304 on a match, and
-    readable from any origin (no credentials: nothing here depends on a cookie)."""
-    response["Cache-Control"] = CACHE_CONTROL
-    response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    if response.status_code != 200:
-        return response
-    answer = get_conditional_response(request, etag=response["ETag"], response=response)
-    assert answer is not None  # (None only when given no response)
-    answer["Access-Control-Allow-Origin"] = "*"  # a 304 keeps only the caching headers
-    return answer
-
-
 @edge_read()
 @require_safe
 def badge_svg(request: HttpRequest, slug: str) -> HttpResponse:
@@ -243,7 +221,7 @@ def badge_svg(request: HttpRequest, slug: str) -> HttpResponse:
     )
     # Opened on its own, an SVG is a document: let it run nothing and load nothing.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-    return _cacheable(request, response)
+    return cacheable_anywhere(request, response)
 
 
 @edge_read()
@@ -263,84 +241,4 @@ def badge_json(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if service is None:
         payload["isError"] = True
-    return _cacheable(request, JsonResponse(payload, status=200 if service else 404))
-
-
-# --- The service chart's data as a download ---------------------------------------------------
-
-SERIES_COLUMNS = ("time", "reports", "expected", "lower", "upper", "partial")
-
-
-def _series_rows(
-    request: HttpRequest, slug: str
-) -> tuple[StatusSummary, str, list[dict[str, object]]]:
-    service = status_summary(slug=slug)
-    if service is None:
-        raise Http404
-    range_name = request.GET.get("range", "24h")
-    series = selectors.series_with_band(
-        service_id=service.service_id, end=timezone.now(), range_name=range_name
-    )
-    last = len(series.times) - 1
-    rows: list[dict[str, object]] = [
-        dict(zip(SERIES_COLUMNS, (_iso(t), c, e, lo, hi, i == last), strict=True))
-        for i, (t, c, e, lo, hi) in enumerate(
-            zip(
-                series.times,
-                series.counts,
-                series.expected,
-                series.lower,
-                series.upper,
-                strict=True,
-            )
-        )
-    ]
-    return service, range_name, rows
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _bad_range(request: HttpRequest) -> HttpResponse | None:
-    if request.GET.get("range", "24h") in selectors.RANGES:
-        return None
-    return HttpResponseBadRequest(
-        f"Unknown range; one of: {', '.join(selectors.RANGES)}", content_type="text/plain"
-    )
-
-
-@edge_read(per_minute=True)
-@require_safe
-def series_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    """Problem reports per interval over the range (zero-filled, the last one partial), with
-    the baseline's expected count and typical band."""
-    if bad := _bad_range(request):
-        return bad
-    service, range_name, rows = _series_rows(request, slug)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=SERIES_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({**row, "partial": str(row["partial"]).lower()} for row in rows)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{service.slug}-{range_name}-problem-reports.csv"'
-    )
-    return _cacheable(request, response)
-
-
-@edge_read(per_minute=True)
-@require_safe
-def series_json(request: HttpRequest, slug: str) -> HttpResponse:
-    if bad := _bad_range(request):
-        return bad
-    service, range_name, rows = _series_rows(request, slug)
-    resolution = selectors.RANGES[range_name][1]
-    payload = {
-        "service": service.slug,
-        "range": range_name,
-        "resolution_seconds": int(resolution.total_seconds()),
-        "columns": list(SERIES_COLUMNS),
-        "points": rows,
-    }
-    return _cacheable(request, JsonResponse(payload))
+    return cacheable_anywhere(request, JsonResponse(payload, status=200 if service else 404))

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.urls import Resolver404, resolve
-from django.utils.cache import cc_delim_re
+from django.utils.cache import cc_delim_re, get_conditional_response
 from django.utils.http import parse_etags
 
 from outages import status_cache
@@ -33,6 +33,7 @@ from outages import status_cache
 PREFIXES = ("/api/v1/services/", "/badge/", "/embed/", "/s/")
 ENTRY = "edge:"
 TTL = 300
+CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 # Headers a stored answer may vary on: Accept is part of the key (DRF's content negotiation);
 # Origin does not change the answer (CORS * is set on every hot read).
 STORABLE_VARY = {"accept", "origin"}
@@ -69,6 +70,20 @@ def edge_read(*, per_minute: bool = False) -> Callable[[Callable[..., Any]], Cal
         return wrapped
 
     return decorate
+
+
+def cacheable_anywhere(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The caching of the badges and series downloads: a minute's max-age, an ETag, 304 on a
+    match, and readable from any origin (no credentials: nothing there depends on a cookie)."""
+    response["Cache-Control"] = CACHE_CONTROL
+    response["ETag"] = f'"{hashlib.blake2b(response.content, digest_size=12).hexdigest()}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    if response.status_code != 200:
+        return response
+    answer = get_conditional_response(request, etag=response["ETag"], response=response)
+    assert answer is not None  # (None only when given no response)
+    answer["Access-Control-Allow-Origin"] = "*"  # a 304 keeps only the caching headers
+    return answer
 
 
 def status_summary_version(slug: str) -> str:

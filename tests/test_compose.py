@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import yaml
-from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("web", "worker", "beat")
@@ -208,36 +207,6 @@ def test_only_the_router_is_published_on_the_hosts_loopback(services: dict[str, 
     for name, service in services.items():
         if name != "proxy":
             assert not service.get("ports"), f"{name} publishes a port"
-
-
-def test_the_intake_pool_runs_the_web_command(services: dict[str, Any]) -> None:
-    web, intake = tokens(services["web"]["command"]), tokens(services["intake"]["command"])
-    assert option(web, "--workers") == "${WEB_CONCURRENCY:-2}"
-    assert option(intake, "--workers") == "${INTAKE_CONCURRENCY:-2}"
-    assert [w for w in web if "CONCURRENCY" not in w] == [
-        w for w in intake if "CONCURRENCY" not in w
-    ]
-    assert services["intake"]["healthcheck"] == services["web"]["healthcheck"]
-
-
-def test_the_router_sends_every_report_door_and_only_them_to_the_intake_pool() -> None:
-    conf = (BASE_DIR / "config" / "nginx.conf").read_text()
-    (pattern,) = re.findall(r"location ~ (\S+) \{\s*proxy_pass http://intake;", conf)
-    doors = [
-        reverse("api_report_create", args=["twitter"]),
-        reverse("report_form", args=["twitter"]),
-        reverse("embed_report", args=["twitter"]),
-    ]
-    others = [
-        reverse("service_detail", args=["twitter"]),
-        reverse("home"),
-        "/api/v1/services/twitter",
-        "/s/twitter/report/extra",
-        "/embed/twitter/",
-    ]
-    assert all(re.match(pattern, path) for path in doors), doors
-    assert not any(re.match(pattern, path) for path in others), others
-    assert "access_log off;" in conf  # no visitor address in any log
 
 
 def test_worker_and_beat_run_the_projects_celery_app(services: dict[str, Any]) -> None:

@@ -29,9 +29,8 @@ from django.utils import timezone
 
 from alerts.tasks import confirmation_enqueue
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket
 from reports.models import Report
-from tests.factories import ServiceFactory
+from tests.factories import MinuteBucketFactory, ServiceFactory
 from tests.reports.helpers import post_report
 
 pytestmark = pytest.mark.django_db
@@ -141,14 +140,8 @@ def test_a_series_takes_a_platform_and_a_country_together(
     twitter = ServiceFactory(slug="twitter")
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
     for platform, country, count in (("ios", "FR", 2), ("ios", "US", 5), ("web", "FR", 7)):
-        MinuteBucket.objects.create(
-            service=twitter,
-            minute=minute,
-            kind="problem",
-            platform=platform,
-            problem="login",
-            country=country,
-            count=count,
+        MinuteBucketFactory(
+            service=twitter, minute=minute, platform=platform, country=country, count=count
         )
     parameters = schema["paths"]["/api/v1/services/{slug}/series"]["get"]["parameters"]
     assert {"platform", "country"} <= {p["name"] for p in parameters}

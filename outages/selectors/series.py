@@ -38,6 +38,12 @@ class BandSeries:
     upper: list[float | None]
     resolution: timedelta
 
+    def points(self) -> list[tuple[datetime, int, float | None, float | None, float | None, bool]]:
+        """(time, reports, expected, lower, upper, partial) per interval; the last is partial."""
+        last = len(self.times) - 1
+        columns = zip(self.times, self.counts, self.expected, self.lower, self.upper, strict=True)
+        return [(*point, i == last) for i, point in enumerate(columns)]
+
 
 def series_for_chart(
     *, service_id: int, kind: str = Kind.PROBLEM, end: datetime, span: timedelta

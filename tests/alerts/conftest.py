@@ -8,7 +8,7 @@ from alerts.services.subscriptions import Created, subscription_create
 from alerts.tasks import confirmation_enqueue
 from outages.models import Incident, IncidentEvent
 from tests.alerts.receiver import Receiver, running
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import IncidentEventFactory, IncidentFactory, ServiceFactory
 from tests.ports import free_port, wait_for_port
 
 
@@ -67,12 +67,8 @@ def incident_event(service, kind: str = "open", level: int = 2, **incident) -> I
     found = Incident.objects.filter(service=service).first() or IncidentFactory(
         service=service, level=level, **incident
     )
-    return IncidentEvent.objects.create(
-        key=f"incident:{found.pk}:{kind}:{level}",
-        incident=found,
-        kind=kind,
-        level=level,
-        at=found.detected_at,
+    return IncidentEventFactory(
+        key=f"incident:{found.pk}:{kind}:{level}", incident=found, kind=kind, level=level
     )
 
 

@@ -17,7 +17,7 @@ from outages.models import IncidentEvent
 from outages.services.incidents import incident_retract
 from tests.alerts.conftest import incident_event, webhook
 from tests.alerts.receiver import Receiver, running
-from tests.factories import IncidentFactory
+from tests.factories import IncidentEventFactory, IncidentFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("loopback")]
 
@@ -51,7 +51,7 @@ def test_level_threshold_and_follow_ups_only_for_those_told(service, receiver):
         webhook(service, strict, min_level=2)
         incident = IncidentFactory(service=service, level=1)
         for kind, level in (("open", 1), ("level", 2), ("close", 2)):
-            IncidentEvent.objects.create(
+            IncidentEventFactory(
                 key=f"{kind}{level}", incident=incident, kind=kind, level=level, at=timezone.now()
             )
             run()
@@ -89,18 +89,18 @@ def test_a_segment_incident_reaches_only_that_segment(service, receiver):
 def test_cooldown_a_flapping_service_does_not_spam(service, receiver):
     webhook(service, receiver)
     first = IncidentFactory(service=service)
-    IncidentEvent.objects.create(key="a", incident=first, kind="open", level=2, at=timezone.now())
-    IncidentEvent.objects.create(key="b", incident=first, kind="close", level=2, at=timezone.now())
+    IncidentEventFactory(key="a", incident=first, at=timezone.now())
+    IncidentEventFactory(key="b", incident=first, kind="close", at=timezone.now())
     run()
     second = IncidentFactory(service=service, started_at=first.started_at + timedelta(minutes=9))
-    IncidentEvent.objects.create(key="c", incident=second, kind="open", level=2, at=timezone.now())
-    IncidentEvent.objects.create(key="d", incident=second, kind="close", level=2, at=timezone.now())
+    IncidentEventFactory(key="c", incident=second, at=timezone.now())
+    IncidentEventFactory(key="d", incident=second, kind="close", at=timezone.now())
     run()
     assert kinds(receiver) == ["incident.opened", "incident.closed"]
     skipped = Delivery.objects.get(event__key="c")
     assert (skipped.status, skipped.note) == ("skipped", "cooldown")
     third = IncidentFactory(service=service, started_at=first.started_at + timedelta(minutes=19))
-    IncidentEvent.objects.create(key="e", incident=third, kind="open", level=2, at=timezone.now())
+    IncidentEventFactory(key="e", incident=third, at=timezone.now())
     run(at=timezone.now() + timedelta(hours=1))  # past the cooldown
     assert kinds(receiver)[-1] == "incident.opened" and len(receiver.received) == 3
 

@@ -18,8 +18,7 @@ from alerts.services.fanout import events_fan_out
 from alerts.services.subscriptions import SubscriptionInvalid, subscription_create
 from alerts.tasks import confirmation_enqueue
 from common import ssrf
-from outages.models import IncidentEvent
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import IncidentEventFactory, IncidentFactory, ServiceFactory
 
 CLOSED = ssrf.Policy(allow_loopback=False, https_only=False)
 
@@ -210,9 +209,7 @@ def test_a_delivery_whose_target_turned_internal_fails_without_connecting(settin
         confirmation_enqueue=confirmation_enqueue,
     )
     incident = IncidentFactory(service=service)
-    IncidentEvent.objects.create(
-        key="k", incident=incident, kind="open", level=2, at=incident.detected_at
-    )
+    IncidentEventFactory(key="k", incident=incident)
     settings.ALERTS_ALLOW_LOOPBACK = False
     now = timezone.now()
     events_fan_out(now=now)

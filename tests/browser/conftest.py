@@ -20,8 +20,12 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket, ServiceStatus
-from tests.factories import ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -143,16 +147,13 @@ def incident():
     now = floor_to_minute(timezone.now())
     for minutes_ago, count in ((12, 40), (8, 120), (5, 300)):
         for country, share in (("US", 0.5), ("FR", 0.3), ("GS", 0.2)):
-            MinuteBucket.objects.create(
+            MinuteBucketFactory(
                 service=twitter,
                 minute=now - timedelta(minutes=minutes_ago),
-                kind="problem",
-                platform="web",
-                problem="login",
                 country=country,
                 count=int(count * share),
             )
-    ServiceStatus.objects.create(
+    ServiceStatusFactory(
         service=twitter,
         minute=now,
         level=2,
@@ -160,9 +161,8 @@ def incident():
         recent=460,
         sparkline=[1, 2, 1, 3, 40, 120, 300],
     )
-    return Incident.objects.create(
+    return IncidentFactory(
         service=twitter,
-        level=2,
         started_at=now - timedelta(minutes=12),
         detected_at=now - timedelta(minutes=10),
         peak_at=now - timedelta(minutes=5),
@@ -177,5 +177,4 @@ def incident():
             {"country": c, "count": 100, "expected": 5.0, "ratio": 20.0} for c in ("US", "FR", "GS")
         ],
         scope="international",
-        visibility="public",
     )

@@ -11,8 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket
-from tests.factories import ServiceFactory
+from tests.factories import MinuteBucketFactory, ServiceFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +22,8 @@ def twitter():
 
 
 def _bucket(service, *, country="US", count=1, minutes_ago=0):
-    MinuteBucket.objects.create(
+    MinuteBucketFactory(
         service=service,
-        kind="problem",
-        platform="web",
-        problem="login",
         country=country,
         count=count,
         minute=floor_to_minute(timezone.now()) - timedelta(minutes=minutes_ago),

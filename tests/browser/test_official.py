@@ -13,13 +13,13 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from outages.models import ServiceStatus
-from outages.official.models import Acknowledgement
 from tests.factories import (
+    AcknowledgementFactory,
     IncidentFactory,
     OfficialIncidentFactory,
     OfficialSourceFactory,
     ServiceFactory,
+    ServiceStatusFactory,
 )
 
 ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> None:  # type: ignore[no-untyped-def]
     github = ServiceFactory(slug="github", name="GitHub")
-    ServiceStatus.objects.create(service=github, minute=timezone.now(), level=2)
+    ServiceStatusFactory(service=github, level=2)
     crowd = IncidentFactory(service=github)
     source = OfficialSourceFactory(
         service=github,
@@ -40,7 +40,7 @@ def test_the_service_page_and_the_widget_show_the_companys_word(open_tab) -> Non
     official = OfficialIncidentFactory(
         source=source, announced_at=crowd.started_at + timedelta(minutes=12)
     )
-    Acknowledgement.objects.create(
+    AcknowledgementFactory(
         incident=crowd,
         official_incident=official,
         acknowledged_at=official.announced_at,
@@ -75,7 +75,7 @@ def test_the_official_line_reads_well_on_a_wide_screen_and_a_phone(open_tab, wid
     """The service page's section and the incident page's acknowledgement at 1280 and 360 px:
     nothing wider than the screen, long titles and links wrapped; screenshots for review."""
     github = ServiceFactory(slug="github", name="GitHub")
-    ServiceStatus.objects.create(service=github, minute=timezone.now(), level=2)
+    ServiceStatusFactory(service=github, level=2)
     crowd = IncidentFactory(service=github)
     long_title = (
         "Incident with Git Operations, API Requests, Webhooks, Issues, Pull Requests, "
@@ -93,7 +93,7 @@ def test_the_official_line_reads_well_on_a_wide_screen_and_a_phone(open_tab, wid
     official = OfficialIncidentFactory(
         source=source, title=long_title, announced_at=crowd.started_at + timedelta(minutes=12)
     )
-    Acknowledgement.objects.create(
+    AcknowledgementFactory(
         incident=crowd,
         official_incident=official,
         acknowledged_at=official.announced_at,

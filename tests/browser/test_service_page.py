@@ -10,9 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket
 from reports.models import Report
-from tests.factories import ServiceFactory
+from tests.factories import MinuteBucketFactory, ServiceFactory
 from tests.reports.helpers import bucket_total
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -26,15 +25,7 @@ def twitter():
 def test_the_chart_draws_our_buckets_with_no_request_off_this_machine(twitter, open_tab):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
     for country, count in (("US", 30), ("FR", 12)):
-        MinuteBucket.objects.create(
-            service=twitter,
-            minute=minute,
-            kind="problem",
-            platform="web",
-            problem="login",
-            country=country,
-            count=count,
-        )
+        MinuteBucketFactory(service=twitter, minute=minute, country=country, count=count)
     tab = open_tab()
 
     tab.page.goto("/s/twitter/", wait_until="networkidle")

@@ -14,9 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from outages import figures
-from outages.models import ServiceStatus
 from reports.models import Report
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, ServiceStatusFactory
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -65,9 +64,8 @@ def test_the_widget_renders_isolated_and_reports_from_another_site(
     open_tab, host_site, database_buffer
 ):
     twitter = ServiceFactory(slug="twitter", name="Twitter", category="social")
-    ServiceStatus.objects.create(
+    ServiceStatusFactory(
         service=twitter,
-        minute=timezone.now(),
         level=1,
         expected=3.0,
         sparkline=[1, 4, 2, 9] * 24,

@@ -13,6 +13,7 @@ from comments.forms import form_started_token
 from comments.models import Comment
 from comments.services import text_key
 from outages.models import Service
+from tests.factories import CommentFactory
 
 _numbers = itertools.count(1)
 
@@ -50,7 +51,7 @@ def make_comment(
         "text_key": text_key(text),
     }
     values.update(fields)
-    return Comment.objects.create(**values)
+    return CommentFactory(**values)
 
 
 def make_moderator(username: str = "mod") -> User:

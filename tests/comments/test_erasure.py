@@ -11,7 +11,7 @@ from comments.models import Comment, CommentFlag
 from comments.services import comments_erase_by_email
 from moderation.models import AuditEntry
 from tests.comments.helpers import make_comment, make_moderator
-from tests.factories import ServiceFactory
+from tests.factories import CommentFlagFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def comments():
         make_comment(one, email="Ada@Example.org", state="approved"),
         make_comment(two, email="ada@example.org", state="pending"),
     ]
-    CommentFlag.objects.create(
+    CommentFlagFactory(
         comment=theirs[0], fingerprint="f", reason="spam", created_at=theirs[0].created_at
     )
     other = make_comment(one, email="bob@example.org")

@@ -8,10 +8,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from comments import services
-from comments.models import Comment, CommentFlag
+from comments.models import Comment
 from moderation.models import AuditEntry
 from tests.comments.helpers import make_comment, make_moderator
-from tests.factories import ServiceFactory
+from tests.factories import CommentFlagFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_the_queue_puts_flagged_then_pending_first_with_score_and_flags(moderato
         spam_score=45,
         spam_reasons=["links:1"],
     )
-    CommentFlag.objects.create(
+    CommentFlagFactory(
         comment=flagged, fingerprint="a", reason="abuse", created_at=flagged.created_at
     )
     new = make_comment(service, state="pending", text="newer pending")
@@ -102,10 +102,10 @@ def test_the_queue_loads_in_a_bounded_number_of_queries(
 ):
     for i in range(count):
         comment = make_comment(ServiceFactory(slug=f"s-{i % 7}"), state="flagged", open_flags=2)
-        CommentFlag.objects.create(
+        CommentFlagFactory(
             comment=comment, fingerprint="f1", reason="spam", created_at=comment.created_at
         )
-        CommentFlag.objects.create(
+        CommentFlagFactory(
             comment=comment, fingerprint="f2", reason="abuse", created_at=comment.created_at
         )
     # Session, account, permissions, the views' counts, the page, its flags, the services.

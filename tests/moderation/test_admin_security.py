@@ -17,6 +17,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.factories import TOTPDeviceFactory
 from tests.moderation.conftest import PASSWORD, member
 from tests.test_settings import PRODUCTION, start, started
 
@@ -106,7 +107,7 @@ def code(device: TOTPDevice) -> str:
 def test_an_administrator_needs_a_verified_device(administrator, required):
     assert not signed_in(login("boss", PASSWORD))
 
-    device = TOTPDevice.objects.create(user=administrator, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=administrator)
     assert not signed_in(login("boss", PASSWORD, otp_token="000000"))
     device.refresh_from_db()
     assert device.throttling_failure_count == 1  # the next try waits a moment (django-otp)
@@ -134,7 +135,7 @@ def test_a_moderator_may_sign_in_with_the_password_alone(moderator, required):
 
 
 def test_a_moderator_with_a_device_must_use_it(moderator, required):
-    device = TOTPDevice.objects.create(user=moderator, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=moderator)
     assert not signed_in(login("mod", PASSWORD))
     assert signed_in(login("mod", PASSWORD, otp_token=code(device)))
 

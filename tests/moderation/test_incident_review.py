@@ -21,7 +21,7 @@ from moderation.services import (
 from outages.models import Incident, IncidentEvent
 from reports.bursts.services import burst_void
 from reports.services import report_store_batch
-from tests.factories import IncidentFactory, report_row
+from tests.factories import IncidentEventFactory, IncidentFactory, report_row
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def announced():
     incident = IncidentFactory(service__slug="twitter", service__name="Twitter")
-    IncidentEvent.objects.create(
-        key=f"incident:{incident.pk}:open",
-        incident=incident,
-        kind="open",
-        level=2,
-        at=incident.detected_at,
-    )
+    IncidentEventFactory(key=f"incident:{incident.pk}:open", incident=incident)
     return incident
 
 

@@ -4,7 +4,6 @@ become aliases, and the duplicate is gone. Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -25,46 +24,34 @@ from outages.models import (
 )
 from outages.services.merge import service_merge
 from reports.models import Report
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ReportFactory,
+    SeriesBaselineFactory,
+    SeriesStateFactory,
+    ServiceAliasFactory,
+    ServiceFactory,
+    ServiceLogoFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def bucket(service, minute, count, country="US"):
-    return MinuteBucket.objects.create(
-        service=service,
-        minute=minute,
-        kind="problem",
-        platform="web",
-        problem="login",
-        country=country,
-        count=count,
-    )
+    return MinuteBucketFactory(service=service, minute=minute, country=country, count=count)
 
 
 def report(service, at):
-    return Report.objects.create(
-        id=uuid.uuid4(),
-        service=service,
-        kind="problem",
-        platform="web",
-        problem="login",
-        source="web",
-        received_at=at,
-        fingerprint="f" * 32,
-        network="n" * 32,
-    )
+    return ReportFactory(service=service, received_at=at)
 
 
 def baseline(service, value=""):
-    return SeriesBaseline.objects.create(
+    return SeriesBaselineFactory(
         service=service,
         dimension="country" if value else "",
         value=value,
-        level=1.0,
-        profile=b"\0" * 4,
-        params=b"\0" * 8,
-        fitted_at=timezone.now(),
     )
 
 
@@ -72,8 +59,8 @@ def baseline(service, value=""):
 def pair():
     keep = ServiceFactory(slug="twitter", name="Twitter")
     duplicate = ServiceFactory(slug="twitter-x", name="X (Twitter)")
-    ServiceAlias.objects.create(service=keep, alias="tweets")
-    ServiceAlias.objects.create(service=duplicate, alias="x.com")
+    ServiceAliasFactory(service=keep, alias="tweets")
+    ServiceAliasFactory(service=duplicate, alias="x.com")
     return keep, duplicate
 
 
@@ -108,12 +95,12 @@ def test_reports_incidents_status_baselines_and_logo_move(moderator, pair):
     kept_incident = IncidentFactory(service=keep, started_at=started)
     clash = IncidentFactory(service=duplicate, started_at=started)
     moved = IncidentFactory(service=duplicate, started_at=started - timedelta(days=2))
-    ServiceStatus.objects.create(service=duplicate, minute=now)
+    ServiceStatusFactory(service=duplicate, minute=now)
     baseline(keep)
     baseline(duplicate)  # the kept one's stays
     baseline(duplicate, value="FR")  # moves
-    SeriesState.objects.create(service=duplicate, dimension="", value="", state={"x": 1})
-    ServiceLogo.objects.create(service=duplicate, url="https://example.com/x.png")
+    SeriesStateFactory(service=duplicate, state={"x": 1})
+    ServiceLogoFactory(service=duplicate, url="https://example.com/x.png")
 
     found = service_merge(actor=moderator, keep=keep, duplicate=duplicate)
 

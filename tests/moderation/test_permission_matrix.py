@@ -16,20 +16,25 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
-from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from moderation.models import AuditEntry
 from moderation.services import incident_note_set
 from outages.models import Incident
 from tests.comments.helpers import make_comment
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import (
+    AccessAttemptFactory,
+    AccessFailureLogFactory,
+    AccessLogFactory,
+    IncidentFactory,
+    ServiceFactory,
+    TOTPDeviceFactory,
+)
 from tests.moderation.conftest import member, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -134,21 +139,10 @@ def world():
     service = ServiceFactory(slug="twitter")
     incident = IncidentFactory(service=service)
     incident_note_set(actor=actors["moderator"], incident=incident, note="Seen.")
-    TOTPDevice.objects.create(user=actors["administrator"], name="phone")
-    AccessAttempt.objects.create(
-        username="x",
-        ip_address="fd00::1",
-        user_agent="x",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/admin/login/",
-    )
-    AccessLog.objects.create(username="x", ip_address="fd00::1", user_agent="x")
-    AccessFailureLog.objects.create(
-        username="x", ip_address="fd00::1", user_agent="x", attempt_time=timezone.now()
-    )
+    TOTPDeviceFactory(user=actors["administrator"])
+    AccessAttemptFactory()
+    AccessLogFactory()
+    AccessFailureLogFactory()
     comment = make_comment(service)
     clients = {"anonymous": Client(), **{r: signed_in(u) for r, u in actors.items()}}
     return actors, clients, {"incident": incident, "service": service, "comment": comment}

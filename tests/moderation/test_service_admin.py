@@ -7,7 +7,7 @@ import pytest
 
 from moderation.models import AuditEntry, ServiceLogo
 from outages.models import Service, ServiceAlias
-from tests.factories import ServiceFactory
+from tests.factories import ServiceAliasFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_deleting_a_service_is_audited(administrator_client):
 
 def test_the_admin_names_aliases_in_plain_english(administrator_client):
     service = ServiceFactory(slug="x", name="X")
-    ServiceAlias.objects.create(service=service, alias="twitter")
+    ServiceAliasFactory(service=service, alias="twitter")
     pages = [
         administrator_client.get(f"/admin/outages/service/{service.pk}/change/"),
         administrator_client.get(f"/admin/outages/service/{service.pk}/delete/"),

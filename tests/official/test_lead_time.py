@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outages.models import ServiceStatus
 from outages.official.models import Acknowledgement
 from outages.official.selectors import lead_time_stats, official_incidents_alone
 from outages.official.services.acknowledgements import acknowledgements_record
@@ -16,10 +15,12 @@ from outages.official.services.poll import sources_poll
 from outages.official.services.sources import source_create
 from outages.official.tasks import _summaries_refresh
 from tests.factories import (
+    AcknowledgementFactory,
     IncidentFactory,
     OfficialIncidentFactory,
     OfficialSourceFactory,
     ServiceFactory,
+    ServiceStatusFactory,
 )
 from tests.official.conftest import StatusServer
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def github():  # type: ignore[no-untyped-def]
     service = ServiceFactory(slug="github", name="GitHub")
-    ServiceStatus.objects.create(service=service, minute=timezone.now(), level=2)
+    ServiceStatusFactory(service=service, level=2)
     return service
 
 
@@ -111,7 +112,7 @@ def test_ninety_day_stats_count_acknowledged_incidents_and_the_median_lead(githu
             status="closed",
         )
         if lead is not None:
-            Acknowledgement.objects.create(
+            AcknowledgementFactory(
                 incident=crowd,
                 acknowledged_at=crowd.started_at + timedelta(minutes=lead),
                 lead_seconds=lead * 60,

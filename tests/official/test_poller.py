@@ -13,7 +13,7 @@ from outages.official.models import OfficialIncident, OfficialSource
 from outages.official.services.poll import Polled, sources_claim, sources_poll
 from outages.official.services.sources import source_create
 from outages.official.tasks import _summaries_refresh
-from tests.factories import ServiceFactory
+from tests.factories import OfficialSourceFactory, ServiceFactory
 from tests.official.conftest import StatusServer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("loopback")]
@@ -168,16 +168,14 @@ def test_a_redirect_to_a_private_address_is_refused(
     settings, github, status_server: StatusServer, poll, tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
     settings.ALERTS_ALLOW_LOOPBACK = False
-    OfficialSource.objects.create(service=github, kind="statuspage", url="http://10.0.0.1/x.json")
+    OfficialSourceFactory(service=github, url="http://10.0.0.1/x.json")
     assert poll(timezone.now()).failed == 1
     assert "a private address" in OfficialSource.objects.get().last_error
 
 
 def test_two_pollers_never_claim_one_source_in_the_same_interval(github) -> None:  # type: ignore[no-untyped-def]
     for n in range(5):
-        OfficialSource.objects.create(
-            service=github, kind="statuspage", url=f"https://status.example.com/{n}.json"
-        )
+        OfficialSourceFactory(service=github, url=f"https://status.example.com/{n}.json")
     now = timezone.now()
     first = sources_claim(now=now, limit=3)
     second = sources_claim(now=now, limit=10)

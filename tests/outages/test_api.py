@@ -12,8 +12,12 @@ from rest_framework.request import Request
 
 from common.throttles import HashedAnonThrottle
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket, ServiceStatus
-from tests.factories import ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -36,7 +40,7 @@ def _incident(service, **fields):  # type: ignore[no-untyped-def]
         "scope": "international",
     }
     values.update(fields)
-    return Incident.objects.create(**values)
+    return IncidentFactory(**values)
 
 
 def test_services_are_listed_with_a_cursor(client):
@@ -66,9 +70,7 @@ def test_a_bad_filter_is_a_problem_naming_the_field(client):
 
 
 def test_a_service_status(client, twitter):
-    ServiceStatus.objects.create(
-        service=twitter, minute=timezone.now(), level=2, recent=90, expected=4.0, deviation=20.0
-    )
+    ServiceStatusFactory(service=twitter, level=2, recent=90, expected=4.0, deviation=20.0)
     body = client.get("/api/v1/services/twitter").json()
     assert body["status"]["status"] == "problems"
     assert body["status"]["reports_15min"] == 90
@@ -82,15 +84,7 @@ def test_an_unknown_service_is_a_404_problem(client):
 
 def test_the_series_is_zero_filled_with_the_last_interval_partial(client, twitter):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=3)
-    MinuteBucket.objects.create(
-        service=twitter,
-        minute=minute,
-        kind="problem",
-        platform="web",
-        problem="login",
-        country="US",
-        count=7,
-    )
+    MinuteBucketFactory(service=twitter, minute=minute, count=7)
     body = client.get("/api/v1/services/twitter/series").json()
     points = body["points"]
     assert len(points) == 24 * 60 and body["resolution_seconds"] == 60
@@ -161,10 +155,9 @@ def test_the_series_narrows_to_a_platform_country_or_problem(client, twitter):
         ("ios", "FR", "posting", 2),
         ("ios", "US", "login", 5),
     ):
-        MinuteBucket.objects.create(
+        MinuteBucketFactory(
             service=twitter,
             minute=minute,
-            kind="problem",
             platform=platform,
             problem=problem,
             country=country,

@@ -8,8 +8,7 @@ import pytest
 from django.utils import timezone
 
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket
-from tests.factories import ServiceFactory
+from tests.factories import MinuteBucketFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/services/twitter/breakdowns"
@@ -26,7 +25,7 @@ def twitter():
         (60 * 30, "problem", "android", "loading", "DE", 10),  # 30 hours ago: in 7d only
         (5, "works", "web", "", "US", 50),  # "works for me" is not a problem report
     ]:
-        MinuteBucket.objects.create(
+        MinuteBucketFactory(
             service=service,
             minute=now - timedelta(minutes=ago),
             kind=kind,

@@ -37,9 +37,14 @@ from alerts.models import Subscription
 from alerts.services.subscriptions import token_hash
 from common.throttles import HashedAnonThrottle
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket, ServiceStatus
 from partners.services import apikey_create
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+    SubscriptionFactory,
+)
 
 PROBLEM = "application/problem+json"
 SLUG = "twitter"
@@ -117,20 +122,18 @@ def world(monkeypatch: pytest.MonkeyPatch, db: None) -> Iterator[None]:
     ServiceFactory(slug="bank", name="Bank", category="finance")
     now = floor_to_minute(timezone.now())
     for ago, platform, country in [(3, "web", "US"), (20, "ios", ""), (200, "android", "FR")]:
-        MinuteBucket.objects.create(
+        MinuteBucketFactory(
             service=service,
             minute=now - timedelta(minutes=ago),
-            kind="problem",
             platform=platform,
-            problem="login",
             country=country,
             count=4,
         )
-    ServiceStatus.objects.create(
+    ServiceStatusFactory(
         service=service, minute=now, level=2, recent=12, expected=1.5, deviation=8.0
     )
     IncidentFactory(service=service, id=INCIDENT_ID)
-    Subscription.objects.create(
+    SubscriptionFactory(
         id=SUBSCRIPTION_ID,
         service=service,
         channel=Subscription.Channel.WEBHOOK,

@@ -20,7 +20,7 @@ from outages.services.backfill import WARM_UP, detection_backfill
 from outages.services.baselines import baselines_fit
 from outages.services.buckets import BucketKey, bucket_increment
 from outages.services.detection import detection_pass
-from tests.factories import ServiceFactory
+from tests.factories import DetectionCursorFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_quiet_history_records_nothing(service):
 def test_it_records_what_live_detection_records_minute_by_minute(service):
     spike(service.id, SPIKE)
     first = SPIKE - 60 * MINUTE
-    DetectionCursor.objects.create(shard="0/1", minute=first - MINUTE)
+    DetectionCursorFactory(minute=first - MINUTE)
     baselines_fit(now=first)
     for i in range(200):
         detection_pass(now=first + (i + 1) * MINUTE + timedelta(seconds=5), diversity=diverse)
@@ -233,7 +233,7 @@ def test_live_detection_carries_on_from_where_it_ended(service):
 
 
 def test_it_runs_on_up_to_the_minute_live_detection_reached(service):
-    DetectionCursor.objects.create(shard="0/1", minute=NOW - MINUTE)
+    DetectionCursorFactory(minute=NOW - MINUTE)
 
     result = detection_backfill(since=NOW - timedelta(days=1), until=NOW - timedelta(hours=2))
 

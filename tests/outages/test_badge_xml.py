@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outages import badges
-from outages.models import ServiceStatus
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, ServiceStatusFactory
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -27,11 +26,10 @@ def _svg(content: bytes | str) -> ET.Element:
 @pytest.mark.parametrize("level", [None, 0, 1, 2])
 @pytest.mark.parametrize("theme", ["light", "dark", "unknown"])
 def test_every_status_and_theme_is_well_formed_svg(client: Client, level, theme) -> None:
-    from django.utils import timezone
 
     service = ServiceFactory(slug="att", name='AT&T "<Mobile>"')
     if level is not None:
-        ServiceStatus.objects.create(service=service, minute=timezone.now(), level=level)
+        ServiceStatusFactory(service=service, level=level)
     response = client.get("/badge/att.svg", {"theme": theme})
     assert response["Content-Type"].startswith("image/svg+xml")
     root = _svg(response.content)

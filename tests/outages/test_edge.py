@@ -15,10 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from outages import status_cache
 from outages.detection.timebuckets import MINUTE
-from outages.models import ServiceStatus
 from outages.services.baselines import baselines_fit
 from outages.services.detection import detection_pass
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, ServiceStatusFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +41,7 @@ BURST = 20
 def twitter():
     with time_machine.travel(NOW, tick=False):
         service = ServiceFactory(slug="twitter", name="Twitter")
-        ServiceStatus.objects.create(
+        ServiceStatusFactory(
             service=service, minute=NOW, level=1, recent=12, expected=3.0, sparkline=[1, 4, 2]
         )
         yield service

@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from outages.models import ServiceStatus
 from reports.models import Report
 from reports.widget.tokens import embed_token_issue
 from reports.widget.views import http_origin
-from tests.factories import ServiceFactory
+from tests.factories import ServiceFactory, ServiceStatusFactory
 
 pytestmark = pytest.mark.django_db
 REPORT = {"kind": "problem", "platform": "web", "problem": "other"}
@@ -47,14 +46,7 @@ def post_report(client, slug: str, token: object, **headers: str):
 
 
 def test_the_embed_page_shows_status_sparkline_band_and_report_button(client, twitter):
-    ServiceStatus.objects.create(
-        service=twitter,
-        minute=timezone.now(),
-        level=2,
-        recent=40,
-        expected=4.0,
-        sparkline=[1, 2, 3, 50],
-    )
+    ServiceStatusFactory(service=twitter, level=2, recent=40, expected=4.0, sparkline=[1, 2, 3, 50])
 
     response = client.get("/embed/twitter/")
 
@@ -83,7 +75,7 @@ def test_the_embed_page_shows_status_sparkline_band_and_report_button(client, tw
     ],
 )
 def test_the_embed_page_options(client, twitter, query, expected, absent):
-    ServiceStatus.objects.create(service=twitter, minute=timezone.now(), sparkline=[0, 1])
+    ServiceStatusFactory(service=twitter, sparkline=[0, 1])
 
     page = client.get(f"/embed/twitter/{query}").content.decode()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from outages.models import Incident, Service
-from tests.factories import ServiceFactory
+from tests.factories import IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -27,15 +27,15 @@ def feed_incidents(service: Service) -> dict[str, Incident]:
 
     def make(service, *, hours, visibility="public"):  # type: ignore[no-untyped-def]
         started = START + timedelta(hours=hours)
-        return Incident.objects.create(
+        return IncidentFactory(
             service=service,
-            level=2,
             started_at=started,
             detected_at=started,
             peak_at=started,
             peak_quarter_count=120,
             visibility=visibility,
             platforms={"web": 1.0},
+            scope="",
         )
 
     return {

@@ -19,8 +19,12 @@ from django.utils import timezone, translation
 
 from outages import summaries
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket, ServiceStatus
-from tests.factories import ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -40,21 +44,14 @@ def incident(twitter):
     now = floor_to_minute(timezone.now())
     minute = now - timedelta(minutes=5)
     for country, count in (("US", 30), ("FR", 12), ("??", 2)):
-        MinuteBucket.objects.create(
-            service=twitter,
-            minute=minute,
-            kind="problem",
-            platform="ios",
-            problem="login",
-            country=country,
-            count=count,
+        MinuteBucketFactory(
+            service=twitter, minute=minute, platform="ios", country=country, count=count
         )
-    ServiceStatus.objects.create(
+    ServiceStatusFactory(
         service=twitter, minute=now, level=2, deviation=3.0, recent=1234, sparkline=[1, 5, 2]
     )
-    return Incident.objects.create(
+    return IncidentFactory(
         service=twitter,
-        level=2,
         started_at=now - timedelta(minutes=30),
         detected_at=now - timedelta(minutes=28),
         peak_at=now - timedelta(minutes=10),
@@ -70,7 +67,6 @@ def incident(twitter):
             {"country": c, "count": 1000, "expected": 5.0, "ratio": 2.5} for c in ("US", "FR")
         ],
         scope="several",
-        visibility="public",
     )
 
 

@@ -8,20 +8,14 @@ from django.utils import timezone
 
 from outages.models import Incident, IncidentEvent
 from outages.services.incidents import incident_restore, incident_retract
-from tests.factories import IncidentFactory
+from tests.factories import IncidentEventFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_announced_incident_is_retracted_once_in_the_outbox():
     incident = IncidentFactory()
-    IncidentEvent.objects.create(
-        key=f"incident:{incident.pk}:open",
-        incident=incident,
-        kind="open",
-        level=2,
-        at=incident.detected_at,
-    )
+    IncidentEventFactory(key=f"incident:{incident.pk}:open", incident=incident)
     now = timezone.now()
     incident_retract(incident, at=now)
     incident_retract(incident, at=now)

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from outages import charts, selectors
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket
 from outages.views import LIVE_INTERVALS
-from tests.factories import ServiceFactory
+from tests.factories import IncidentFactory, MinuteBucketFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +22,9 @@ def twitter():
 
 
 def _bucket(service, *, minutes_ago=0, count=1, kind="problem", country="US"):
-    MinuteBucket.objects.create(
+    MinuteBucketFactory(
         service=service,
         kind=kind,
-        platform="web",
         country=country,
         count=count,
         problem="login" if kind == "problem" else "",
@@ -90,12 +88,12 @@ def test_a_whole_range_keeps_its_complete_minutes_briefly_and_reads_the_current_
 
 def test_live_json_sends_an_incident_s_level_and_sentence(client, twitter):
     now = timezone.now()
-    Incident.objects.create(
+    IncidentFactory(
         service=twitter,
-        level=2,
         started_at=now.replace(hour=9, minute=5),
         detected_at=now,
         peak_at=now,
+        scope="",
     )
     live = client.get("/s/twitter/live.json").json()
     assert live["level"] == 2

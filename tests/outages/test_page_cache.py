@@ -15,9 +15,8 @@ from comments.services import comments_moderate
 from common import metrics
 from outages import page_cache
 from outages import views as outages_views
-from outages.models import ServiceStatus
 from outages.status_cache import status_summaries_refresh
-from tests.factories import CommentFactory, IncidentFactory, ServiceFactory
+from tests.factories import CommentFactory, IncidentFactory, ServiceFactory, ServiceStatusFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +170,7 @@ def test_a_new_incident_shows_after_the_detection_pass_s_refresh(
 
     with django_capture_on_commit_callbacks(execute=True):
         incident = IncidentFactory(service=twitter)
-        ServiceStatus.objects.create(service=twitter, minute=incident.started_at, level=2)
+        ServiceStatusFactory(service=twitter, minute=incident.started_at, level=2)
     status_summaries_refresh(service_ids=[twitter.id])
 
     after = visitor(2).get("/incidents/")

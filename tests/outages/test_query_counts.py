@@ -7,8 +7,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from outages.models import Incident, MinuteBucket, ServiceStatus
-from tests.factories import ServiceFactory
+from outages.models import Incident, MinuteBucket
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,27 +22,21 @@ pytestmark = pytest.mark.django_db
 def busy():
     service = ServiceFactory(slug="busy")
     now = timezone.now().replace(second=0, microsecond=0)
-    MinuteBucket.objects.bulk_create(
-        MinuteBucket(
-            service=service,
-            minute=now - timedelta(minutes=i),
-            kind="problem",
-            platform=p,
-            problem="login",
-            country=c,
-            count=3,
+    MinuteBucket.objects.bulk_create(  # built by the factory, stored in one insert
+        MinuteBucketFactory.build(
+            service=service, minute=now - timedelta(minutes=i), platform=p, country=c, count=3
         )
         for i in range(0, 600, 7)
         for p in ("web", "ios")
         for c in ("US", "FR")
     )
-    Incident.objects.create(
+    IncidentFactory(
         service=service,
-        level=2,
         started_at=now - timedelta(minutes=40),
         detected_at=now - timedelta(minutes=38),
         peak_at=now - timedelta(minutes=20),
         countries=[{"country": "US", "count": 9, "expected": 1.0, "ratio": 9.0}],
+        scope="",
     )
     return service
 
@@ -46,7 +45,7 @@ def busy():
 def test_home_queries_do_not_grow_with_services(client, django_assert_max_num_queries, services):
     for i in range(services):
         service = ServiceFactory(slug=f"s-{i}")
-        ServiceStatus.objects.create(service=service, minute=timezone.now(), sparkline=[1, 2])
+        ServiceStatusFactory(service=service, sparkline=[1, 2])
     with django_assert_max_num_queries(4):
         assert client.get("/").status_code == 200
 
@@ -62,12 +61,13 @@ def test_incident_pages_queries_are_bounded(client, django_assert_max_num_querie
     with django_assert_max_num_queries(4):
         assert client.get(f"/incidents/{incident.pk}/").status_code == 200
     for i in range(10):
-        Incident.objects.create(
+        IncidentFactory(
             service=ServiceFactory(slug=f"other-{i}"),
             level=1,
             started_at=incident.started_at,
             detected_at=incident.detected_at,
             peak_at=incident.peak_at,
+            scope="",
         )
     with django_assert_max_num_queries(3):
         assert client.get("/incidents/").status_code == 200

@@ -9,14 +9,20 @@ from django.utils import timezone
 
 from outages import selectors
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import Incident, MinuteBucket, SeriesBaseline, ServiceStatus
-from tests.factories import ServiceFactory
+from outages.models import ServiceStatus
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    SeriesBaselineFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def _bucket(service, *, minutes_ago=1, country="FR", count=1, kind="problem", platform="web"):
-    MinuteBucket.objects.create(
+    MinuteBucketFactory(
         service=service,
         kind=kind,
         platform=platform,
@@ -28,35 +34,24 @@ def _bucket(service, *, minutes_ago=1, country="FR", count=1, kind="problem", pl
 
 
 def _status(service, *, expected, level=0):
-    ServiceStatus.objects.create(
-        service=service, minute=timezone.now(), expected=expected, level=level
-    )
+    ServiceStatusFactory(service=service, expected=expected, level=level)
 
 
 def _share(service, *, country, share):
-    SeriesBaseline.objects.create(
-        service=service,
-        dimension="country",
-        value=country,
-        level=1.0,
-        share=share,
-        profile=b"",
-        params=b"",
-        fitted_at=timezone.now(),
-    )
+    SeriesBaselineFactory(service=service, dimension="country", value=country, share=share)
 
 
 def _incident(service, *, countries=(), status="open", visibility="public", ago=30, **fields):
     now = timezone.now()
-    return Incident.objects.create(
+    return IncidentFactory(
         service=service,
-        level=2,
         status=status,
         visibility=visibility,
         started_at=now - timedelta(minutes=ago),
         detected_at=now - timedelta(minutes=28),
         peak_at=now - timedelta(minutes=10),
         countries=[{"country": c, "count": 9, "expected": 1.0, "ratio": 9.0} for c in countries],
+        scope="",
         **fields,
     )
 

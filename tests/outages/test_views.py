@@ -12,9 +12,14 @@ import pytest
 from django.utils import timezone
 
 from outages.detection.timebuckets import floor_to_minute
-from outages.models import MinuteBucket
 from reports.models import Report
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import (
+    IncidentFactory,
+    MinuteBucketFactory,
+    ServiceAliasFactory,
+    ServiceFactory,
+    ServiceStatusFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,14 +30,13 @@ def twitter():
 
 
 def test_home_ranks_services_by_status_then_deviation(client, twitter):
-    from outages.models import ServiceStatus
 
     quiet = ServiceFactory(slug="quiet", name="Quiet")
     odd = ServiceFactory(slug="odd", name="Odd")
     now = timezone.now()
-    ServiceStatus.objects.create(service=quiet, minute=now, deviation=-0.5)
-    ServiceStatus.objects.create(service=odd, minute=now, deviation=3.0, sparkline=[1, 5, 2])
-    ServiceStatus.objects.create(service=twitter, minute=now, level=2, deviation=1.0)
+    ServiceStatusFactory(service=quiet, minute=now, deviation=-0.5)
+    ServiceStatusFactory(service=odd, minute=now, deviation=3.0, sparkline=[1, 5, 2])
+    ServiceStatusFactory(service=twitter, minute=now, level=2, deviation=1.0)
 
     page = client.get("/").content.decode()
 
@@ -48,9 +52,8 @@ def test_home_filters_by_category(client, twitter):
 
 @pytest.mark.parametrize("query", ["twitter", "Twiter", "x", "twit"])
 def test_search_finds_a_service_by_name_alias_prefix_or_typo(client, twitter, query):
-    from outages.models import ServiceAlias
 
-    ServiceAlias.objects.create(service=twitter, alias="x")
+    ServiceAliasFactory(service=twitter, alias="x")
     ServiceFactory(slug="facebook", name="Facebook")
     response = client.get("/search", {"q": query})
     assert response.status_code == 302 and response["Location"] == "/s/twitter/"
@@ -65,15 +68,7 @@ def test_the_service_page_charts_24_hours_per_5_minutes_and_tables_every_minute(
     client, twitter, midday
 ):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=5)
-    MinuteBucket.objects.create(
-        service=twitter,
-        minute=minute,
-        kind="problem",
-        platform="web",
-        problem="login",
-        country="US",
-        count=42,
-    )
+    MinuteBucketFactory(service=twitter, minute=minute, count=42)
 
     response = client.get("/s/twitter/")
 
@@ -179,7 +174,6 @@ def test_the_openapi_schema_documents_report_intake(client):
 
 
 def _incident(service, **fields):  # type: ignore[no-untyped-def]
-    from outages.models import Incident
 
     now = floor_to_minute(timezone.now())
     values = {
@@ -203,7 +197,7 @@ def _incident(service, **fields):  # type: ignore[no-untyped-def]
         "visibility": "public",
     }
     values.update(fields)
-    return Incident.objects.create(**values)
+    return IncidentFactory(**values)
 
 
 def test_a_quiet_service_says_reports_are_at_their_usual_level(client, twitter):
@@ -262,20 +256,13 @@ def test_the_incident_list_has_an_empty_state(client):
 
 
 def test_the_country_switch_reranks_home_for_that_country(client, twitter, midday):
-    from outages.models import ServiceStatus
 
     local = ServiceFactory(slug="localbank", name="Local Bank")
     now = timezone.now()
-    ServiceStatus.objects.create(service=twitter, minute=now, deviation=5.0, expected=50.0)
-    ServiceStatus.objects.create(service=local, minute=now, deviation=0.0, expected=1.0)
-    MinuteBucket.objects.create(
-        service=local,
-        minute=floor_to_minute(now) - timedelta(minutes=1),
-        kind="problem",
-        platform="web",
-        problem="login",
-        country="FR",
-        count=30,
+    ServiceStatusFactory(service=twitter, minute=now, deviation=5.0, expected=50.0)
+    ServiceStatusFactory(service=local, minute=now, deviation=0.0, expected=1.0)
+    MinuteBucketFactory(
+        service=local, minute=floor_to_minute(now) - timedelta(minutes=1), country="FR", count=30
     )
 
     world = client.get("/").content.decode()
@@ -351,12 +338,9 @@ def test_the_report_block_comes_right_after_the_status_and_before_the_chart(clie
 
 
 def test_the_region_page_charts_the_country_s_most_reported_services(client, twitter, midday):
-    MinuteBucket.objects.create(
+    MinuteBucketFactory(
         service=twitter,
         minute=floor_to_minute(midday) - timedelta(minutes=3),
-        kind="problem",
-        platform="web",
-        problem="login",
         country="FR",
         count=7,
     )

@@ -16,7 +16,7 @@ from outages.detection.timebuckets import floor_to_minute
 from outages.models import MinuteBucket
 from outages.vocabulary import PROBLEMS_BY_CATEGORY, Category
 from reports.models import Report
-from tests.factories import ServiceFactory
+from tests.factories import MinuteBucketFactory, ServiceFactory
 from tests.reports.helpers import post_report
 
 pytestmark = pytest.mark.django_db
@@ -146,15 +146,7 @@ def test_the_widget_shows_the_category_s_buttons_and_compact_one(client, cloud):
 def test_the_service_page_shows_the_three_most_reported_types_with_their_shares(client, cloud):
     minute = floor_to_minute(timezone.now()) - timedelta(minutes=30)
     for problem, count in [("dns", 50), ("api", 25), ("console", 15), ("login", 6), ("other", 4)]:
-        MinuteBucket.objects.create(
-            service=cloud,
-            minute=minute,
-            kind="problem",
-            platform="web",
-            problem=problem,
-            country="US",
-            count=count,
-        )
+        MinuteBucketFactory(service=cloud, minute=minute, problem=problem, count=count)
 
     page = client.get("/s/cloudflare/").content.decode()
 

@@ -20,7 +20,7 @@ from reports.retention import reports_purge
 from reports.rows import ReportRow
 from reports.services import report_store_batch
 from reports.tasks import privacy_retention_task
-from tests.factories import ServiceFactory
+from tests.factories import AccessLogFactory, SaltFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +83,9 @@ def test_a_retention_under_a_day_is_refused(history):
 def test_the_job_destroys_salts_older_than_48_hours_and_old_login_records(history):
     today = history.date()
     for age in range(4):
-        Salt.objects.get_or_create(day=today - timedelta(days=age), defaults={"secret": b"s" * 32})
+        SaltFactory(day=today - timedelta(days=age))
     for age in (31, 1):
-        log = AccessLog.objects.create(username="mod", ip_address="fd00::1", user_agent="x")
+        log = AccessLogFactory(username="mod")
         AccessLog.objects.filter(pk=log.pk).update(attempt_time=history - timedelta(days=age))
 
     found = privacy_retention(now=history, days=30)

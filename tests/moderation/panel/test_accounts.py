@@ -9,6 +9,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from moderation.models import AuditEntry
+from tests.factories import TOTPDeviceFactory
 from tests.moderation.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_a_moderator_signs_in_with_the_password_then_enrols_by_qr_code(moderator
 
 
 def test_once_enrolled_the_sign_in_needs_the_code(moderator):
-    device = TOTPDevice.objects.create(user=moderator, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=moderator)
 
     assert sign_in("mod").get("/moderation/").status_code == 302
     device.refresh_from_db()
@@ -71,7 +72,7 @@ def test_once_enrolled_the_sign_in_needs_the_code(moderator):
 
 
 def test_an_enrolled_account_is_not_shown_a_new_qr_code(moderator):
-    device = TOTPDevice.objects.create(user=moderator, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=moderator)
     client = sign_in("mod", code_of(device))
 
     page = client.get(ENROL).content.decode()

@@ -12,7 +12,7 @@ from comments.models import Comment, CommentFlag
 from moderation.models import AuditEntry, CommentRedaction
 from moderation.panel.comment_actions import comment_redact, redactions_purge
 from tests.comments.helpers import make_comment
-from tests.factories import ServiceFactory
+from tests.factories import CommentFlagFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 QUEUE = "/moderation/comments/"
@@ -51,9 +51,7 @@ def test_the_queue_filters_by_service_reason_score_and_search(moderator_client, 
     quiet = make_comment(twitter, spam_score=5, text="Login fails", name="Zed")
     elsewhere = make_comment(steam, text="Steam login fails")
     private = make_comment(twitter, state="approved", open_flags=1, text="Bob 555-0100")
-    CommentFlag.objects.create(
-        comment=private, fingerprint="f", reason="personal_data", created_at=timezone.now()
-    )
+    CommentFlagFactory(comment=private, fingerprint="f", reason="personal_data")
 
     assert set(shown(moderator_client.get(QUEUE + "?service=steam"))) == {elsewhere.pk}
     assert shown(moderator_client.get(QUEUE + "?min_score=50")) == [spammy.pk]
@@ -89,9 +87,7 @@ def test_a_bad_filter_is_refused_with_the_field_named(moderator_client, twitter,
 def test_an_approval_of_many_comments_can_be_undone(moderator_client, twitter):
     flagged = make_comment(twitter, state="flagged", open_flags=2)
     for reason in ("spam", "abuse"):
-        CommentFlag.objects.create(
-            comment=flagged, fingerprint=reason, reason=reason, created_at=timezone.now()
-        )
+        CommentFlagFactory(comment=flagged, fingerprint=reason, reason=reason)
     pending = [make_comment(twitter) for _ in range(3)]
     ids = [flagged.pk] + [c.pk for c in pending]
     moderator_client.post(QUEUE, {"action": "approve", "ids": ids})

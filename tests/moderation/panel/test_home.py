@@ -7,11 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from comments.models import CommentFlag
 from moderation.panel.counts import pending_counts
 from outages.models import Incident
 from tests.comments.helpers import make_comment
-from tests.factories import IncidentFactory, ServiceFactory
+from tests.factories import CommentFlagFactory, IncidentFactory, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +32,7 @@ def busy_night():
     make_comment(service)
     make_comment(service, state="flagged", open_flags=3)
     flagged = make_comment(service, state="approved", open_flags=1)
-    CommentFlag.objects.create(
-        comment=flagged, fingerprint="f", reason="personal_data", created_at=timezone.now()
-    )
+    CommentFlagFactory(comment=flagged, fingerprint="f", reason="personal_data")
     make_comment(service, state="approved")
     IncidentFactory(visibility=Incident.Visibility.SUSPICIOUS)
     IncidentFactory()
