@@ -99,3 +99,20 @@ def test_no_class_name_means_two_things_in_two_apps() -> None:
                 if isinstance(node, ast.ClassDef) and node.name not in CONVENTIONAL:
                     where.setdefault(node.name, set()).add(str(path.relative_to(ROOT)))
     assert {name: sorted(paths) for name, paths in where.items() if len(paths) > 1} == {}
+
+
+def test_the_detection_library_may_import_no_other_module_of_outages() -> None:
+    """The purity contract names outages' other modules one by one (import-linter has no
+    "all but"): a module added to outages must be added to it."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / ".importlinter").read_text()
+    contract = text.split("[importlinter:contract:detection-pure]")[1].split("[importlinter:")[0]
+    forbidden = {line.strip() for line in contract.splitlines()}
+    modules = {
+        f"outages.{path.stem}"
+        for path in (root / "outages").iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+        and not path.name.startswith("__")
+        and path.stem != "detection"
+    }
+    assert modules - forbidden == set()
