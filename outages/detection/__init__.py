@@ -22,10 +22,12 @@ Counts per interval in; baselines, scores and incident events out. Four pieces:
 * `python -m outages.detection INPUT.csv OUTPUT.csv`: that driver on a `timestamp,value` file.
 
 The score rule, shared by product and command line: a point scores >= 0.5 exactly when the
-product alerts there, that is when an incident opens or rises a level ([0.5, 0.75) for level 1
-"possible problems", [0.75, 1] for level 2 "problems"); every other point maps its evidence
-into [0, 0.5). A score at time t uses only data up to t. `DEFAULT_CONFIG` holds every tunable;
-its durations are seconds, so it means the same at any interval between points.
+product alerts there, that is when an incident opens ([0.5, 0.75) when it opens at level 1
+"possible problems", [0.75, 1] at level 2 "problems"); every other point maps its evidence
+into [0, 0.5), including a rise to level 2 later in an incident already announced (one
+incident is one alert, as the outage-traffic benchmark counts it). A score at time t uses
+only data up to t. `DEFAULT_CONFIG` holds every tunable; its durations are seconds, so it
+means the same at any interval between points.
 """
 
 from outages.detection.baseline import Baseline, fit_baseline, prior_baseline, refresh_level

@@ -2,10 +2,10 @@
 
 Reads `timestamp,value` rows (ISO timestamps at a fixed interval; no zone means UTC) and writes
 `timestamp,value,anomaly_score`, scored by the same streaming driver and DEFAULT_CONFIG as the
-product: a row scores >= 0.5 exactly when the product would alert there (an incident opens or
-rises a level). Durations are configured in seconds and mapped to points at the file's
-interval (its median spacing); the help text lists them. File handling only; the detector is
-in driver.py.
+product: a row scores >= 0.5 exactly when the product would alert there (an incident opens; a
+rise to level 2 later in the same incident is not a new alert). Durations are configured in
+seconds and mapped to points at the file's interval (its median spacing); the help text lists
+them. File handling only; the detector is in driver.py.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ class Point:
 
     timestamp: datetime
     value: float
-    score: float  # >= 0.5 exactly when an incident opens or rises a level here
+    score: float  # >= 0.5 exactly when an incident opens here
     expected: float
     lower: float
     upper: float

@@ -109,8 +109,9 @@ def advance(
 ) -> tuple[Incidents, np.ndarray, list[DetectedEvent]]:
     """One step of every series' state machine: (new state, alert level per series, events).
 
-    The alert level is the level an incident opened at or rose to at this point, else 0; a
-    row's score is >= 0.5 exactly where it is not 0.
+    The alert level is the level an incident opened at at this point, else 0 (a rise to
+    level 2 within an open incident is not a new alert); a row's score is >= 0.5 exactly
+    where it is not 0.
     """
     open_points, problems_points, close_points, cooldown_points = (
         points(seconds, interval)
@@ -134,7 +135,7 @@ def advance(
     opening = (state.level == 0) & (pending >= open_points) & fresh
     rising = (state.level == 1) & (target == 2) & (pending >= open_points)
     level = np.where(opening | rising, target, state.level)
-    alert = np.where(opening | rising, level, 0)
+    alert = np.where(opening, level, 0)
     s = _open(state, opening, pending, evidence, interval)
     raised = (evidence.recent >= config.close_z) | opening
     s = _track(s, level > 0, raised, evidence)

@@ -12,8 +12,9 @@ A rise under way counts too (onset_evidence): the point before the latest above 
 band and the latest alone onset_z rare under that tail, which opens a clear rise one point
 sooner than the windows can.
 
-The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens or rises
-a level (the alert), [0.5, 0.75) for level 1 and [0.75, 1] for level 2; every other point maps
+The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens (the
+alert; a later rise to level 2 is the same incident, not a new alert), [0.5, 0.75) when it
+opens at level 1 and [0.75, 1] at level 2; every other point maps
 its evidence into [0, 0.5). The state machine lives in incidents.py.
 """
 
@@ -89,7 +90,7 @@ def duration_weights(config: DetectorConfig, windows: tuple[int, ...] | None = N
 def anomaly_score(
     evidence: np.ndarray, alert_level: np.ndarray, config: DetectorConfig
 ) -> np.ndarray:
-    """Score in [0, 1]: >= 0.5 exactly where alert_level > 0 (an incident opened or rose)."""
+    """Score in [0, 1]: >= 0.5 exactly where alert_level > 0 (an incident opened)."""
     z = np.maximum(np.nan_to_num(evidence), 0.0)
     quiet = 0.5 * z / (z + config.open_z)
     alert = 0.5 + 0.25 * (np.clip(alert_level, 1, 2) - 1) + 0.25 * z / (z + config.problems_z)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from outages.detection import LEVEL, OPEN, detect_series
+from outages.detection import OPEN, detect_series
 from outages.detection.cli import main, parse_timestamp
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -66,7 +66,7 @@ def test_rows_score_at_least_half_exactly_where_the_product_alerts(tmp_path):
 
     scores = [float(r["anomaly_score"]) for r in read(tmp_path / "out.csv")]
     points = detect_series([parse_timestamp(t) for t, _ in rows], [float(v) for _, v in rows])
-    alerts = [any(e.kind in (OPEN, LEVEL) for e in p.events) for p in points]
+    alerts = [any(e.kind == OPEN for e in p.events) for p in points]
     assert [s >= 0.5 for s in scores] == alerts
     assert any(alerts)
 
