@@ -77,6 +77,13 @@ def _schedule(sender: Celery, **_: object) -> None:
             "schedule": timedelta(seconds=15),
             "options": {"expires": 10},
         },
+        # Raw reports' day partitions for the days ahead (PostgreSQL), and the id ledger's
+        # pruning (reports/retention.py).
+        "report-storage-upkeep": {
+            "task": "reports.storage_upkeep",
+            "schedule": crontab(minute=11),
+            "options": {"expires": 3000},
+        },
         # Privacy: delete raw reports past REPORT_RETENTION_DAYS (buckets stay), old salts and
         # old admin login records (docs/privacy.md).
         "privacy-retention": {
