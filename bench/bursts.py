@@ -305,8 +305,11 @@ def child(dsn: str) -> dict[str, Any]:
     from reports.bursts import finder
     from reports.bursts.finder import find_bursts
     from reports.bursts.selectors import burst_keys, report_arrays
+    from reports.partitions import partitions_ensure
 
     call_command("migrate", verbosity=0)
+    # The day's reports are COPYed straight in: their days' partitions first (PostgreSQL).
+    partitions_ensure(days={(NOW - timedelta(minutes=MINUTES)).date(), NOW.date()})
     started = time.monotonic()
     data, brigades = generate(np.random.default_rng(SEED))
     ids, rows = load(dsn, data)

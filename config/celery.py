@@ -81,6 +81,9 @@ def _schedule(sender: Celery, **_: object) -> None:
         "detection": _job("outages.detection_tick", crontab(minute="*"), expires=50),
         # Open incidents on the minute in progress (a clear rise need not wait for its end).
         "detection-early": _job("outages.detection_early_tick", timedelta(seconds=15), expires=10),
+        # Raw reports' day partitions for the days ahead (PostgreSQL), and the id ledger's
+        # pruning (reports/retention.py).
+        "report-storage-upkeep": _job("reports.storage_upkeep", crontab(minute=11), expires=3000),
         # Privacy: delete raw reports past REPORT_RETENTION_DAYS (buckets stay), old salts and
         # old admin login records (docs/privacy.md).
         "privacy-retention": _job("moderation.privacy_retention", crontab(minute=41), expires=3000),

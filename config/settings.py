@@ -403,6 +403,9 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Outages admin")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Raw reports are deleted this many days after they were received (their minute buckets stay).
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+# How long a stored report's id stays in reports.ReportIdLedger, which keeps a report counted
+# once: longer than INTAKE_IDEMPOTENCY_HOURS plus the longest drain backlog to tolerate.
+REPORT_ID_LEDGER_HOURS = env.int("REPORT_ID_LEDGER_HOURS", default=72)
 # --- Alerts ---------------------------------------------------------------------------------
 # Absolute links in e-mails and webhook payloads (confirmation, unsubscribe, incident, feeds).
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

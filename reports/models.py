@@ -13,7 +13,12 @@ from outages.vocabulary import Kind, Platform, Problem, Source
 
 
 class Report(models.Model):
-    # Client-suppliable, which makes a retried POST idempotent.
+    """One raw report. On PostgreSQL the table is partitioned by UTC day of `received_at`
+    (reports/partitions.py, migration 0007), and its real primary key is (id, received_at): a
+    partitioned table's keys must hold the partition key. Django is told `id` alone, which is
+    what every query by id needs; the id's uniqueness is kept by ReportIdLedger."""
+
+    # Client-suppliable, which makes a retried POST idempotent (ReportIdLedger).
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     # No index of its own: report_service_time starts with it.
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -50,6 +55,24 @@ class Report(models.Model):
             # Only voided reports are indexed: undo finds them without scanning the rest.
             models.Index(fields=["void"], name="report_void", condition=Q(void__isnull=False)),
         ]
+
+
+class ReportIdLedger(models.Model):
+    """The ids of the reports stored in the last REPORT_ID_LEDGER_HOURS, one row each: what
+    makes a report id stored (and counted) once. Every store inserts the id here first (ON
+    CONFLICT DO NOTHING) and stores only the reports whose id was new, in one transaction.
+
+    The reports table cannot do it on PostgreSQL: partitioned by day, its key is (id,
+    received_at), and one id can arrive with two times. A retry that the database fallback
+    takes while Redis is down gets a new received_at, and the drain later brings the first
+    attempt from the stream with the old one. Redis's `intake:id` key stops other retries
+    for INTAKE_IDEMPOTENCY_HOURS; this table must outlive it and the longest drain backlog.
+    Unpartitioned and narrow, pruned by the hourly partition job."""
+
+    id = models.UUIDField(primary_key=True)
+    # A B-tree, not BRIN: the table is a queue (deleted at one end, its space reused at the
+    # other), which widens BRIN ranges until they select everything.
+    received_at = models.DateTimeField(db_index=True)
 
 
 class Salt(models.Model):

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import DataError, IntegrityError, connection, transaction
 from redis import Redis
@@ -17,7 +18,8 @@ from common import metrics
 from common.bulk import copy_to_staging, insert_new
 from outages.detection.timebuckets import floor_to_minute
 from outages.services.buckets import BucketKey, bucket_increment, bucket_increment_sql
-from reports.models import Report
+from reports.models import Report, ReportIdLedger
+from reports.partitions import partitioned, partitions_ensure
 from reports.rows import COLUMNS, LEGACY_FIELDS, ReportRow, decode
 
 logger = logging.getLogger(__name__)
@@ -28,19 +30,29 @@ _COLUMNS = (*COLUMNS, "counted")
 def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
     """Insert reports idempotently by id and count the new ones in their minute buckets.
 
-    One transaction: a report already stored (a redelivered batch, a retried request) is
-    skipped and adds nothing to any bucket, so each report is counted exactly once.
-    Returns how many rows were really inserted.
+    One transaction: a report whose id was stored before (a redelivered batch, a retried
+    request, even with another received_at) is skipped and adds nothing to any bucket, so each
+    report is counted exactly once (ReportIdLedger). Returns how many rows were really inserted.
     """
     unique = list({row.id: row for row in rows}.values())
     with transaction.atomic():
+        partitions_ensure(days={row.received_at.astimezone(UTC).date() for row in unique})
+        fresh = {
+            _as_uuid(value)
+            for value in insert_new(
+                table=ReportIdLedger._meta.db_table,
+                columns=("id", "received_at"),
+                rows=[(row.id, row.received_at) for row in unique],
+                key="id",
+            )
+        }
         inserted = {
             _as_uuid(value)
             for value in insert_new(
                 table=Report._meta.db_table,
                 columns=_COLUMNS,
-                rows=[_values(row) for row in unique],
-                key="id",
+                rows=[_values(row) for row in unique if row.id in fresh],
+                key=_report_key(),
             )
         }
         increments: Counter[BucketKey] = Counter(
@@ -58,6 +70,11 @@ def report_store_batch(*, rows: Sequence[ReportRow]) -> int:
         if increments:
             bucket_increment(increments=increments)
     return len(inserted)
+
+
+def _report_key() -> str:
+    """The reports table's primary key: (id, received_at) when partitioned by day."""
+    return "id, received_at" if partitioned() else "id"
 
 
 def _values(row: ReportRow) -> tuple[object, ...]:
@@ -149,7 +166,8 @@ def report_store_entries(*, entries: Sequence[Mapping[bytes, bytes]]) -> int:
     report_store_batch does; returns how many were really inserted.
 
     On PostgreSQL the encoded rows are COPY lines: they go to a staging table untouched, and
-    one statement inserts the new ones and adds them to their buckets.
+    one statement records the new ids in the ledger, inserts their reports and adds them to
+    their buckets.
     """
     if connection.vendor != "postgresql":
         return report_store_batch(rows=[_decoded(fields) for fields in entries])
@@ -157,17 +175,45 @@ def report_store_entries(*, entries: Sequence[Mapping[bytes, bytes]]) -> int:
         _current(f[b"r"]) + (b"\tt\n" if f[b"c"] == b"1" else b"\tf\n") for f in entries
     )
     columns = ", ".join(_COLUMNS)
+    staged = ", ".join(f"s.{column}" for column in _COLUMNS)
+    ledger = ReportIdLedger._meta.db_table
     with transaction.atomic():
+        partitions_ensure(days=_days_of(entries))
         staging = copy_to_staging(table=Report._meta.db_table, columns=_COLUMNS, data=data)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH inserted AS (INSERT INTO {Report._meta.db_table} ({columns})"  # noqa: S608
-                f" SELECT {columns} FROM {staging} ON CONFLICT (id) DO NOTHING"
+                # The ledger takes each id once (a concurrent store of the same id waits for
+                # this one, then skips it); only the rows whose id it took are inserted.
+                f"WITH fresh AS (INSERT INTO {ledger} (id, received_at)"  # noqa: S608
+                f" SELECT id, received_at FROM {staging} ON CONFLICT (id) DO NOTHING"
+                " RETURNING id, received_at),"
+                f" inserted AS (INSERT INTO {Report._meta.db_table} ({columns})"
+                f" SELECT {staged} FROM {staging} s JOIN fresh f"
+                " ON f.id = s.id AND f.received_at = s.received_at ON CONFLICT DO NOTHING"
                 " RETURNING service_id, received_at, kind, platform, problem, country, counted),"
                 f" counted AS ({bucket_increment_sql(source='inserted')})"
                 " SELECT count(*) FROM inserted"
             )
             return int(cursor.fetchone()[0])
+
+
+def _days_of(entries: Sequence[Mapping[bytes, bytes]]) -> set[date]:
+    """The UTC days the entries were received on, read from the first and the last (a stream is
+    in arrival order) and every day between. An entry outside them, or unreadable, fails the
+    batch, which is then stored entry by entry (_store_and_queue_ack), each with its own day."""
+    ends = [day for i in {0, len(entries) - 1} if entries and (day := _received_on(entries[i]))]
+    if not ends:
+        return set()
+    first, last = min(ends), max(ends)
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def _received_on(fields: Mapping[bytes, bytes]) -> date | None:
+    try:
+        received_at = datetime.fromisoformat(fields[b"r"].split(b"\t", 10)[9].decode())
+    except (KeyError, IndexError, ValueError):
+        return None  # the insert refuses it, and the entry is dead-lettered
+    return received_at.astimezone(UTC).date()
 
 
 def _current(line: bytes) -> bytes:

@@ -14,6 +14,7 @@ from common.redis import redis_client
 from reports.intake.buffer import intake_keys_expire, intake_keys_to_redis
 from reports.intake.fingerprint import salt_rotate
 from reports.privacy import privacy_retention
+from reports.retention import report_storage_upkeep
 from reports.services import report_drain, stream_consumers_prune
 from reports.simulation import simulation_tick
 
@@ -41,6 +42,12 @@ def report_drain_task() -> int:
 @shared_task(name="reports.intake_keys_expire", ignore_result=True)
 def intake_keys_expire_task() -> int:
     return intake_keys_expire(now=timezone.now())
+
+
+@shared_task(name="reports.storage_upkeep", ignore_result=True)
+def report_storage_upkeep_task() -> dict[str, int]:
+    upkeep = report_storage_upkeep(now=timezone.now(), ledger_hours=settings.REPORT_ID_LEDGER_HOURS)
+    return asdict(upkeep)
 
 
 @shared_task(name="reports.salt_rotate", ignore_result=True)
