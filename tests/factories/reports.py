@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import factory
 from django.utils import timezone
 
 from reports.models import Report, Salt
+from reports.partitions import partitions_ensure
 from reports.rows import ReportRow
 from tests.factories.outages import ServiceFactory
 
@@ -50,6 +51,14 @@ class ReportFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
     fingerprint = factory.LazyFunction(lambda: uuid.uuid4().hex)
     network = factory.LazyFunction(lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def _create(cls, model_class: type[Report], *args: object, **kwargs: object) -> Report:
+        # Its day's partition (PostgreSQL), as a store makes it.
+        received_at = kwargs["received_at"]
+        assert isinstance(received_at, datetime)
+        partitions_ensure(days={received_at.astimezone(UTC).date()})
+        return super()._create(model_class, *args, **kwargs)
 
 
 class SaltFactory(factory.django.DjangoModelFactory):
