@@ -112,6 +112,13 @@ class DetectorConfig:
     close_seconds: int = 7200
     # For this long after a close, a new incident must be stronger than the last one.
     cooldown_seconds: int = 7200
+    # A per-series prior on how often it has real outages: the incidents it opened, each
+    # weighing exp(-age / habit_seconds); beyond habit_free of them, each one more raises the
+    # bar to open the next by habit_z (a series that alerts week after week is partly
+    # bursting as usual). Measured in docs/detection.md; 0 turns it off.
+    habit_seconds: int = 7 * 86_400
+    habit_free: float = 1.0
+    habit_z: float = 0.5
     # The band drawn on charts: expected value +- band_z standard deviations.
     band_z: float = 2.0
 

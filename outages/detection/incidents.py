@@ -6,7 +6,10 @@ point), at level 2 ("problems") when it has also stayed at or above problems_z f
 problems_points points, else at level 1 ("possible problems"), and rises to 2 later on the same
 rule. It tracks its peak and totals, and closes once the surprise of the latest points has
 stayed below close_z for close_points points: a relapse before that continues it, which merges
-flapping. Levels only rise within an incident. `open_ahead` applies the opening rule alone to
+flapping. Levels only rise within an incident. A series that has opened more than
+habit_free incidents lately (each weighing exp(-age / habit_seconds)) needs habit_z more
+evidence per incident beyond those to open the next: a per-series prior on how often it has
+real outages. `open_ahead` applies the opening rule alone to
 a point still in progress. Scores and baselines belong elsewhere.
 """
 
@@ -58,6 +61,7 @@ class Incidents:
     peak_z: np.ndarray  # strongest gated surprise of the open incident
     last_peak_z: np.ndarray  # that of the last closed incident
     since_close: np.ndarray  # points since the last close
+    habit: np.ndarray  # incidents opened, each weighing exp(-age / habit_seconds)
 
     @classmethod
     def empty(cls, series: int) -> Incidents:
@@ -72,6 +76,7 @@ class Incidents:
             "running_expected",
             "peak_z",
             "last_peak_z",
+            "habit",
         }
         fresh = {
             f.name: np.zeros(series) if f.name in zeros else np.full(series, np.nan)
@@ -86,9 +91,14 @@ class Incidents:
     def from_rows(cls, rows: list[dict[str, Any]]) -> Incidents:
         return cls(
             **{
-                f.name: np.array([np.nan if r[f.name] is None else r[f.name] for r in rows], float)
+                f.name: np.array(
+                    [np.nan if r.get(f.name) is None else r[f.name] for r in rows], float
+                )
                 for f in fields(cls)
-            }
+                if f.name != "habit"
+            },
+            # States stored before the habit existed have none.
+            habit=np.array([r.get("habit") or 0.0 for r in rows], float),
         )
 
 
@@ -132,7 +142,12 @@ def advance(
     # Soon after an incident, a new one must be stronger than it was: a series that bursts
     # again and again is bursting as usual.
     fresh = (since_close >= cooldown_points) | (evidence.gated > state.last_peak_z)
+    # A series that has alerted often lately needs stronger evidence to alert again.
+    habit = state.habit * np.exp(-evidence.elapsed * interval / config.habit_seconds)
+    bar = config.open_z + config.habit_z * np.maximum(habit - config.habit_free, 0.0)
+    fresh &= evidence.gated >= bar
     opening = (state.level == 0) & (pending >= open_points) & fresh
+    habit = habit + opening
     rising = (state.level == 1) & (target == 2) & (pending >= open_points)
     level = np.where(opening | rising, target, state.level)
     alert = np.where(opening, level, 0)
@@ -151,6 +166,7 @@ def advance(
         quiet=quiet,
         peak_z=peak_z,
         since_close=since_close,
+        habit=habit,
     )
     events = _events(s, opening, rising, closing, evidence.at)
     return _close(s, closing), alert, events
@@ -173,7 +189,7 @@ def open_ahead(
         return state, []
     begun = _open(state, opening, stepped.pending, evidence, interval)
     # The peak so far is the point's partial count: the full one can only be as high.
-    kept = ("level", "peak", "peak_at", "peak_z")
+    kept = ("level", "peak", "peak_at", "peak_z", "habit")
     opened = replace(
         begun, **{k: np.where(opening, getattr(stepped, k), getattr(begun, k)) for k in kept}
     )
@@ -218,7 +234,12 @@ def _close(s: Incidents, closing: np.ndarray) -> Incidents:
     """Reset closing series, remembering how strong their incident was and when it ended."""
     if not closing.any():
         return s
-    empty = replace(Incidents.empty(len(closing)), last_peak_z=s.peak_z, since_close=0 * s.peak_z)
+    empty = replace(
+        Incidents.empty(len(closing)),
+        last_peak_z=s.peak_z,
+        since_close=0 * s.peak_z,
+        habit=s.habit,
+    )
     return Incidents(
         **{
             f.name: np.where(closing, getattr(empty, f.name), getattr(s, f.name))

@@ -56,6 +56,9 @@ from outages.vocabulary import Kind
 
 WINDOW = max(DEFAULT_CONFIG.windows)  # minutes of history a step reads
 CATCH_UP = 60  # at most this many missed minutes are scored late; older ones are skipped
+# A state at rest is kept while its recent incidents weigh at least this in its habit (three
+# weeks after one incident at the default habit_seconds of a week).
+HABIT_FORGOTTEN = 0.05
 _RECENT = 15  # minutes behind "works for me" confidence and recovery
 # The early pass judges the minute in progress once this share of it has passed (less holds
 # too few reports to tell a rise from noise).
@@ -309,6 +312,8 @@ def states_store(
         | (incidents.pending > 0)
         | (incidents.strong > 0)
         | (incidents.since_close < DEFAULT_CONFIG.cooldown_points)
+        # The series' recent incidents still weigh on its next one (config.habit_*).
+        | (incidents.habit >= HABIT_FORGOTTEN)
     )
     scope.delete()
     SeriesState.objects.bulk_create(
