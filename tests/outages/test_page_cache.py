@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import threading
-import time
 
 import pytest
 from django.test import Client
@@ -216,20 +215,28 @@ def test_a_stampede_on_an_expired_page_renders_it_once(twitter, monkeypatch):
     answered with the stale page meanwhile; then fifty for a page never rendered: they wait
     for the one rendering. (make bench runs 500 against gunicorn.)"""
     render = outages_views.render
+    answers: list[str] = []
+    others_answered = threading.Event()
+    hold = {"seconds": 0.3}
 
     def slow_render(*args, **kwargs):
-        time.sleep(0.3)  # long enough for all fifty to arrive while it renders
+        # Held open while the other 49 arrive: until they are all answered (with the stale
+        # page), or for 0.3 s when they can only wait for this render (nothing stored yet).
+        others_answered.wait(timeout=hold["seconds"])
         return render(*args, **kwargs)
 
     monkeypatch.setattr(outages_views, "render", slow_render)
 
+    def answer(path: str) -> None:
+        answers.append(visitor(1).get(path)["X-Page-Cache"])
+        if len(answers) == 49:
+            others_answered.set()
+
     def stampede(path: str) -> tuple[float, set[str]]:
         before = metrics.page_renders._value.get()
-        answers: list[str] = []
-        threads = [
-            threading.Thread(target=lambda: answers.append(visitor(1).get(path)["X-Page-Cache"]))
-            for _ in range(50)
-        ]
+        answers.clear()
+        others_answered.clear()
+        threads = [threading.Thread(target=answer, args=(path,)) for _ in range(50)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -239,5 +246,6 @@ def test_a_stampede_on_an_expired_page_renders_it_once(twitter, monkeypatch):
 
     assert stampede("/about/") == (1, {"miss", "hit"})  # nothing stored yet: they wait
     page_cache.pages_changed()  # out of date
+    hold["seconds"] = 10.0  # (a bound: the others are answered at once)
     renders, outcomes = stampede("/about/")
     assert renders == 1 and "stale" in outcomes and outcomes <= {"miss", "stale", "hit"}
