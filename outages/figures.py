@@ -199,7 +199,8 @@ def peak_quarter(per_minute: Mapping[datetime, int], *, start: datetime, end: da
 
 
 def peak_ratio(count: float, expected: float) -> float | None:
-    """Peak / typical, rounded as shown; None without an expectation to compare with."""
+    """Peak / typical to a tenth (the number the pages format: outages.summaries.ratio_text);
+    None without an expectation to compare with."""
     return round(count / expected, 1) if expected > 0 else None
 
 

@@ -7,7 +7,9 @@ are HTML-safe strings: each time in them is a `<time>` element in UTC, which the
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.utils.formats import number_format
@@ -81,9 +83,25 @@ def about(count: float) -> str:
     return number_format(round(count, -digits), decimal_pos=0, force_grouping=True)
 
 
+def ratio_text(ratio: float | None) -> str:
+    """A ratio (peak / typical, × usual) as people read it: one decimal below 10 ("2.4"), whole
+    numbers from 10 with the language's grouping ("37", "3,680"; "3 680" in French); "—"
+    without one. Rounded half up from the tenths, so 9.96 reads "10", never "10.0"."""
+    if ratio is None or not math.isfinite(ratio):
+        return "—"
+    tenths = Decimal(str(ratio)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    if tenths < 10:
+        return number_format(tenths, decimal_pos=1)
+    whole = tenths.quantize(Decimal(1), ROUND_HALF_UP)
+    return number_format(whole, decimal_pos=0, force_grouping=True)
+
+
 def incident_summary(incident: Incident) -> SafeString:
     """E.g. "Reports peaked at about 9,800 per 15 minutes near 00:38 UTC; 89% web, 11% app;
-    27 countries; international." """
+    27 countries; international." An incident the detection pass has not counted yet says so,
+    alone (rather than "peaked at about 0"): its shares and scope come from those counts."""
+    if not incident.peak_quarter_count:
+        return format_html("{}", _("No reports counted yet for this incident."))
     parts: list[str] = [
         format_html(
             _("Reports peaked at about {count} per 15 minutes near {time}"),
@@ -138,11 +156,13 @@ def spike_shape(
     incident: Incident, counts: list[int], *, now: datetime, peak_ratio: float | None
 ) -> dict[str, object]:
     """Time to peak, peak / typical (outages.figures.incident_peak_ratio), duration and number
-    of waves of an incident, from its problem reports per minute since its start."""
+    of waves of an incident, from its problem reports per minute since its start. No time to
+    peak (None) before any report is counted: there is no peak yet."""
     end = incident.ended_at or now
     peak_at = incident.peak_quarter_at or incident.peak_at
+    counted = bool(incident.peak_quarter_count)
     return {
-        "time_to_peak": max(peak_at - incident.started_at, timedelta(0)),
+        "time_to_peak": max(peak_at - incident.started_at, timedelta(0)) if counted else None,
         "peak_ratio": peak_ratio,
         "duration": end - incident.started_at,
         "waves": waves(counts),

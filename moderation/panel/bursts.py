@@ -125,8 +125,10 @@ def burst_figure(
             },
         ],
         "layout": {
-            "margin": {"l": 40, "r": 10, "t": 20, "b": 40},
-            "xaxis": {"type": "date"},
+            "margin": {"l": 40, "r": 10, "t": 40, "b": 40},
+            # The date under the times needs the room below the axis, so the legend sits
+            # above the plot.
+            "xaxis": {"type": "date", "automargin": True},
             "yaxis": {"title": {"text": _("reports per minute")}, **integer_ticks(top)},
             "shapes": [
                 {
@@ -141,7 +143,13 @@ def burst_figure(
                     "fillcolor": "rgba(192, 57, 43, 0.12)",
                 },
             ],
-            "legend": {"orientation": "h"},
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+            },
             "height": 300,
         },
     }

@@ -1,5 +1,5 @@
-"""Template helpers of the public pages: times the reader's browser can localise, durations
-and scope words in the active language."""
+"""Template helpers of the public pages: times the reader's browser can localise, durations,
+ratios and scope words in the active language."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def utc_time(moment: datetime | None, with_date: str = "") -> SafeString | str:
 @register.filter
 def duration(span: timedelta | None) -> str:
     return "" if span is None else summaries.duration_words(span)
+
+
+@register.filter
+def ratio_text(value: float | None) -> str:
+    """`{{ shape.peak_ratio|ratio_text }}` -> "2.4", "37", "3,680" or "—": every page that
+    shows a ratio reads it through here, so one figure reads the same everywhere."""
+    return summaries.ratio_text(value)
 
 
 @register.filter

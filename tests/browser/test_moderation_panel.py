@@ -71,6 +71,23 @@ def shoot(page: Page, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
 
 
+def assert_legend_clear_of_the_time_axis(page: Page, chart: str) -> None:
+    """The legend overlaps none of the time axis's labels (the date line under the times
+    included), and each label is drawn inside the chart, at a desktop's width and a phone's."""
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 740})
+        page.evaluate(f"() => window.Plotly.Plots.resize(document.querySelector('{chart}'))")
+        legend = page.locator(f"{chart} .legend").bounding_box()
+        drawn = page.locator(f"{chart} .main-svg").first.bounding_box()
+        labels = [label.bounding_box() for label in page.locator(f"{chart} .xtick text").all()]
+        assert legend and drawn and labels and None not in labels
+        for label in labels:
+            top, bottom = label["y"], label["y"] + label["height"]  # type: ignore[index]
+            assert legend["y"] + legend["height"] <= top or bottom <= legend["y"], (width, label)
+            assert bottom <= drawn["y"] + drawn["height"], (width, label)
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+
 def day_count(reader: Page, slug: str) -> str:
     reader.goto(f"/s/{slug}/")
     return reader.locator("strong[data-count=day]").first.inner_text()
@@ -233,6 +250,7 @@ def test_a_moderator_voids_and_restores_a_burst_publishes_dismisses_and_restores
     cells = page.locator(".void-incidents tbody tr td")
     expect(cells).to_have_text([str(flooded), "52", "12", "Stays, with lower figures"])
     expect(page.locator("#burst-chart .main-svg").first).to_be_visible()
+    assert_legend_clear_of_the_time_axis(page, "#burst-chart")
     shoot(page, "burst")
     page.get_by_label("Reason (kept in the audit log)").fill("one office network")
     page.get_by_role("button", name="Void").click()

@@ -1,20 +1,26 @@
 """The public site in a real browser: the language switch, phones 360 px wide, the dark theme
 (system and toggle), times in the reader's time zone and a visible keyboard focus.
 
-Screenshots of every public page are saved by test_glance.py.
+Screenshots of every public page are saved by test_glance.py; of the header with the theme
+toggle off and on (light and dark, 1280 and 360 px) by the toggle test here.
 """
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from outages.models import Incident
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
+ARTIFACTS = Path(os.environ.get("UI_ARTIFACTS_DIR", Path(settings.BASE_DIR) / "var/artifacts/ui"))
 PHONE = {"width": 360, "height": 740}
 LIGHT_BG, DARK_BG = "rgb(250, 250, 250)", "rgb(18, 20, 23)"
 
@@ -119,6 +125,62 @@ def test_the_toggle_can_lighten_a_dark_system(incident, open_tab):
     assert _background(page) == LIGHT_BG
     page.reload()
     assert _background(page) == LIGHT_BG
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG relative luminance of a computed "rgb(r, g, b)" colour."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, two: str) -> float:
+    light, dark = sorted((_luminance(one), _luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _toggle_look(page: Page) -> dict[str, str]:
+    """The theme toggle's colours as drawn: a transparent button shows the header behind it."""
+    return page.evaluate(
+        """() => {
+            const button = getComputedStyle(document.getElementById("theme-toggle"));
+            const mark = getComputedStyle(document.getElementById("theme-toggle"), "::before");
+            const header = getComputedStyle(document.querySelector(".site-header"));
+            const filled = button.backgroundColor !== "rgba(0, 0, 0, 0)";
+            return {
+                text: button.color,
+                background: filled ? button.backgroundColor : header.backgroundColor,
+                mark: mark.backgroundColor,
+            };
+        }"""
+    )
+
+
+@pytest.mark.parametrize("system", ["light", "dark"])
+def test_the_theme_toggle_looks_pressed_when_on_in_either_theme(incident, open_tab, system):
+    """aria-pressed tells a screen reader; the eye sees a filled button with a filled mark when
+    the dark theme is on, an outlined one with an empty mark when off, its label the same and
+    readable (4.5:1 at least) in both states and both themes."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = open_tab(color_scheme=system).page
+    page.goto("/")
+    toggle = page.get_by_role("button", name="Dark theme", exact=True)
+    looks = {}
+    for _ in range(2):
+        pressed = toggle.get_attribute("aria-pressed")
+        looks[pressed] = _toggle_look(page)
+        for width in (1280, 360):
+            page.set_viewport_size({"width": width, "height": 740})
+            shot = ARTIFACTS / f"theme-toggle-{system}-system-pressed-{pressed}-{width}.png"
+            page.locator(".site-header").screenshot(path=shot)
+        toggle.click()
+
+    off, on = looks["false"], looks["true"]
+    assert on["background"] != off["background"]  # filled when on
+    assert on["mark"] != off["mark"]  # and its mark too
+    for look in (off, on):
+        assert _contrast(look["text"], look["background"]) >= 4.5, look
+    assert toggle.inner_text() == "Dark theme"  # the label stays; aria-pressed changes
 
 
 def test_times_show_in_the_readers_time_zone_with_utc_kept(incident, open_tab):

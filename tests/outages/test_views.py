@@ -309,7 +309,10 @@ def test_a_young_incident_s_peak_is_never_said_to_come_before_it_began():
 
     started = timezone.now().replace(second=0, microsecond=0)
     incident = IncidentFactory(
-        started_at=started, peak_at=started, peak_quarter_at=started - timedelta(minutes=6)
+        started_at=started,
+        peak_at=started,
+        peak_quarter_at=started - timedelta(minutes=6),
+        peak_quarter_count=12,
     )
 
     assert started.isoformat() in incident_summary(incident)

@@ -1,8 +1,9 @@
 """The moderators' burst list: who may see it and act, a bounded number of queries however many
-bursts it lists, and void / undo through its CSRF-protected forms."""
+bursts it lists, void / undo through its CSRF-protected forms, and the burst page's chart."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,9 @@ from django.test import Client
 from django.utils import timezone
 
 from moderation.models import AuditEntry
+from moderation.panel.bursts import Criteria, burst_figure
 from outages.detection.timebuckets import MINUTE, floor_to_minute
+from outages.models import Service
 from reports.models import BurstVoid, Report
 from reports.services import report_store_batch
 from tests.factories import ServiceFactory, report_row
@@ -185,3 +188,16 @@ def test_the_list_names_each_key_and_keeps_a_voided_burst_in_its_place(moderator
     page, after = listed()
     assert after == before  # the voided burst keeps its row, now with its undo
     assert page.count('action="/moderation/bursts/') == 1
+
+
+def test_the_burst_chart_puts_its_legend_above_the_plot_clear_of_the_date_label():
+    start = floor_to_minute(timezone.now()) - timedelta(hours=1)
+    criteria = Criteria(Service(name="Steam"), "network", "b" * 32, start, start + 10 * MINUTE)
+
+    layout = burst_figure(criteria, Counter({start: 5}), Counter({start: 1}))["layout"]
+
+    legend = layout["legend"]
+    assert legend["orientation"] == "h"
+    assert legend["y"] >= 1 and legend["yanchor"] == "bottom"  # above the plot area
+    assert layout["margin"]["t"] >= 40  # with room for it
+    assert layout["xaxis"]["automargin"]  # the date line under the times gets its room
