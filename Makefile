@@ -5,11 +5,19 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # The embedded default's local state (SQLite, the broker's socket and file, logs).
 VAR_DIR ?= $(CURDIR)/var
-# The suite's services: the machine's PostgreSQL and Redis (a dedicated Redis database).
+# The suite's services: the machine's PostgreSQL and Redis (dedicated Redis databases). Each
+# suite runs in two halves side by side, one per core; the PostgreSQL halves each have their
+# own SQL and Redis database (the second pair below).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/outages
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+TEST_DATABASE_URL_2 ?= postgres://postgres@127.0.0.1:5432/outages_2
+TEST_REDIS_URL_2 ?= redis://127.0.0.1:6379/14
+# The halves are balanced by each test's time in tests/durations.json (pytest-split); new tests
+# count as the average until `make test-durations` records them again.
+HALF = $(BIN)/pytest -q --splits 2 --durations-path tests/durations.json --group
 
-.PHONY: install run soak test test-postgres test-sqlite chaos lint bench seed
+.PHONY: install run soak test test-postgres test-sqlite test-durations chaos lint bench seed \
+	postgres-half-1 postgres-half-2 sqlite-half-1 sqlite-half-2
 
 install: $(VENV)/.installed
 
@@ -38,15 +46,33 @@ soak: install
 test: install lint test-postgres test-sqlite
 
 # The whole suite against real PostgreSQL, Redis and Celery: missing services fail the run.
+# Each half prints its results when it ends.
 test-postgres:
-	@echo "==> tests on PostgreSQL + Redis + Celery"
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
-		REQUIRE_SERVICES=1 $(BIN)/pytest -q
+	@echo "==> tests on PostgreSQL + Redis + Celery (two halves side by side)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target postgres-half-1 postgres-half-2
+
+postgres-half-1: HALF_DB = $(TEST_DATABASE_URL)
+postgres-half-1: HALF_REDIS = $(TEST_REDIS_URL)
+postgres-half-2: HALF_DB = $(TEST_DATABASE_URL_2)
+postgres-half-2: HALF_REDIS = $(TEST_REDIS_URL_2)
+postgres-half-1 postgres-half-2: postgres-half-%:
+	@echo "==> PostgreSQL half $*"
+	@DATABASE_URL=$(HALF_DB) REDIS_URL=$(HALF_REDIS) CELERY_BROKER_URL=$(HALF_REDIS) \
+		REQUIRE_SERVICES=1 $(HALF) $*
 
 # The embedded default (SQLite, no outside services): everything that does not need them.
 test-sqlite:
-	@echo "==> tests on the embedded default (SQLite)"
-	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services"
+	@echo "==> tests on the embedded default (SQLite, two halves side by side)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target sqlite-half-1 sqlite-half-2
+
+sqlite-half-1 sqlite-half-2: sqlite-half-%:
+	@echo "==> SQLite half $*"
+	@env -u DATABASE_URL -u REDIS_URL $(HALF) $* -m "not services"
+
+# Records every test's time on PostgreSQL (one process, the whole suite) for the halves.
+test-durations: install
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_REDIS_URL) \
+		REQUIRE_SERVICES=1 $(BIN)/pytest -q --store-durations --durations-path tests/durations.json
 
 # The fault suite (tests marked `fault`: Redis SIGKILLed under load, workers SIGKILLed
 # mid-drain, PostgreSQL and Redis both gone) CHAOS_RUNS times (default 10) against the real
