@@ -98,6 +98,17 @@ class DetectorConfig:
     # second point (even a partial one, see stream.step_ahead) where the windows above need a
     # third; 4.5 adds no alert on NAB's realTweets, 4.25 adds two false ones.
     onset_z: float = 4.5
+    # A lone spike of a sparse series (its level at most lone_per_hour reports an hour) also
+    # counts: the latest point alone at least lone_reports reports and lone_ratio times its
+    # expected count, lone_z surprising and lone_rare_z rare under the series' own tail (its
+    # rarity then scaled so that lone_rare_z counts as open_z). Otherwise a lone point opens
+    # only at spike_z. At the product's minute: a minute of 10 reports where 0.4 are usual.
+    # Measured in docs/detection.md; lone_ratio inf turns it off.
+    lone_per_hour: float = 24.0
+    lone_reports: float = 10.0
+    lone_ratio: float = 8.0
+    lone_z: float = 4.5
+    lone_rare_z: float = 3.0
 
     # Incident state machine, in surprise units (standard-normal z of the upper tail).
     open_z: float = 4.0

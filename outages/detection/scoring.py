@@ -10,7 +10,10 @@ min_ratio times typical, which keeps 3 reports on a tiny service from alerting) 
 this series (rare_z under the tail fitted on its own history, so chronic bursts do not alert).
 A rise under way counts too (onset_evidence): the point before the latest above the typical
 band and the latest alone onset_z rare under that tail, which opens a clear rise one point
-sooner than the windows can.
+sooner than the windows can. So does a lone spike of a sparse series (lone_evidence): on a
+series of at most lone_per_hour reports an hour, a single point of lone_reports or more and
+lone_ratio times its usual is an event whatever follows, and the one-point window cannot see
+it (so few reports never reach spike_z under the series' over-dispersion).
 
 The score maps that onto [0, 1]: >= 0.5 exactly on the points where an incident opens (the
 alert; a later rise to level 2 is the same incident, not a new alert), [0.5, 0.75) when it
@@ -49,15 +52,38 @@ def window_evidence(
     NaN where missing, against the baseline's dispersion and tails."""
     windows = config.windows_at(baseline.interval)
     kept, typical = window_sums(observed, expected, windows)
-    z = surprise(kept, typical, 1.0 + baseline.dispersion[:, 1:] * typical)
-    rarity = calibrated(z, baseline.tail_rate, baseline.tail_scale)
-    z = z * duration_weights(config, windows)
+    raw = surprise(kept, typical, 1.0 + baseline.dispersion[:, 1:] * typical)
+    rarity = calibrated(raw, baseline.tail_rate, baseline.tail_scale)
+    z = raw * duration_weights(config, windows)
     excess = kept - typical
     practical = (excess >= config.min_excess) & (kept >= config.min_ratio * typical)
     practical &= rarity >= config.rare_z
     gated = np.where(practical, z, 0.0).max(axis=1)
     onset = onset_evidence(observed, expected, rarity[:, 0], baseline, config)
-    return WindowEvidence(gated=np.maximum(gated, onset), recent=z[:, 0])
+    lone = lone_evidence(kept[:, 0], typical[:, 0], raw[:, 0], rarity[:, 0], baseline, config)
+    return WindowEvidence(gated=np.maximum(gated, np.maximum(onset, lone)), recent=z[:, 0])
+
+
+def lone_evidence(
+    latest: np.ndarray,
+    typical: np.ndarray,
+    latest_z: np.ndarray,
+    latest_rarity: np.ndarray,
+    baseline: Baseline,
+    config: DetectorConfig,
+) -> np.ndarray:
+    """Evidence of a lone spike of a sparse series (a level of at most lone_per_hour reports
+    an hour), in the units of the gated windows: the latest point at least lone_reports
+    reports and lone_ratio times its expected count, lone_z surprising and lone_rare_z rare
+    under the series' own tail; its rarity scaled so that lone_rare_z counts as open_z, 0
+    elsewhere."""
+    if not np.isfinite(config.lone_ratio):
+        return np.zeros_like(latest)
+    sparse = baseline.level * 3600.0 / baseline.interval <= config.lone_per_hour
+    spike = (latest >= config.lone_reports) & (latest >= config.lone_ratio * typical)
+    spike &= (latest_z >= config.lone_z) & (latest_rarity >= config.lone_rare_z)
+    scaled = latest_rarity * config.open_z / config.lone_rare_z
+    return np.where(sparse & spike, scaled, 0.0)
 
 
 def onset_evidence(
@@ -70,7 +96,8 @@ def onset_evidence(
     """Evidence of a rise under way, in the units of the gated windows: the point before the
     latest above the typical band, the two practically significant together, and then the
     latest point's rarity (its surprise under the series' own tail) scaled so that onset_z
-    counts as open_z; 0 elsewhere. A lone raised point does not count, however rare."""
+    counts as open_z; 0 elsewhere. Under this rule a lone raised point never counts
+    (lone_evidence judges those)."""
     x, mu = np.nan_to_num(observed[:, -2:]), np.nan_to_num(expected[:, -2:])
     _, upper = band(mu[:, 0], baseline.dispersion, config)
     risen = x[:, 0] > upper

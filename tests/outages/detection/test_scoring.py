@@ -104,6 +104,21 @@ def test_a_rise_under_way_opens_on_its_second_point_but_a_lone_point_does_not(
     assert (found.gated[0] >= DEFAULT_CONFIG.open_z) == opens
 
 
+@pytest.mark.parametrize(
+    ("usual", "latest", "opens"),
+    [(0.2, 12, True), (0.2, 8, False), (1.0, 12, False)],
+    ids=["sparse-ten-reports", "sparse-fewer-than-ten", "not-sparse"],
+)
+def test_a_lone_spike_opens_only_on_a_sparse_series_and_only_with_ten_reports(usual, latest, opens):
+    rng = np.random.default_rng(5)
+    baseline = fit_baseline(rng.poisson(usual, (1, 7 * 1440)), start=START, interval=60)
+    observed = np.array([[*np.zeros(44), latest]], dtype=float)
+    expected = np.full_like(observed, usual)
+
+    found = window_evidence(observed, expected, baseline, DEFAULT_CONFIG)
+    assert (found.gated[0] >= DEFAULT_CONFIG.open_z) == opens
+
+
 def test_a_heavy_tailed_history_makes_the_same_surprise_less_rare():
     rng = np.random.default_rng(0)
     gentle = np.abs(rng.normal(size=(1, 5000)))
