@@ -5,11 +5,16 @@ neither a change nor a log row.
 It lives in common (a leaf) because comments, reports and moderation all write to it. The
 model keeps the app label "moderation": its table, its migrations, its permissions
 (`moderation.view_auditentry`) and its admin pages stay where they were.
+
+An action no account took is recorded with no actor and a name: "system" for what the site
+does by itself (a comment hidden by its flags), "command line" for `manage.py` commands
+(`COMMAND_LINE`), a name no account can have (usernames hold no spaces).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +46,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.target_repr}"
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """Who acted when no account did: recorded as no actor and this name."""
+
+    name: str
+    pk: None = None
+
+    def get_username(self) -> str:
+        return self.name
+
+
+COMMAND_LINE = SystemActor("command line")
 
 
 def audit_record(

@@ -1,6 +1,7 @@
 """The moderation panel in the Django admin: services (aliases, logo, merge), incidents
-(confirm, dismiss, public note) and the audit log, read-only. Every change goes through a
-service function or is audited here, inside the admin's own transaction.
+(confirm, dismiss, public note), the audit log, read-only, and the account and group pages
+(moderation/admin_accounts.py). Every change goes through a service function or is audited
+here, inside the admin's own transaction.
 
 Over 300 lines: the admin of every moderated model with its audited actions.
 """
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from common.audit import audit_record
+from moderation.admin_accounts import register as register_account_admins
 from moderation.models import AuditEntry, ServiceLogo
 from moderation.panel.audit_targets import audit_targets
 from moderation.services import (
@@ -32,6 +34,8 @@ from moderation.services import (
 )
 from outages.models import Incident, Service, ServiceAlias
 from outages.services.merge import service_merge
+
+register_account_admins(admin.site)
 
 
 class ActorFilter(admin.SimpleListFilter):

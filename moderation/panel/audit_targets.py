@@ -1,8 +1,8 @@
 """What an audit entry acted on, as a moderator reads it: a name (the service's, the incident's,
-a burst's key and window, an API key's), a link to its moderation or admin page and one to its
-public page. Resolved when the log is shown, one query per kind of target on the page, so
-entries written before the names were kept read the same; a target deleted since keeps the
-label it was recorded with."""
+a burst's key and window, an API key's, an account's, a role's), a link to its moderation or
+admin page and one to its public page. Resolved when the log is shown, one query per kind of
+target on the page, so entries written before the names were kept read the same; a target
+deleted since keeps the label it was recorded with."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Model
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -90,8 +92,18 @@ def _apikey(key: ApiKey) -> AuditTarget:
     return AuditTarget(_("API key %(key)s") % {"key": key}, _admin_url("partners.apikey", key.pk))
 
 
+def _account(user: Any) -> AuditTarget:
+    return AuditTarget(user.get_username(), _admin_url(user._meta.label_lower, user.pk))
+
+
+def _group(group: Group) -> AuditTarget:
+    return AuditTarget(group.name, _admin_url("auth.group", group.pk))
+
+
 # target_type -> (the rows, with what their labels read) and how to describe one.
 _KINDS: dict[str, tuple[Callable[[], Any], Callable[[Any], AuditTarget]]] = {
+    get_user_model()._meta.label_lower: (lambda: get_user_model().objects.all(), _account),
+    "auth.group": (lambda: Group.objects.all(), _group),
     "comments.comment": (lambda: Comment.objects.select_related("service"), _comment),
     "outages.incident": (lambda: Incident.objects.select_related("service"), _incident),
     "reports.burstvoid": (lambda: BurstVoid.objects.select_related("service"), _burst),
@@ -119,7 +131,7 @@ def audit_targets(entries: Iterable[AuditEntry]) -> dict[int, AuditTarget]:
             described[entry.pk] = _KINDS[entry.target_type][1](row)
         elif entry.target_type in _KINDS:  # deleted since: as recorded, with no page
             described[entry.pk] = AuditTarget(entry.target_repr)
-        else:  # an account (a second factor enrolled), say: its admin page, if any
+        else:  # a second factor enrolled from the panel, say: its admin page, if any
             described[entry.pk] = AuditTarget(
                 entry.target_repr, _admin_url(entry.target_type, entry.target_id)
             )

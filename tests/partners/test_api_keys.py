@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from common.audit import AuditEntry
 from common.throttles import HashedAnonThrottle
 from partners.models import ApiKey
 from partners.services import apikey_create, apikey_revoke
@@ -109,7 +110,7 @@ def test_a_key_is_resolved_from_the_cache_after_its_first_request(client):
     assert not any("partners_apikey" in q["sql"] for q in queries.captured_queries)
 
 
-def test_the_command_creates_a_key_printed_once_and_revokes_it_by_prefix():
+def test_the_command_creates_a_key_printed_once_and_revokes_it_by_prefix_audited():
     out = StringIO()
     call_command(
         "apikey",
@@ -130,6 +131,11 @@ def test_the_command_creates_a_key_printed_once_and_revokes_it_by_prefix():
     call_command("apikey", "revoke", key.prefix, stdout=StringIO())
     key.refresh_from_db()
     assert key.revoked_at is not None
+    entries = AuditEntry.objects.order_by("id").values_list("actor_id", "actor_name", "action")
+    assert list(entries) == [
+        (None, "command line", "apikey.create"),
+        (None, "command line", "apikey.revoke"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""`manage.py roles sync | grant USER ROLE [--create] | totp-add USER`: the moderation roles."""
+"""`manage.py roles sync | grant USER ROLE [--create] | totp-add USER`: the moderation roles.
+
+What it changes is audited with "command line" as the actor (moderation/roles.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +8,13 @@ import getpass
 import os
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.db import transaction
 
-from moderation.roles import ADMINISTRATORS, MODERATORS, roles_sync
-
-ROLE_GROUPS = {"moderator": MODERATORS, "administrator": ADMINISTRATORS}
+from common.audit import COMMAND_LINE
+from moderation.roles import ROLE_GROUPS, role_grant, roles_sync, totp_device_add
 
 
 class Command(BaseCommand):
@@ -39,31 +39,40 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, action: str, **options: str) -> None:
         if action == "sync":
-            for role in roles_sync():
+            for role in roles_sync(audit_as=COMMAND_LINE):
                 skipped = f" (not defined yet: {', '.join(role.missing)})" if role.missing else ""
                 self.stdout.write(f"{role.group}: {role.permissions} permissions{skipped}")
-            return
-        if action == "grant" and options["create"]:
-            self._create(options["username"], prompt=not options["no_input"])
-        user = self._user(options["username"])
-        if action == "grant":
-            roles_sync()
-            user.is_staff = True
-            user.save(update_fields=["is_staff"])
-            user.groups.add(Group.objects.get(name=ROLE_GROUPS[options["role"]]))
-            self.stdout.write(f"{user.get_username()} is now in {ROLE_GROUPS[options['role']]}")
+        elif action == "grant":
+            username, prompt = options["username"], not options["no_input"]
+            new = bool(options["create"]) and not self._exists(username)
+            password = self._password(username, prompt=prompt) if new else None
+            self._grant(username, options["role"], password=password)
         elif action == "totp-add":
-            device = TOTPDevice.objects.create(user=user, name=options["name"], confirmed=True)
+            user = self._user(options["username"])
+            device = totp_device_add(user=user, name=options["name"], actor=COMMAND_LINE)
             self.stdout.write(
                 "Add this to the authenticator app (keep it secret):\n" + device.config_url
             )
 
-    def _create(self, username: str, *, prompt: bool) -> None:
-        """A new account with a password checked by the site's validators; an existing one is
-        left as it is (granting a role twice is harmless)."""
+    def _grant(self, username: str, role: str, *, password: str | None) -> None:
+        """The role, to the account made here first when given its password: both in one
+        transaction with their audit entry (no account is left made but without its role)."""
+        with transaction.atomic():
+            roles_sync(audit_as=COMMAND_LINE)
+            user = self._user(username) if password is None else self._new(username, password)
+            role_grant(user=user, role=role, actor=COMMAND_LINE, created=password is not None)
+        if password is not None:
+            self.stdout.write(f"Account {username} created.")
+        self.stdout.write(f"{username} is now in {ROLE_GROUPS[role]}")
+
+    def _exists(self, username: str) -> bool:
         model = get_user_model()
-        if model.objects.filter(**{model.USERNAME_FIELD: username}).exists():
-            return
+        return model.objects.filter(**{model.USERNAME_FIELD: username}).exists()
+
+    def _password(self, username: str, *, prompt: bool) -> str:
+        """A new account's password, asked twice (or read from ROLES_PASSWORD with --no-input)
+        and checked by the site's validators, before anything is written."""
+        model = get_user_model()
         password = os.environ.get("ROLES_PASSWORD", "")
         if prompt:
             password = getpass.getpass(f"Password for {username}: ")
@@ -71,14 +80,18 @@ class Command(BaseCommand):
                 raise CommandError("The two passwords differ; nothing was created.")
         if not password:
             raise CommandError("No password given (set ROLES_PASSWORD with --no-input).")
-        user = model(**{model.USERNAME_FIELD: username})
         try:
-            validate_password(password, user)
+            validate_password(password, model(**{model.USERNAME_FIELD: username}))
         except ValidationError as error:
             raise CommandError("Password refused: " + " ".join(error.messages)) from None
+        return password
+
+    def _new(self, username: str, password: str):  # type: ignore[no-untyped-def]
+        model = get_user_model()
+        user = model(**{model.USERNAME_FIELD: username})
         user.set_password(password)
         user.save()
-        self.stdout.write(f"Account {username} created.")
+        return user
 
     def _user(self, username: str):  # type: ignore[no-untyped-def]
         try:

@@ -1,5 +1,5 @@
 """`manage.py apikey create --name ... --email ... [--rate 6000/hour]` and
-`manage.py apikey revoke <prefix>`."""
+`manage.py apikey revoke <prefix>`, audited with "command line" as the actor."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from common.audit import COMMAND_LINE
 from partners.services import apikey_create, apikey_revoke
 
 
@@ -27,13 +28,16 @@ class Command(BaseCommand):
         try:
             if options["action"] == "create":
                 key, raw = apikey_create(
-                    name=options["name"], contact_email=options["email"], rate=options["rate"]
+                    name=options["name"],
+                    contact_email=options["email"],
+                    rate=options["rate"],
+                    actor=COMMAND_LINE,
                 )
                 self.stdout.write(f"Key {key.prefix} for {key.name}, {key.rate}:")
                 self.stdout.write(raw)
                 self.stderr.write("Copy it now: it is not stored and will not be shown again.")
             else:
-                key = apikey_revoke(prefix=options["prefix"])
+                key = apikey_revoke(prefix=options["prefix"], actor=COMMAND_LINE)
                 self.stdout.write(f"Revoked {key.prefix} ({key.name}) at {key.revoked_at}.")
         except ValidationError as invalid:
             problems = "; ".join(

@@ -1,15 +1,21 @@
 """The audit log in the admin: each target by name and linked to its page (and its public
 page), filters by actor, action and date, the actions counted per moderator; API key actions
-are in it too; the moderation home's latest actions read the same."""
+and the roles granted from the command line are in it too; the moderation home's latest
+actions read the same."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.core.management import call_command
 from django.utils import timezone
 
 from comments.services import comments_moderate
 from moderation.models import AuditEntry
 from moderation.panel.audit_targets import audit_targets
+from moderation.roles import MODERATORS
 from moderation.services import incident_confirm, incident_dismiss
 from outages.detection.timebuckets import MINUTE, floor_to_minute
 from partners.services import apikey_create, apikey_revoke
@@ -131,3 +137,33 @@ def test_changing_a_keys_rate_in_the_admin_is_audited(administrator, administrat
     )
     assert entry.after["contact_changed"] is True
     assert "news.example" not in f"{entry.before} {entry.after} {entry.target_repr}"
+
+
+def test_command_line_actions_read_as_command_line_with_the_account_by_name_and_linked(
+    administrator_client, django_assert_num_queries
+):
+    alice = User.objects.create_user("alice")
+    gone = User.objects.create_user("gone")
+    call_command("roles", "grant", "alice", "moderator", stdout=StringIO())
+    call_command("roles", "totp-add", "gone", stdout=StringIO())
+    moderators = Group.objects.get(name=MODERATORS)
+    moderators.permissions.add(Permission.objects.get(codename="delete_service"))
+    call_command("roles", "sync", stdout=StringIO())
+    User.objects.filter(pk=alice.pk).update(username="alice.w")  # renamed since
+    gone.delete()
+
+    entries = list(AuditEntry.objects.all())
+    with django_assert_num_queries(2):  # one per kind: accounts, groups
+        targets = audit_targets(entries)
+
+    assert {(t.label, t.url) for t in targets.values()} == {
+        ("alice.w", f"/admin/auth/user/{alice.pk}/change/"),
+        ("gone", None),  # deleted since: the name it was recorded with, no page
+        (MODERATORS, f"/admin/auth/group/{moderators.pk}/change/"),
+    }
+    page = administrator_client.get(LOG).content.decode()
+    assert f'<a href="/admin/auth/user/{alice.pk}/change/">alice.w</a>' in page
+    assert '<a href="?actor=command%20line">command line</a></th><td>3</td>' in page
+    home = administrator_client.get("/moderation/").content.decode()
+    assert "command line</a> · account.grant_moderator" in home
+    assert f'<a href="/admin/auth/user/{alice.pk}/change/">alice.w</a>' in home
