@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from common.audit import audit_record
+from moderation.admin_accounts import AuditedSaveMixin
 from moderation.admin_accounts import register as register_account_admins
 from moderation.models import AuditEntry, ServiceLogo
 from moderation.panel.audit_targets import audit_targets
@@ -138,7 +139,7 @@ class MergeForm(forms.Form):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin[Service]):
+class ServiceAdmin(AuditedSaveMixin, admin.ModelAdmin[Service]):
     list_display = ("name", "slug", "category", "is_active")
     list_filter = ("category", "is_active")
     search_fields = ("name", "slug", "aliases__alias")
@@ -146,21 +147,11 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
     inlines = [ServiceAliasInline, ServiceLogoInline]
     actions = ["merge_action"]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        form.audit_before = _service_state(Service.objects.filter(pk=obj.pk).first())
-        super().save_model(request, obj, form, change)
+    def audit_state(self, obj: Service | None) -> dict[str, Any]:
+        return _service_state(obj)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        super().save_related(request, form, formsets, change)
-        after = _service_state(form.instance)
-        if after != form.audit_before:
-            audit_record(
-                actor=request.user,
-                action="service.change" if change else "service.add",
-                target=form.instance,
-                before=form.audit_before,
-                after=after,
-            )
+    def audit_action(self, change: bool) -> str:
+        return "service.change" if change else "service.add"
 
     def delete_model(self, request: HttpRequest, obj: Service) -> None:
         with transaction.atomic():

@@ -26,43 +26,50 @@ def _group_state(group: Group) -> dict[str, Any]:
     return {"name": group.name, "permissions": names}
 
 
-class AuditedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # (django-stubs: generic)
+class AuditedSaveMixin:
+    """An admin page whose saves are audited: the object's state read before the form's save
+    (`audit_state(None)` for one being added) and after its many-to-many fields are saved,
+    recorded as `audit_action(change)` only when the two differ."""
+
+    def audit_state(self, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def audit_action(self, change: bool) -> str:
+        raise NotImplementedError
+
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        # Read before the save: the form has already changed obj, not yet its groups.
-        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
-        form.audit_before = account_access(stored) if stored is not None else NO_ACCESS
-        super().save_model(request, obj, form, change)
+        # Read before the save: the form has already changed obj, not yet its many-to-many.
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first() if change else None
+        form.audit_before = self.audit_state(stored)
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
 
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        super().save_related(request, form, formsets, change)
-        after = account_access(form.instance)
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        after = self.audit_state(form.instance)
         if after != form.audit_before:
             audit_record(
                 actor=request.user,
-                action="account.access_change",
+                action=self.audit_action(change),
                 target=form.instance,
                 before=form.audit_before,
                 after=after,
             )
 
 
-class AuditedGroupAdmin(GroupAdmin):
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        stored = Group.objects.filter(pk=obj.pk).first() if change else None
-        form.audit_before = _group_state(stored) if stored is not None else {}
-        super().save_model(request, obj, form, change)
+class AuditedUserAdmin(AuditedSaveMixin, UserAdmin):  # type: ignore[type-arg]  # (django-stubs: generic)
+    def audit_state(self, obj: Any) -> dict[str, Any]:
+        return account_access(obj) if obj is not None else NO_ACCESS
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
-        super().save_related(request, form, formsets, change)
-        after = _group_state(form.instance)
-        if after != form.audit_before:
-            audit_record(
-                actor=request.user,
-                action="role.change" if change else "role.add",
-                target=form.instance,
-                before=form.audit_before,
-                after=after,
-            )
+    def audit_action(self, change: bool) -> str:
+        return "account.access_change"
+
+
+class AuditedGroupAdmin(AuditedSaveMixin, GroupAdmin):
+    def audit_state(self, obj: Any) -> dict[str, Any]:
+        return _group_state(obj) if obj is not None else {}
+
+    def audit_action(self, change: bool) -> str:
+        return "role.change" if change else "role.add"
 
 
 def register(site: admin.AdminSite) -> None:
