@@ -68,10 +68,11 @@ postgres-half-1 postgres-half-2: postgres-half-%:
 	@DATABASE_URL=$(HALF_DB) REDIS_URL=$(HALF_REDIS) CELERY_BROKER_URL=$(HALF_REDIS) \
 		REQUIRE_SERVICES=1 $(HALF) $*
 
-# The embedded default (SQLite, no outside services): everything that does not need them.
+# The embedded default (SQLite, no outside services): everything that does not need them, but
+# the pure detection library's tests (marked backend_free), which the PostgreSQL run runs.
 test-sqlite:
 	@echo "==> tests on the embedded default (SQLite)"
-	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services"
+	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services and not backend_free"
 
 test-sqlite-halves:
 	@echo "==> tests on the embedded default (SQLite, two halves side by side)"
@@ -79,7 +80,7 @@ test-sqlite-halves:
 
 sqlite-half-1 sqlite-half-2: sqlite-half-%:
 	@echo "==> SQLite half $*"
-	@env -u DATABASE_URL -u REDIS_URL $(HALF) $* -m "not services"
+	@env -u DATABASE_URL -u REDIS_URL $(HALF) $* -m "not services and not backend_free"
 
 # Records every test's time on PostgreSQL (one process, the whole suite) for the halves.
 # pytest-split sums the times of the items that share a node id (the API contract test's, one

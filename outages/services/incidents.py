@@ -24,8 +24,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Sum
 
 from outages import figures
 from outages import incident_rules as rules
@@ -145,32 +146,28 @@ def incident_refresh(
 
 def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKey, float]) -> None:
     """The incident's figures from its minutes [started_at, end); its peak per 15 minutes
-    (outages.figures.peak_quarter) also reads the 14 minutes before it."""
+    (outages.figures.peak_quarter) also reads the 14 minutes before it. Summed by the database:
+    refreshed every minute, a long incident's bucket rows would otherwise all cross the wire
+    each time."""
     before = incident.started_at - (figures.RECENT_MINUTES - 1) * MINUTE
     rows = MinuteBucket.objects.filter(
         service_id=incident.service_id, minute__gte=before, minute__lt=end
     )
     if incident.dimension:
         rows = rows.filter(**{incident.dimension: incident.value})
+    problems_rows = rows.filter(kind=Kind.PROBLEM)
     per_minute: Counter[datetime] = Counter()
     earlier: Counter[datetime] = Counter()
-    platforms: Counter[str] = Counter()
-    problems: Counter[str] = Counter()
+    for minute, count in _summed(problems_rows, "minute"):
+        (per_minute if minute >= incident.started_at else earlier)[minute] += count
+    during = problems_rows.filter(minute__gte=incident.started_at)
+    platforms = Counter(dict(_summed(during, "platform")))
+    problems = Counter(dict(_summed(during, "problem")))
     countries: Counter[str] = Counter()
-    works = 0
-    for minute, kind, platform, problem, country, count in rows.values_list(
-        "minute", "kind", "platform", "problem", "country", "count"
-    ).iterator():
-        if minute < incident.started_at:
-            earlier[minute] += count if kind == Kind.PROBLEM else 0
-            continue
-        if kind == Kind.WORKS:
-            works += count
-            continue
-        per_minute[minute] += count
-        platforms[platform] += count
-        problems[problem] += count
+    for country, count in _summed(during, "country"):
         countries[country or "??"] += count
+    works_rows = rows.filter(kind=Kind.WORKS, minute__gte=incident.started_at)
+    works = works_rows.aggregate(n=Sum("count"))["n"] or 0
     total = sum(per_minute.values())
     incident.total, incident.works_total = total, works
     if not total:
@@ -185,6 +182,12 @@ def _from_buckets(incident: Incident, *, end: datetime, shares: Mapping[SeriesKe
     incident.only = _only(incident, platforms, countries, shares)
     one = incident.dimension == Dimension.COUNTRY
     incident.scope = Incident.Scope.ONE if one else rules.scope_verdict(incident.countries)
+
+
+def _summed(rows: QuerySet[MinuteBucket], field: str) -> list[tuple[Any, int]]:
+    """The rows' counts summed per value of `field`."""
+    summed = rows.order_by(field).values(field).annotate(n=Sum("count")).values_list(field, "n")
+    return [(value, int(n)) for value, n in summed]
 
 
 def _only(
