@@ -44,8 +44,14 @@ run: install
 soak: install
 	@$(BIN)/python bench/soak.py
 
-# The static checks first (seconds): CI runs `make test`, so they gate CI too.
-test: install lint test-postgres test-sqlite
+# The static checks first (seconds): CI runs `make test`, so they gate CI too. Then both suites
+# side by side, the embedded default's at low CPU priority (nice 10): the PostgreSQL run waits
+# on workers, browsers and the database about half its time, and the SQLite run takes the
+# cores it leaves idle without slowing its timing-sensitive tests. Each suite's output is
+# printed whole when it ends.
+test: install lint
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-postgres test-sqlite \
+		SQLITE_NICE="nice -n 10"
 
 # The whole suite against real PostgreSQL, Redis and Celery: missing services fail the run.
 test-postgres:
@@ -72,7 +78,7 @@ postgres-half-1 postgres-half-2: postgres-half-%:
 # the pure detection library's tests (marked backend_free), which the PostgreSQL run runs.
 test-sqlite:
 	@echo "==> tests on the embedded default (SQLite)"
-	@env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q -m "not services and not backend_free"
+	@env -u DATABASE_URL -u REDIS_URL $(SQLITE_NICE) $(BIN)/pytest -q -m "not services and not backend_free"
 
 test-sqlite-halves:
 	@echo "==> tests on the embedded default (SQLite, two halves side by side)"
