@@ -27,8 +27,8 @@ import contextlib
 import os
 import re
 import threading
-from collections.abc import Iterator
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -292,7 +292,9 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
             " / ".join(f"{x.cpu_us_per_request['web']:.0f}" for x in loads) + " us",
             "failed: " + ", ".join(str(x.failed) for x in loads),
         ),
-        *beside_rows(f"routed apart, page pool at nice {PAGE_POOL_NICE}", r.weighted, with_bar=True),
+        *beside_rows(
+            f"routed apart, page pool at nice {PAGE_POOL_NICE}", r.weighted, with_bar=True
+        ),
         *beside_rows("routed apart, equal weights", r.routed, with_bar=False),
         *beside_rows("same processes", r.shared, with_bar=False),
         Row(
