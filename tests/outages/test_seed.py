@@ -13,7 +13,8 @@ from django.db.models import Max, Min, QuerySet, Sum
 
 from outages.demo import DEMO_SERVICES
 from outages.demo_outages import HISTORY_EVERY, outages_planned
-from outages.models import MinuteBucket, Service
+from outages.models import Incident, IncidentEvent, MinuteBucket, Service
+from outages.services.backfill import WARM_UP
 from reports.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +22,11 @@ NOW = datetime(2024, 3, 6, 12, 30, 20, tzinfo=UTC)
 
 
 def seed(*args: str) -> str:
+    """The command without its detection over the history (tests/outages/test_backfill.py),
+    which would take most of each test's time."""
     out = StringIO()
     with time_machine.travel(NOW, tick=False):
-        call_command("seed", *args, stdout=out)
+        call_command("seed", *args, "--no-detect", stdout=out)
     return out.getvalue()
 
 
@@ -106,3 +109,20 @@ def test_it_does_nothing_if_already_seeded_with_if_empty():
 
     assert "skipping" in output
     assert MinuteBucket.objects.count() == total
+
+
+def test_it_records_the_incidents_of_its_history_after_the_warm_up():
+    """The detection over the history (manage.py detect --backfill): past outages are there
+    from the start, as incidents. One service, nine days (eight of them the warm-up)."""
+    end = NOW.replace(second=0)
+    start = end - timedelta(days=9)
+    scored = start + WARM_UP + timedelta(hours=1)
+    outage = outages_planned(anchor=start, start=scored, end=end, every=HISTORY_EVERY)[0]
+    out = StringIO()
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed", "--days", "9", "--seed", "8", f"--services={outage.slug}", stdout=out)
+
+    assert "Detection backfilled" in out.getvalue()
+    near = (outage.start - timedelta(minutes=5), outage.start + timedelta(minutes=5))
+    assert Incident.objects.filter(service__slug=outage.slug, started_at__range=near), outage
+    assert not IncidentEvent.objects.filter(delivered_at__isnull=True).exists()  # no alert

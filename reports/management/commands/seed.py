@@ -55,6 +55,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-outages", action="store_true", help="Usual traffic only, no past outages."
         )
+        parser.add_argument(
+            "--no-detect",
+            action="store_true",
+            help="History and baselines only: no detection over the history (run"
+            " `manage.py detect --backfill` later).",
+        )
 
     def handle(
         self,
@@ -65,6 +71,7 @@ class Command(BaseCommand):
         until: datetime | None = None,
         services: str | None = None,
         no_outages: bool = False,
+        no_detect: bool = False,
         **_: Any,
     ) -> None:
         if if_empty and Service.objects.exists():
@@ -101,6 +108,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Baselines fitted for {fitted} series, {time.monotonic() - began:.1f} s."
         )
+        if no_detect:
+            self.stdout.write(f"Seeded in {time.monotonic() - began:.1f} s (no detection).")
+            return
         # The incidents the product would have recorded over that history (after its warm-up),
         # with no alert sent; live detection carries on from `end`.
         self.stdout.write("Detecting incidents in the history (manage.py detect --backfill)...")
