@@ -5,12 +5,11 @@
   (anonymous, accepting gzip and brotli; the page cache answers them): rate, share of the
   static file's rate, p99.
 - The intake's p99 alone (wrk, 16 connections), then beside 64 connections fetching the
-  service page: on the same web processes, and routed to web processes of their own (the same
-  image and command; the deployment docs/scaling.md recommends). A gevent worker runs a
-  greenlet until it waits, so on shared processes a report queues behind every page answer
-  of its worker; in processes of its own the kernel's scheduler wakes it at once. Measured
-  with equal CPU weights, and as docker-compose.yml deploys it: the intake pool with four
-  times the page pool's weight (cpu_shares), the page pool's processes niced to match.
+  service page, three times in turn (medians): on the same web processes, and routed to web
+  processes of their own (the same image and command; the deployment docs/scaling.md
+  recommends). A gevent worker runs a greenlet until it waits, so on shared processes a
+  report queues behind every page answer of its worker; in processes of its own the kernel's
+  scheduler wakes it at once.
 - The stampede: 500 requests at once for a page whose version just changed (served stale while
   one renders) and for a page never rendered (waiting for the one render); renders counted by
   the product's own counter (outages_page_renders, /metrics).
@@ -23,12 +22,9 @@ Over 300 lines: the four measurements share their servers, loads and one table o
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -43,11 +39,8 @@ STAMPEDE = 500
 BAR_SHARE = 0.3
 BAR_SERVICE_P99_MS = 150.0
 BAR_INTAKE_RATIO = 2.0
+BESIDE_ROUNDS = 3
 BAR_RENDERS = 2
-# The page pool's CPU weight beside the intake pool's: docker-compose.yml gives `intake`
-# cpu_shares 4096 and `web` the default 1024; nice 6 is the same ratio of the kernel's weights
-# (1024 / 272), applied here to the page pool's processes.
-PAGE_POOL_NICE = 6
 # As a browser or a CDN asks: the static file comes precompressed from WhiteNoise, a page
 # gzipped from the page cache.
 BROWSER = ["Accept-Encoding: gzip, br"]
@@ -69,7 +62,6 @@ class Result:
     static_rounds: list[float]
     shared: Beside  # reports and pages on the same web processes
     routed: Beside  # reports routed to web processes of their own
-    weighted: Beside  # and the page pool given a quarter of the intake pool's CPU weight
     stale_renders: int
     stale_failed: int
     cold_renders: int
@@ -148,8 +140,6 @@ def measure(
 
     shared = _intake_beside_pages(base_url, base_url, paths["service"], slugs, seconds)
     routed = _intake_beside_pages(base_url, intake_url, paths["service"], slugs, seconds)
-    with _niced(web_pid, PAGE_POOL_NICE):
-        weighted = _intake_beside_pages(base_url, intake_url, paths["service"], slugs, seconds)
 
     from outages.page_cache import pages_changed
 
@@ -164,7 +154,6 @@ def measure(
         static_rounds=[r.ok_per_second for r in runs["static"]],
         shared=shared,
         routed=routed,
-        weighted=weighted,
         stale_renders=stale_renders,
         stale_failed=stale_failed,
         cold_renders=cold_renders,
@@ -175,40 +164,44 @@ def measure(
 def _intake_beside_pages(
     pages_url: str, intake_url: str, page: str, slugs: list[str], seconds: float
 ) -> Beside:
+    """The intake alone, then beside the page fetchers, BESIDE_ROUNDS times in turn: the median
+    p99 of each (one run's p99 alone moved between 17 and 97 ms on a 2-core machine)."""
     warm_up(intake_url, [INTAKE_PATH], slugs=slugs)
-    alone = wrk("intake alone", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pages = pool.submit(
-            wrk,
-            "service pages, 64 connections",
-            pages_url,
-            page,
-            slugs=BROWSER,
-            seconds=seconds,
-            servers={},
-            script=GET_SCRIPT,
-            connections=CONNECTIONS,
+    alone: list[Load] = []
+    beside: list[Load] = []
+    pages: list[Load] = []
+    for _ in range(BESIDE_ROUNDS):
+        alone.append(
+            wrk("intake alone", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
         )
-        beside = wrk(
-            "intake beside pages", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={}
-        )
-        return Beside(intake_alone=alone, intake_beside=beside, pages_beside=pages.result())
-
-
-@contextlib.contextmanager
-def _niced(root: int, nice: int) -> Iterator[None]:
-    """root and its processes at `nice` (a CPU weight, as a container's cpu_shares), then back."""
-    from bench.servers import descendants
-
-    pids = descendants(root)
-    for pid in pids:
-        os.setpriority(os.PRIO_PROCESS, pid, nice)
-    try:
-        yield
-    finally:
-        for pid in descendants(root):
-            with contextlib.suppress(OSError):
-                os.setpriority(os.PRIO_PROCESS, pid, 0)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fetching = pool.submit(
+                wrk,
+                "service pages, 64 connections",
+                pages_url,
+                page,
+                slugs=BROWSER,
+                seconds=seconds,
+                servers={},
+                script=GET_SCRIPT,
+                connections=CONNECTIONS,
+            )
+            beside.append(
+                wrk(
+                    "intake beside pages",
+                    intake_url,
+                    INTAKE_PATH,
+                    slugs=slugs,
+                    seconds=seconds,
+                    servers={},
+                )
+            )
+            pages.append(fetching.result())
+    return Beside(
+        intake_alone=merged("intake alone", alone),
+        intake_beside=merged("intake beside pages", beside),
+        pages_beside=merged("service pages beside", pages),
+    )
 
 
 def _stampede(base_url: str, path: str) -> tuple[int, int]:
@@ -292,10 +285,7 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
             " / ".join(f"{x.cpu_us_per_request['web']:.0f}" for x in loads) + " us",
             "failed: " + ", ".join(str(x.failed) for x in loads),
         ),
-        *beside_rows(
-            f"routed apart, page pool at nice {PAGE_POOL_NICE}", r.weighted, with_bar=True
-        ),
-        *beside_rows("routed apart, equal weights", r.routed, with_bar=False),
+        *beside_rows("routed apart", r.routed, with_bar=True),
         *beside_rows("same processes", r.shared, with_bar=False),
         Row(
             f"18 Stampede: {STAMPEDE} at once, page out of date",
