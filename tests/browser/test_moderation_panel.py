@@ -72,15 +72,18 @@ def shoot(page: Page, name: str) -> None:
 
 
 def assert_legend_clear_of_the_time_axis(page: Page, chart: str) -> None:
-    """The legend overlaps none of the time axis's labels (the date line under the times
-    included), and each label is drawn inside the chart, at a desktop's width and a phone's."""
+    """The legend overlaps none of the time axis's drawn labels (the date line under the times
+    included), and each is drawn inside the chart, at a desktop's width and a phone's."""
     for width in (1280, 360):
         page.set_viewport_size({"width": width, "height": 740})
         page.evaluate(f"() => window.Plotly.Plots.resize(document.querySelector('{chart}'))")
         legend = page.locator(f"{chart} .legend").bounding_box()
         drawn = page.locator(f"{chart} .main-svg").first.bounding_box()
+        # Plotly hides ("hide past div") a label that would run off the chart's edge; whether
+        # one does depends on the minute the test runs, so only the drawn labels are checked.
         labels = [label.bounding_box() for label in page.locator(f"{chart} .xtick text").all()]
-        assert legend and drawn and labels and None not in labels
+        labels = [label for label in labels if label]
+        assert legend and drawn and labels
         for label in labels:
             top, bottom = label["y"], label["y"] + label["height"]  # type: ignore[index]
             assert legend["y"] + legend["height"] <= top or bottom <= legend["y"], (width, label)
