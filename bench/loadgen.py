@@ -17,6 +17,7 @@ from bench.servers import ForeignCpu, cpu_seconds, descendants
 
 SCRIPT = Path(__file__).resolve().parent / "wrk" / "report.lua"
 GET_SCRIPT = Path(__file__).resolve().parent / "wrk" / "get.lua"
+PACED_SCRIPT = Path(__file__).resolve().parent / "wrk" / "paced.lua"
 CONNECTIONS = 16
 THREADS = 2
 
@@ -51,17 +52,23 @@ def wrk(
     warmup: float = 0.0,
     script: Path = SCRIPT,
     connections: int = CONNECTIONS,
+    rate: float | None = None,
+    cpus: set[int] | None = None,
 ) -> Load:
     """Load for `seconds` (after `warmup` seconds of the same); CPU is counted per server,
     each a root pid with its children (gunicorn's workers, say). `script`: report POSTs
-    (`slugs` are its arguments), or GET_SCRIPT (`slugs` are extra request headers)."""
+    (`slugs` are its arguments), or GET_SCRIPT (`slugs` are extra request headers). `rate`:
+    report POSTs at about that many a second (PACED_SCRIPT) instead of as fast as answered.
+    `cpus`: wrk runs on those cores only (taskset)."""
+    if rate is not None:
+        script, path, slugs = PACED_SCRIPT, f"{connections * 1000 / rate:.1f}", [path, *slugs]
     if warmup:
-        _run(base_url, path, slugs, warmup, script, connections)
+        _run(base_url, path, slugs, warmup, script, connections, cpus)
     cpu_before = {name: cpu_seconds(descendants(root)) for name, root in servers.items()}
     foreign = ForeignCpu()
     foreign.start()
     started = time.monotonic()
-    result = _run(base_url, path, slugs, seconds, script, connections)
+    result = _run(base_url, path, slugs, seconds, script, connections, cpus)
     if time.monotonic() - started < seconds:
         raise RuntimeError(f"wrk ended early: {result}")
     other_cores = foreign.cores()
@@ -90,8 +97,11 @@ def _run(
     seconds: float,
     script: Path = SCRIPT,
     connections: int = CONNECTIONS,
+    cpus: set[int] | None = None,
 ) -> dict[str, int]:
+    pinned = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     argv = [
+        *pinned,
         "wrk",
         f"-t{min(THREADS, connections)}",
         f"-c{connections}",

@@ -4,12 +4,17 @@
   production-shaped gunicorn, wrk with 64 connections and plain GETs as a browser sends them
   (anonymous, accepting gzip and brotli; the page cache answers them): rate, share of the
   static file's rate, p99.
-- The intake's p99 alone (wrk, 16 connections), then beside 64 connections fetching the
-  service page, three times in turn (medians): on the same web processes, and routed to web
-  processes of their own (the same image and command; the deployment docs/scaling.md
-  recommends). A gevent worker runs a greenlet until it waits, so on shared processes a
-  report queues behind every page answer of its worker; in processes of its own the kernel's
-  scheduler wakes it at once.
+- The intake's p99 alone (wrk, 16 connections, reports at a steady INTAKE_RATE a second),
+  then beside 64 connections fetching the service page, three times in turn (medians): on the
+  same web processes, and routed to web processes of their own (the same image and command;
+  the deployment docs/scaling.md recommends: a pool on cores of its own, here the intake's
+  processes and load generator on one core, the pages' on the other, as two hosts would be).
+  A gevent worker runs a greenlet until it waits, so on shared processes a report queues
+  behind every page answer of its worker; in processes of its own but on shared cores, behind
+  the page processes the kernel runs first. The reports come at a steady rate, as
+  people send them, not as fast as the intake answers: a load that saturates the intake
+  measures how two cores are shared out between it and the pages, not how long a report
+  waits behind them.
 - The stampede: 500 requests at once for a page whose version just changed (served stale while
   one renders) and for a page never rendered (waiting for the one render); renders counted by
   the product's own counter (outages_page_renders, /metrics).
@@ -22,15 +27,19 @@ Over 300 lines: the four measurements share their servers, loads and one table o
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.intake import INTAKE_PATH, warm_up
 from bench.loadgen import GET_SCRIPT, Load, merged, wrk
 from bench.pages import BUSY
+from bench.servers import descendants
 
 CONNECTIONS = 64
 ROUNDS = 3
@@ -40,6 +49,9 @@ BAR_SHARE = 0.3
 BAR_SERVICE_P99_MS = 150.0
 BAR_INTAKE_RATIO = 2.0
 BESIDE_ROUNDS = 3
+# Reports a second into the intake beside the pages: what bench/record_day.py drove through
+# it beside 64 page fetchers on a 2-core machine (394/s), a fifth of what it takes alone.
+INTAKE_RATE = 400.0
 BAR_RENDERS = 2
 # As a browser or a CDN asks: the static file comes precompressed from WhiteNoise, a page
 # gzipped from the page cache.
@@ -100,6 +112,7 @@ def measure(
     base_url: str,
     *,
     web_pid: int,
+    intake_pid: int,
     intake_url: str,
     incident_path: str,
     slugs: list[str],
@@ -139,7 +152,16 @@ def measure(
     runs["static"].append(load("static", paths["static"]))
 
     shared = _intake_beside_pages(base_url, base_url, paths["service"], slugs, seconds)
-    routed = _intake_beside_pages(base_url, intake_url, paths["service"], slugs, seconds)
+    with cores_apart(web_pid, intake_pid) as (page_cpus, intake_cpus):
+        routed = _intake_beside_pages(
+            base_url,
+            intake_url,
+            paths["service"],
+            slugs,
+            seconds,
+            page_cpus=page_cpus,
+            intake_cpus=intake_cpus,
+        )
 
     from outages.page_cache import pages_changed
 
@@ -161,18 +183,54 @@ def measure(
     )
 
 
+@contextlib.contextmanager
+def cores_apart(web_pid: int, intake_pid: int) -> Iterator[tuple[set[int], set[int]]]:
+    """The page pool's processes on the machine's cores but the first, the intake pool's on
+    the first (gunicorn's later workers inherit it from their master); as they were after."""
+    cpus = os.sched_getaffinity(0)
+    first = {min(cpus)}
+    pages = (cpus - first) or cpus
+    pools = {pid: pages for pid in descendants(web_pid)}
+    pools |= {pid: first for pid in descendants(intake_pid)}
+    for pid, pinned in pools.items():
+        os.sched_setaffinity(pid, pinned)
+    try:
+        yield pages, first
+    finally:
+        for pid in pools:
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(pid, cpus)
+
+
 def _intake_beside_pages(
-    pages_url: str, intake_url: str, page: str, slugs: list[str], seconds: float
+    pages_url: str,
+    intake_url: str,
+    page: str,
+    slugs: list[str],
+    seconds: float,
+    *,
+    page_cpus: set[int] | None = None,
+    intake_cpus: set[int] | None = None,
 ) -> Beside:
     """The intake alone, then beside the page fetchers, BESIDE_ROUNDS times in turn: the median
-    p99 of each (one run's p99 alone moved between 17 and 97 ms on a 2-core machine)."""
+    p99 of each (one run's p99 alone moved between 17 and 97 ms on a 2-core machine). The
+    load generators run on `page_cpus` and `intake_cpus` if given."""
     warm_up(intake_url, [INTAKE_PATH], slugs=slugs)
     alone: list[Load] = []
     beside: list[Load] = []
     pages: list[Load] = []
     for _ in range(BESIDE_ROUNDS):
         alone.append(
-            wrk("intake alone", intake_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
+            wrk(
+                "intake alone",
+                intake_url,
+                INTAKE_PATH,
+                slugs=slugs,
+                seconds=seconds,
+                servers={},
+                rate=INTAKE_RATE,
+                cpus=intake_cpus,
+            )
         )
         with ThreadPoolExecutor(max_workers=1) as pool:
             fetching = pool.submit(
@@ -185,6 +243,7 @@ def _intake_beside_pages(
                 servers={},
                 script=GET_SCRIPT,
                 connections=CONNECTIONS,
+                cpus=page_cpus,
             )
             beside.append(
                 wrk(
@@ -194,6 +253,8 @@ def _intake_beside_pages(
                     slugs=slugs,
                     seconds=seconds,
                     servers={},
+                    rate=INTAKE_RATE,
+                    cpus=intake_cpus,
                 )
             )
             pages.append(fetching.result())
@@ -285,7 +346,7 @@ def rows(r: Result):  # type: ignore[no-untyped-def]
             " / ".join(f"{x.cpu_us_per_request['web']:.0f}" for x in loads) + " us",
             "failed: " + ", ".join(str(x.failed) for x in loads),
         ),
-        *beside_rows("routed apart", r.routed, with_bar=True),
+        *beside_rows("own pool and core", r.routed, with_bar=True),
         *beside_rows("same processes", r.shared, with_bar=False),
         Row(
             f"18 Stampede: {STAMPEDE} at once, page out of date",

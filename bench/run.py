@@ -262,11 +262,12 @@ def measure_page_load(env: dict[str, str], logs: Path) -> page_load.Result:
     incident_path = page_load.prepare()
     with (
         servers.gunicorn(env, logs, name="gunicorn-page-load") as (web, url),
-        servers.gunicorn(env, logs, name="gunicorn-intake-apart") as (_intake, intake_url),
+        servers.gunicorn(env, logs, name="gunicorn-intake-apart") as (intake, intake_url),
     ):
         return page_load.measure(
             url,
             web_pid=web.pid,
+            intake_pid=intake.pid,
             intake_url=intake_url,
             incident_path=incident_path,
             slugs=SERVICES,
