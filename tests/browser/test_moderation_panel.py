@@ -58,7 +58,8 @@ def sign_in(page: Page, code: str = "") -> None:
 
 def shoot(page: Page, name: str) -> None:
     """The page at a desktop's width and at a small phone's, once its charts are drawn, each
-    redrawn at the new width before the shot (as Plotly's own resize handler would, later)."""
+    redrawn at the new width before the shot (as Plotly's own resize handler would, later);
+    at neither does it scroll sideways."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     charts = "[...document.querySelectorAll('.chart[data-figure]')]"
     for width, suffix in ((1280, ""), (360, "-360")):
@@ -68,6 +69,8 @@ def shoot(page: Page, name: str) -> None:
             f"() => Promise.all({charts}.map(chart => window.Plotly.Plots.resize(chart)))"
         )
         page.screenshot(path=ARTIFACTS / f"moderation-{name}{suffix}.png", full_page=True)
+        sideways = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert page.evaluate(sideways) <= 0, (name, width)
     page.set_viewport_size({"width": 1280, "height": 720})
 
 

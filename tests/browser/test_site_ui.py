@@ -26,7 +26,12 @@ LIGHT_BG, DARK_BG = "rgb(250, 250, 250)", "rgb(18, 20, 23)"
 
 
 def _pages(incident: Incident) -> dict[str, str]:
-    return {"home": "/", "service": "/s/twitter/", "incident": f"/incidents/{incident.pk}/"}
+    return {
+        "home": "/",
+        "service": "/s/twitter/",
+        "incident": f"/incidents/{incident.pk}/",
+        "region": "/region/fr/",
+    }
 
 
 def _background(page: Page) -> str:
@@ -34,9 +39,12 @@ def _background(page: Page) -> str:
 
 
 def _overflow(page: Page) -> int:
-    """How many pixels the page is wider than the viewport (0: no horizontal scroll)."""
+    """How many pixels the page, or a table scrolled inside its own box, is wider than it is
+    shown (0: nothing to scroll sideways)."""
     return page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        """() => Math.max(
+            document.documentElement.scrollWidth - document.documentElement.clientWidth,
+            ...[...document.querySelectorAll("table")].map(t => t.scrollWidth - t.clientWidth))"""
     )
 
 
@@ -67,7 +75,7 @@ def test_the_language_switch_turns_the_page_french_and_back(incident, open_tab):
     assert tab.errors == [] and tab.offsite == []
 
 
-@pytest.mark.parametrize("name", ["home", "service", "incident"])
+@pytest.mark.parametrize("name", ["home", "service", "incident", "region"])
 def test_a_360_px_phone_never_scrolls_sideways(incident, open_tab, name):
     tab = open_tab(viewport=PHONE)
     page = tab.page
