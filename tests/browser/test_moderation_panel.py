@@ -69,7 +69,8 @@ def shoot(page: Page, name: str) -> None:
             f"() => Promise.all({charts}.map(chart => window.Plotly.Plots.resize(chart)))"
         )
         page.screenshot(path=ARTIFACTS / f"moderation-{name}{suffix}.png", full_page=True)
-        sideways = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        root = "document.documentElement"
+        sideways = f"() => {root}.scrollWidth - {root}.clientWidth"
         assert page.evaluate(sideways) <= 0, (name, width)
     page.set_viewport_size({"width": 1280, "height": 720})
 
