@@ -20,6 +20,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from outages.detection.timebuckets import floor_to_minute
+from outages.figures import spark_end, sparklines
 from tests.factories import (
     IncidentFactory,
     MinuteBucketFactory,
@@ -159,7 +160,8 @@ def incident():
         level=2,
         deviation=9.0,
         recent=460,
-        sparkline=[1, 2, 1, 3, 40, 120, 300],
+        sparkline=sparklines(service_ids=[twitter.pk], until=now)[twitter.pk],  # 24 h: 460
+        sparkline_end=spark_end(now),
     )
     return IncidentFactory(
         service=twitter,
