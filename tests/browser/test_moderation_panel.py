@@ -5,7 +5,9 @@ comment redacted, a burst voided from its preview and restored, a suspicious inc
 published, another dismissed and restored; each checked on the public pages (the service's
 24-hour count and the incident's figures after the void and after the undo, the dismissed
 incident's page with its note). Screenshots of each moderation page, 1280 and 360 pixels
-wide, go to var/artifacts/ui/."""
+wide, go to var/artifacts/ui/.
+
+Over 300 lines: the night is one story told in order, with the few helpers its pages share."""
 
 from __future__ import annotations
 
