@@ -10,6 +10,8 @@ import json
 import statistics
 import subprocess
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -118,6 +120,14 @@ def _run(
         if line.startswith("BENCH "):
             return json.loads(line.removeprefix("BENCH "))
     raise RuntimeError(f"no summary from wrk:\n{out.stdout}\n{out.stderr}")
+
+
+def beside(load: Callable[[], Load], other: Callable[[], Load]) -> tuple[Load, Load]:
+    """Runs `load` while `other` runs in a thread beside it (a report load beside page
+    fetchers, say); returns both, in that order."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(other)
+        return load(), running.result()
 
 
 def merged(name: str, runs: list[Load]) -> Load:

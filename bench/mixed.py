@@ -9,11 +9,11 @@ once. The page fetchers keep the cores busy rendering: the worst case for the re
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from bench.intake import INTAKE_PATH, warm_up
-from bench.loadgen import GET_SCRIPT, Load, wrk
+from bench.loadgen import GET_SCRIPT, Load, beside, wrk
 from bench.report import Row
 
 PAGE_CONNECTIONS = 8
@@ -51,8 +51,17 @@ def measure(base_url: str, *, workers: str, slugs: list[str], page: str, seconds
         connections=PAGE_CONNECTIONS,
     )
     alone = wrk("intake alone", base_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={})
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pages = pool.submit(
+    mixed, page_load = beside(
+        partial(
+            wrk,
+            "intake with pages",
+            base_url,
+            INTAKE_PATH,
+            slugs=slugs,
+            seconds=seconds,
+            servers={},
+        ),
+        partial(
             wrk,
             "service pages",
             base_url,
@@ -62,11 +71,8 @@ def measure(base_url: str, *, workers: str, slugs: list[str], page: str, seconds
             servers={},
             script=GET_SCRIPT,
             connections=PAGE_CONNECTIONS,
-        )
-        mixed = wrk(
-            "intake with pages", base_url, INTAKE_PATH, slugs=slugs, seconds=seconds, servers={}
-        )
-        page_load = pages.result()
+        ),
+    )
     return Mix(
         workers=workers,
         intake_alone=alone,

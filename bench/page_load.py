@@ -35,9 +35,10 @@ import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from bench.intake import INTAKE_PATH, warm_up
-from bench.loadgen import GET_SCRIPT, Load, merged, wrk
+from bench.loadgen import GET_SCRIPT, Load, beside, merged, wrk
 from bench.pages import BUSY
 from bench.servers import descendants
 
@@ -216,51 +217,39 @@ def _intake_beside_pages(
     p99 of each (one run's p99 alone moved between 17 and 97 ms on a 2-core machine). The
     load generators run on `page_cpus` and `intake_cpus` if given."""
     warm_up(intake_url, [INTAKE_PATH], slugs=slugs)
+    reports = partial(
+        wrk,
+        base_url=intake_url,
+        path=INTAKE_PATH,
+        slugs=slugs,
+        seconds=seconds,
+        servers={},
+        rate=INTAKE_RATE,
+        cpus=intake_cpus,
+    )
+    fetchers = partial(
+        wrk,
+        "service pages, 64 connections",
+        pages_url,
+        page,
+        slugs=BROWSER,
+        seconds=seconds,
+        servers={},
+        script=GET_SCRIPT,
+        connections=CONNECTIONS,
+        cpus=page_cpus,
+    )
     alone: list[Load] = []
-    beside: list[Load] = []
+    with_pages: list[Load] = []
     pages: list[Load] = []
     for _ in range(BESIDE_ROUNDS):
-        alone.append(
-            wrk(
-                "intake alone",
-                intake_url,
-                INTAKE_PATH,
-                slugs=slugs,
-                seconds=seconds,
-                servers={},
-                rate=INTAKE_RATE,
-                cpus=intake_cpus,
-            )
-        )
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            fetching = pool.submit(
-                wrk,
-                "service pages, 64 connections",
-                pages_url,
-                page,
-                slugs=BROWSER,
-                seconds=seconds,
-                servers={},
-                script=GET_SCRIPT,
-                connections=CONNECTIONS,
-                cpus=page_cpus,
-            )
-            beside.append(
-                wrk(
-                    "intake beside pages",
-                    intake_url,
-                    INTAKE_PATH,
-                    slugs=slugs,
-                    seconds=seconds,
-                    servers={},
-                    rate=INTAKE_RATE,
-                    cpus=intake_cpus,
-                )
-            )
-            pages.append(fetching.result())
+        alone.append(reports("intake alone"))
+        intake, fetched = beside(partial(reports, "intake beside pages"), fetchers)
+        with_pages.append(intake)
+        pages.append(fetched)
     return Beside(
         intake_alone=merged("intake alone", alone),
-        intake_beside=merged("intake beside pages", beside),
+        intake_beside=merged("intake beside pages", with_pages),
         pages_beside=merged("service pages beside", pages),
     )
 
